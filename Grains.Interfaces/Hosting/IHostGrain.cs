@@ -1,0 +1,19 @@
+using Corral.Jobs;
+
+namespace Corral.Hosting;
+
+/// <summary>
+/// A host agent's hands: start, stop and inspect containers on that host. Keyed by the agent silo's address
+/// and always activated on that very silo (Corral.Placement.HostSiloPlacementAttribute on the grain class); when the silo is gone,
+/// calls fail and the worker is lost.
+/// </summary>
+public interface IHostGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the job's container in the background (idempotent); progress is reported to the job grain.</summary>
+    Task StartAsync(JobLaunch launch);
+
+    /// <summary>Stops the job's container, recording why.</summary>
+    Task StopAsync(string jobId, TerminationReason reason, string message);
+
+    Task<HostJobState> InspectAsync(string jobId);
+}

@@ -1,0 +1,37 @@
+using Orleans.Concurrency;
+
+namespace Corral.Jobs;
+
+/// <summary>One job: its spec, its state machine and its counters. The single source of truth for that job.</summary>
+public interface IJobGrain : IGrainWithStringKey
+{
+    /// <summary>Accepts the job. Submitting the same id again returns the job as it is (idempotent).</summary>
+    Task<JobView> SubmitAsync(string user, JobSpec spec);
+
+    /// <summary>The job's view, or null when nothing was ever submitted under this id.</summary>
+    Task<JobView?> GetAsync();
+
+    /// <summary>Cancels the job wherever it is; a no-op on a job that already ended.</summary>
+    Task<JobView> CancelAsync();
+
+    /// <summary>The job's quota slot is free: move on to placement. Sent by the quota grain.</summary>
+    [OneWay]
+    Task AdmitAsync();
+
+    /// <summary>The dispatcher reserved room on a worker. False when the job no longer wants it.</summary>
+    Task<bool> AssignAsync(string worker, EffectiveLimits limits);
+
+    /// <summary>The dispatcher explains why the job still waits for a worker.</summary>
+    [OneWay]
+    Task NotePendingAsync(string message);
+
+    /// <summary>The host agent started the container.</summary>
+    Task ReportRunningAsync(string worker, SshEndpoint? ssh);
+
+    /// <summary>The host agent's latest usage counters.</summary>
+    [OneWay]
+    Task ReportCountersAsync(JobCounters counters);
+
+    /// <summary>The container ended (or could not start). Idempotent; the first outcome wins.</summary>
+    Task CompleteAsync(string worker, JobOutcome outcome);
+}

@@ -1,0 +1,7 @@
+namespace Corral.Jobs;
+
+public enum JobKind
+{
+    Batch,
+    Ssh,
+}

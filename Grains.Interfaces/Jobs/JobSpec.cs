@@ -1,0 +1,14 @@
+using System.Collections.Immutable;
+
+namespace Corral.Jobs;
+
+/// <summary>A validated job submission (the gateway validates submissions into this).</summary>
+[GenerateSerializer, Immutable, Alias("corral.job-spec")]
+public sealed record JobSpec(
+    [property: Id(0)] string Service,
+    [property: Id(1)] string Image,
+    [property: Id(2)] ImmutableArray<string> Command,
+    [property: Id(3)] JobKind Kind,
+    [property: Id(4)] ImmutableDictionary<string, string> Env,
+    [property: Id(5)] ResourceRequest Resources,
+    [property: Id(6)] string? SshPublicKey);

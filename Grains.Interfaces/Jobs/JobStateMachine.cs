@@ -1,0 +1,32 @@
+namespace Corral.Jobs;
+
+/// <summary>
+/// The one place that says which status changes are allowed (DESIGN.md, "A job's life").
+/// Terminal states never change again.
+/// </summary>
+public static class JobStateMachine
+{
+    public static bool IsTerminal(JobStatus status) =>
+        status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
+
+    public static bool CanMove(JobStatus from, JobStatus to)
+    {
+        if (IsTerminal(from))
+        {
+            return false;
+        }
+
+        return to switch
+        {
+            // Starting -> Pending: the chosen worker refused the job before anything ran; place it again.
+            JobStatus.Pending => from is JobStatus.Queued or JobStatus.Starting,
+            JobStatus.Starting => from == JobStatus.Pending,
+            JobStatus.Running => from == JobStatus.Starting,
+            JobStatus.Succeeded => from == JobStatus.Running,
+            // A queued job holds nothing that can fail; it can only be cancelled.
+            JobStatus.Failed => from is JobStatus.Pending or JobStatus.Starting or JobStatus.Running,
+            JobStatus.Cancelled => true,
+            _ => false,
+        };
+    }
+}

@@ -1,0 +1,13 @@
+namespace Corral.Jobs;
+
+/// <summary>Why a job ended, when it did not succeed. Serialized snake_case (public contract).</summary>
+public enum TerminationReason
+{
+    ExitCode,
+    LogQuotaExceeded,
+    DataTransferQuotaExceeded,
+    OutOfMemory,
+    CancelledByUser,
+    WorkerLost,
+    ContainerError,
+}

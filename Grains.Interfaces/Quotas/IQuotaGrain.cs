@@ -1,0 +1,23 @@
+using System.Collections.Immutable;
+
+namespace Corral.Quotas;
+
+/// <summary>
+/// One user's run quota for one service (key <see cref="QuotaKey"/>): a FIFO queue of waiting jobs and
+/// the set of jobs holding a slot. Nothing is ever rejected; it waits.
+/// </summary>
+public interface IQuotaGrain : IGrainWithStringKey
+{
+    /// <summary>Adds the job (idempotent) and says whether it holds a slot or where it waits.</summary>
+    Task<QuotaDecision> EnqueueAsync(string jobId);
+
+    /// <summary>The job ended (however): free its slot or drop it from the queue, then admit the head.</summary>
+    Task ReleaseAsync(string jobId);
+
+    Task<QuotaUsage> GetUsageAsync();
+
+    /// <summary>1-based position of a waiting job, or null when it is not waiting.</summary>
+    Task<int?> GetQueuePositionAsync(string jobId);
+
+    Task<ImmutableArray<string>> GetHoldersAsync();
+}

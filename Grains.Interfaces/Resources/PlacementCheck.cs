@@ -1,0 +1,86 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Corral.Jobs;
+using Corral.Workers;
+
+namespace Corral.Resources;
+
+/// <summary>The result of asking whether a worker can hold a job: the limits to apply, or what is short.</summary>
+public sealed record PlacementFit(EffectiveLimits? Limits, string? Shortfall)
+{
+    public bool Fits => Limits is not null;
+}
+
+/// <summary>
+/// satisfies(worker, spec): whether a worker can take a job now, and with which caps. For SSH sessions the
+/// worker's ceiling is clamped by its operator caps, so a request above a cap never lands there.
+/// </summary>
+public static class PlacementCheck
+{
+    public static PlacementFit Check(WorkerView worker, JobKind kind, ResourceRequest request, bool sliceSshGpus = true)
+    {
+        var caps = kind == JobKind.Ssh ? worker.SshCaps : SshCaps.Uncapped;
+        var cpu = request.Cpu ?? Math.Min(ResourceDefaults.Cpu, caps.MaxCpu ?? double.MaxValue);
+        var memory = request.MemoryBytes ?? Math.Min(ResourceDefaults.MemoryBytes, caps.MaxMemoryBytes ?? long.MaxValue);
+        var pids = Math.Min(request.Pids ?? ResourceDefaults.Pids, caps.MaxPids ?? int.MaxValue);
+
+        var cpuCeiling = Math.Min(worker.Capacity.Cpu, caps.MaxCpu ?? double.MaxValue);
+        var memoryCeiling = Math.Min(worker.Capacity.MemoryBytes, caps.MaxMemoryBytes ?? long.MaxValue);
+        var shortfalls = new List<string>();
+        if (cpu > cpuCeiling)
+        {
+            shortfalls.Add(Format($"cpu: asks {cpu:0.###}, worker '{worker.Name}' allows at most {cpuCeiling:0.###}"));
+        }
+        else if (cpu > worker.FreeCpu + 1e-9)
+        {
+            shortfalls.Add(Format($"cpu: asks {cpu:0.###}, {Math.Max(0, worker.FreeCpu):0.###} free on '{worker.Name}'"));
+        }
+
+        if (memory > memoryCeiling)
+        {
+            shortfalls.Add($"memory: asks {ByteSize.Format(memory)}, worker '{worker.Name}' allows at most {ByteSize.Format(memoryCeiling)} (short by {ByteSize.Format(memory - memoryCeiling)})");
+        }
+        else if (memory > worker.FreeMemoryBytes)
+        {
+            shortfalls.Add($"memory: asks {ByteSize.Format(memory)}, {ByteSize.Format(Math.Max(0, worker.FreeMemoryBytes))} free on '{worker.Name}'");
+        }
+
+        ImmutableArray<GpuDevice> gpus = [];
+        if (request.Gpu is { Count: > 0 } gpuRequest)
+        {
+            var everMatching = worker.Capacity.Gpus.Count(d => GpuMatcher.DeviceMatches(d, gpuRequest, worker.Capacity.MemoryBytes));
+            gpus = GpuMatcher.ChooseSubset(worker.FreeGpus, gpuRequest, worker.Capacity.MemoryBytes);
+            if (gpus.IsEmpty)
+            {
+                shortfalls.Add(everMatching < gpuRequest.Count
+                    ? $"gpu: asks {gpuRequest.Count}{Describe(gpuRequest)}, worker '{worker.Name}' has {everMatching} such device(s)"
+                    : $"gpu: asks {gpuRequest.Count}{Describe(gpuRequest)}, not enough free on '{worker.Name}'");
+            }
+        }
+
+        if (shortfalls.Count > 0)
+        {
+            return new PlacementFit(null, string.Join("; ", shortfalls));
+        }
+
+        // Batch jobs and sliced SSH sessions see only their devices; an unsliced SSH session sees every GPU.
+        var visible = kind == JobKind.Ssh && !sliceSshGpus ? worker.Capacity.Gpus : gpus;
+        var limits = new EffectiveLimits(
+            cpu,
+            memory,
+            pids,
+            [.. visible.Select(g => g.Id)],
+            visible.IsEmpty ? null : GpuMatcher.VisibleDevices(visible.Length));
+        return new PlacementFit(limits, null);
+    }
+
+    /// <summary>Whether the worker could ever hold the job, were it empty (used to tell "wait" from "never").</summary>
+    public static bool CouldEverFit(WorkerView worker, JobKind kind, ResourceRequest request) =>
+        Check(worker.WithNothingAllocated(), kind, request).Fits;
+
+    private static string Describe(GpuRequest request) =>
+        (request.Type is null ? string.Empty : $" x {request.Type}")
+        + (request.MemoryBytes is { } m ? $" with >= {ByteSize.Format(m)}" : string.Empty);
+
+    private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

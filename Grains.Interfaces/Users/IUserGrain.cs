@@ -1,0 +1,16 @@
+using System.Collections.Immutable;
+using Corral.Quotas;
+
+namespace Corral.Users;
+
+/// <summary>The index of one user's jobs and the services they used.</summary>
+public interface IUserGrain : IGrainWithStringKey
+{
+    Task AddJobAsync(string jobId, string service);
+
+    /// <summary>The user's job ids, newest first.</summary>
+    Task<ImmutableArray<string>> GetJobIdsAsync();
+
+    /// <summary>Usage of every service the user ran or that has a configured limit.</summary>
+    Task<ImmutableArray<QuotaUsage>> GetQuotasAsync();
+}

@@ -1,0 +1,21 @@
+using Corral.Jobs;
+
+namespace Corral.Workers;
+
+/// <summary>One worker host: capacity, what is reserved on it, and whether its agent is alive.</summary>
+public interface IWorkerGrain : IGrainWithStringKey
+{
+    /// <summary>Called by the host agent at start and on every heartbeat.</summary>
+    Task RegisterAsync(WorkerRegistration registration);
+
+    /// <summary>Atomically reserves room for a job, or says what is short. Idempotent per job.</summary>
+    Task<Reservation> TryReserveAsync(string jobId, JobKind kind, ResourceRequest request);
+
+    /// <summary>Gives back a job's room. Idempotent.</summary>
+    Task ReleaseAsync(string jobId);
+
+    Task<WorkerView?> GetAsync();
+
+    /// <summary>The key of the live host grain, or null when the agent is gone.</summary>
+    Task<string?> GetLiveHostKeyAsync();
+}

@@ -1,0 +1,10 @@
+using System.Collections.Immutable;
+
+namespace Corral.Workers;
+
+/// <summary>What a worker host has, from a real probe of the machine.</summary>
+[GenerateSerializer, Immutable, Alias("corral.worker-capacity")]
+public sealed record WorkerCapacity(
+    [property: Id(0)] double Cpu,
+    [property: Id(1)] long MemoryBytes,
+    [property: Id(2)] ImmutableArray<GpuDevice> Gpus);

@@ -1,0 +1,29 @@
+using System.Collections.Immutable;
+
+namespace Corral.Workers;
+
+/// <summary>A worker as the dispatcher and admins see it: capacity, what is reserved, and liveness.</summary>
+[GenerateSerializer, Immutable, Alias("corral.worker-view")]
+public sealed record WorkerView(
+    [property: Id(0)] string Name,
+    [property: Id(1)] WorkerCapacity Capacity,
+    [property: Id(2)] SshCaps SshCaps,
+    [property: Id(3)] double AllocatedCpu,
+    [property: Id(4)] long AllocatedMemoryBytes,
+    [property: Id(5)] ImmutableArray<string> AllocatedGpuIds,
+    [property: Id(6)] ImmutableArray<string> Jobs,
+    [property: Id(7)] bool Alive,
+    [property: Id(8)] DateTimeOffset? LastHeartbeat,
+    [property: Id(9)] ImmutableArray<string> Images,
+    [property: Id(10)] string Address)
+{
+    public double FreeCpu => Capacity.Cpu - AllocatedCpu;
+
+    public long FreeMemoryBytes => Capacity.MemoryBytes - AllocatedMemoryBytes;
+
+    public ImmutableArray<GpuDevice> FreeGpus =>
+        [.. Capacity.Gpus.Where(g => !AllocatedGpuIds.Contains(g.Id))];
+
+    /// <summary>The same worker with nothing reserved: what it could hold at best.</summary>
+    public WorkerView WithNothingAllocated() => this with { AllocatedCpu = 0, AllocatedMemoryBytes = 0, AllocatedGpuIds = [] };
+}

@@ -1,0 +1,359 @@
+using Corral.Hosting;
+using Corral.Quotas;
+using Corral.Users;
+using Corral.Workers;
+using Microsoft.Extensions.Logging;
+
+namespace Corral.Jobs;
+
+/// <inheritdoc cref="IJobGrain"/>
+/// <remarks>
+/// Every transition is persisted before anyone is told. Messages that come back to this grain (admission,
+/// assignment) are one-way, and <see cref="AdvanceAsync"/> re-drives the job from its persisted status on a
+/// timer and a reminder, so a message lost in a crash only delays a job, never strands it.
+/// </remarks>
+public sealed partial class JobGrain(
+    [PersistentState("job", GrainStorage.Name)] IPersistentState<JobState> state,
+    TimeProvider clock,
+    ILogger<JobGrain> logger) : Grain, IJobGrain, IRemindable
+{
+    private const string ReconcileReminder = "reconcile";
+    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan HealthCheckPeriod = TimeSpan.FromSeconds(10);
+
+    private IGrainTimer? _healthCheck;
+
+    private JobState S => state.State;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Spec is not null && !JobStateMachine.IsTerminal(S.Status))
+        {
+            _healthCheck = this.RegisterGrainTimer(
+                _ => AdvanceSafelyAsync(), new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<JobView> SubmitAsync(string user, JobSpec spec)
+    {
+        if (S.Spec is not null)
+        {
+            return await ViewAsync();
+        }
+
+        // Index first: an index entry without a job is skipped by readers; a job without one would be lost.
+        await GrainFactory.GetGrain<IUserGrain>(user).AddJobAsync(Id, spec.Service);
+        S.User = user;
+        S.Spec = spec;
+        S.SubmittedAt = clock.GetUtcNow();
+        S.Status = JobStatus.Queued;
+        S.History.Add(new JobTransition(JobStatus.Queued, S.SubmittedAt, null));
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ReconcileReminder, ReminderPeriod, ReminderPeriod);
+        _healthCheck ??= this.RegisterGrainTimer(
+            _ => AdvanceSafelyAsync(), new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod));
+        await AdvanceAsync();
+        return await ViewAsync();
+    }
+
+    public async Task<JobView?> GetAsync() => S.Spec is null ? null : await ViewAsync();
+
+    public async Task<JobView> CancelAsync()
+    {
+        if (S.Spec is null || JobStateMachine.IsTerminal(S.Status))
+        {
+            return await ViewAsync();
+        }
+
+        var was = S.Status;
+        await FinishAsync(JobStatus.Cancelled, TerminationReason.CancelledByUser, "cancelled by the user", null);
+        if (was == JobStatus.Pending)
+        {
+            await Dispatcher.RemoveAsync(Id);
+        }
+        else if (was is JobStatus.Starting or JobStatus.Running)
+        {
+            await StopOnHostAsync(TerminationReason.CancelledByUser, "cancelled by the user");
+        }
+
+        return await ViewAsync();
+    }
+
+    public async Task AdmitAsync()
+    {
+        if (S.Status == JobStatus.Queued)
+        {
+            await AdvanceAsync();
+        }
+    }
+
+    public async Task<bool> AssignAsync(string worker, EffectiveLimits limits)
+    {
+        if (S.Status != JobStatus.Pending)
+        {
+            // Already placed there (a repeated message), or no longer wanted: give the room back.
+            if (S.Worker != worker || JobStateMachine.IsTerminal(S.Status))
+            {
+                await GrainFactory.GetGrain<IWorkerGrain>(worker).ReleaseAsync(Id);
+            }
+
+            return false;
+        }
+
+        S.Worker = worker;
+        S.Limits = limits;
+        S.Message = null;
+        await MoveAsync(JobStatus.Starting, $"placed on worker '{worker}'");
+        await StartOnHostAsync();
+        return true;
+    }
+
+    public async Task NotePendingAsync(string message)
+    {
+        if (S.Status == JobStatus.Pending && S.Message != message)
+        {
+            S.Message = message;
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task ReportRunningAsync(string worker, SshEndpoint? ssh)
+    {
+        if (S.Status != JobStatus.Starting || S.Worker != worker)
+        {
+            return;
+        }
+
+        S.Ssh = ssh;
+        S.StartedAt = clock.GetUtcNow();
+        await MoveAsync(JobStatus.Running, null);
+    }
+
+    public async Task ReportCountersAsync(JobCounters counters)
+    {
+        if (JobStateMachine.IsTerminal(S.Status) || counters == S.Counters)
+        {
+            return;
+        }
+
+        S.Counters = counters;
+        await state.WriteStateAsync();
+    }
+
+    public async Task CompleteAsync(string worker, JobOutcome outcome)
+    {
+        if (S.Spec is null || JobStateMachine.IsTerminal(S.Status) || S.Worker != worker)
+        {
+            return;
+        }
+
+        if (S.Status == JobStatus.Starting && outcome.Reason is null or TerminationReason.ExitCode)
+        {
+            // The container ran and ended before its start was reported: record that it ran.
+            S.StartedAt ??= clock.GetUtcNow();
+            await MoveAsync(JobStatus.Running, null);
+        }
+
+        var status = outcome.Reason is null ? JobStatus.Succeeded : JobStatus.Failed;
+        await FinishAsync(status, outcome.Reason, outcome.Message, outcome.ExitCode);
+    }
+
+    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status) => await AdvanceSafelyAsync();
+
+    /// <summary>Moves the job forward from its persisted status. Safe to repeat: every step is idempotent.</summary>
+    private async Task AdvanceAsync()
+    {
+        switch (S.Status)
+        {
+            case JobStatus.Queued:
+                var decision = await Quota.EnqueueAsync(Id);
+                if (decision.Admitted)
+                {
+                    await MoveAsync(JobStatus.Pending, null);
+                    await Dispatcher.EnqueueAsync(PlacementRequest());
+                }
+
+                break;
+            case JobStatus.Pending:
+                await Dispatcher.EnqueueAsync(PlacementRequest());
+                break;
+            case JobStatus.Starting or JobStatus.Running:
+                await CheckOnHostAsync();
+                break;
+            default:
+                await ReleaseAsync();
+                break;
+        }
+    }
+
+    private async Task AdvanceSafelyAsync()
+    {
+        if (S.Spec is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await AdvanceAsync();
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // Another grain or silo is unreachable right now; the next tick tries again.
+            LogAdvanceFailed(Id, S.Status, error.Message);
+        }
+    }
+
+    private async Task CheckOnHostAsync()
+    {
+        var host = await LiveHostAsync();
+        if (host is null)
+        {
+            await FinishAsync(JobStatus.Failed, TerminationReason.WorkerLost, $"worker '{S.Worker}' stopped reporting", null);
+            return;
+        }
+
+        var seen = await host.InspectAsync(Id);
+        switch (seen.Phase)
+        {
+            case HostJobPhase.Unknown when S.Status == JobStatus.Starting:
+                await host.StartAsync(Launch());
+                break;
+            case HostJobPhase.Unknown:
+                await FinishAsync(JobStatus.Failed, TerminationReason.WorkerLost, $"the container is gone from worker '{S.Worker}'", null);
+                break;
+            case HostJobPhase.Exited when seen.Outcome is { } outcome:
+                await CompleteAsync(S.Worker!, outcome);
+                break;
+        }
+    }
+
+    private async Task StartOnHostAsync()
+    {
+        try
+        {
+            var host = await LiveHostAsync();
+            if (host is not null)
+            {
+                await host.StartAsync(Launch());
+                return;
+            }
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogAdvanceFailed(Id, S.Status, error.Message);
+        }
+
+        // The worker went away between reservation and start; nothing ran, so place the job again.
+        var worker = S.Worker!;
+        S.Worker = null;
+        S.Limits = null;
+        await MoveAsync(JobStatus.Pending, $"worker '{worker}' was unreachable; placing again");
+        await GrainFactory.GetGrain<IWorkerGrain>(worker).ReleaseAsync(Id);
+        await Dispatcher.EnqueueAsync(PlacementRequest());
+    }
+
+    private async Task StopOnHostAsync(TerminationReason reason, string message)
+    {
+        try
+        {
+            if (await LiveHostAsync() is { } host)
+            {
+                await host.StopAsync(Id, reason, message);
+            }
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // The host agent removes containers of ended jobs when it can reach us again.
+            LogAdvanceFailed(Id, S.Status, error.Message);
+        }
+    }
+
+    private async Task<IHostGrain?> LiveHostAsync()
+    {
+        var key = await GrainFactory.GetGrain<IWorkerGrain>(S.Worker!).GetLiveHostKeyAsync();
+        return key is null ? null : GrainFactory.GetGrain<IHostGrain>(key);
+    }
+
+    private async Task FinishAsync(JobStatus status, TerminationReason? reason, string? message, int? exitCode)
+    {
+        S.Reason = reason;
+        S.Message = message;
+        S.ExitCode = exitCode;
+        S.FinishedAt = clock.GetUtcNow();
+        await MoveAsync(status, message);
+        LogFinished(Id, status, reason, message);
+        _healthCheck?.Dispose();
+        _healthCheck = null;
+        await ReleaseAsync();
+    }
+
+    /// <summary>Gives back the quota slot and the worker's room, once each, then stops the reminder.</summary>
+    private async Task ReleaseAsync()
+    {
+        if (!S.QuotaReleased)
+        {
+            await Quota.ReleaseAsync(Id);
+            S.QuotaReleased = true;
+            await state.WriteStateAsync();
+        }
+
+        if (!S.WorkerReleased)
+        {
+            if (S.Worker is { } worker)
+            {
+                await GrainFactory.GetGrain<IWorkerGrain>(worker).ReleaseAsync(Id);
+            }
+
+            S.WorkerReleased = true;
+            await state.WriteStateAsync();
+        }
+
+        if (await this.GetReminder(ReconcileReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private async Task MoveAsync(JobStatus to, string? note)
+    {
+        if (!JobStateMachine.CanMove(S.Status, to))
+        {
+            throw new InvalidOperationException($"Job {Id} cannot move from {S.Status} to {to}.");
+        }
+
+        S.Status = to;
+        S.History.Add(new JobTransition(to, clock.GetUtcNow(), note));
+        await state.WriteStateAsync();
+    }
+
+    private async Task<JobView> ViewAsync()
+    {
+        var spec = S.Spec!;
+        int? position = S.Status == JobStatus.Queued ? await Quota.GetQueuePositionAsync(Id) : null;
+        return new JobView(
+            Id, S.User!, spec.Service, spec.Kind, S.Status, S.Reason, S.Message, S.ExitCode, S.Worker, position,
+            S.SubmittedAt, S.StartedAt, S.FinishedAt, spec.Resources, S.Limits,
+            S.Counters.LogBytesThisHour, S.Counters.LogBytesTotal, S.Counters.EgressBytes, S.Ssh,
+            spec.Image, spec.Command, [.. S.History]);
+    }
+
+    private JobLaunch Launch() => new(Id, S.User!, S.Spec!, S.Limits!, S.Worker!);
+
+    private PlacementRequest PlacementRequest() =>
+        new(Id, S.User!, S.Spec!.Kind, S.Spec.Resources, S.Spec.Image);
+
+    private IQuotaGrain Quota => GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.For(S.User!, S.Spec!.Service));
+
+    private IDispatcherGrain Dispatcher => GrainFactory.GetGrain<IDispatcherGrain>(0);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended {Status} ({Reason}): {Message}")]
+    private partial void LogFinished(string jobId, JobStatus status, TerminationReason? reason, string? message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ({Status}) could not move on yet: {Error}")]
+    private partial void LogAdvanceFailed(string jobId, JobStatus status, string error);
+}

@@ -1,0 +1,39 @@
+namespace Corral.Jobs;
+
+[GenerateSerializer, Alias("corral.job-state")]
+public sealed class JobState
+{
+    [Id(0)] public string? User { get; set; }
+
+    [Id(1)] public JobSpec? Spec { get; set; }
+
+    [Id(2)] public JobStatus Status { get; set; }
+
+    [Id(3)] public TerminationReason? Reason { get; set; }
+
+    [Id(4)] public string? Message { get; set; }
+
+    [Id(5)] public int? ExitCode { get; set; }
+
+    [Id(6)] public string? Worker { get; set; }
+
+    [Id(7)] public DateTimeOffset SubmittedAt { get; set; }
+
+    [Id(8)] public DateTimeOffset? StartedAt { get; set; }
+
+    [Id(9)] public DateTimeOffset? FinishedAt { get; set; }
+
+    [Id(10)] public EffectiveLimits? Limits { get; set; }
+
+    [Id(11)] public JobCounters Counters { get; set; } = new(0, 0, 0);
+
+    [Id(12)] public SshEndpoint? Ssh { get; set; }
+
+    [Id(13)] public List<JobTransition> History { get; set; } = [];
+
+    /// <summary>Set once the quota slot (or queue place) was given back after the job ended.</summary>
+    [Id(14)] public bool QuotaReleased { get; set; }
+
+    /// <summary>Set once the worker's reservation was given back after the job ended.</summary>
+    [Id(15)] public bool WorkerReleased { get; set; }
+}

@@ -1,0 +1,92 @@
+using System.Collections.Immutable;
+using Corral.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace Corral.Quotas;
+
+/// <inheritdoc cref="IQuotaGrain"/>
+public sealed partial class QuotaGrain(
+    [PersistentState("quota", GrainStorage.Name)] IPersistentState<QuotaState> state,
+    QuotaOptions options,
+    ILogger<QuotaGrain> logger) : Grain, IQuotaGrain
+{
+    private string User => QuotaKey.Parse(this.GetPrimaryKeyString()).User;
+
+    private string Service => QuotaKey.Parse(this.GetPrimaryKeyString()).Service;
+
+    private int Limit => options.LimitFor(Service);
+
+    public async Task<QuotaDecision> EnqueueAsync(string jobId)
+    {
+        var s = state.State;
+        if (s.Holders.Contains(jobId))
+        {
+            return new QuotaDecision(true, null);
+        }
+
+        var waitingAt = s.Queue.IndexOf(jobId);
+        if (waitingAt >= 0)
+        {
+            return new QuotaDecision(false, waitingAt + 1);
+        }
+
+        // FIFO: a newcomer never overtakes someone already waiting.
+        if (s.Queue.Count == 0 && s.Holders.Count < Limit)
+        {
+            s.Holders.Add(jobId);
+            await state.WriteStateAsync();
+            LogSlotAvailable(User, jobId, Service);
+            return new QuotaDecision(true, null);
+        }
+
+        s.Queue.Add(jobId);
+        await state.WriteStateAsync();
+        LogRemainsQueued(User, s.Holders.Count, Limit, Service, jobId);
+        return new QuotaDecision(false, s.Queue.Count);
+    }
+
+    public async Task ReleaseAsync(string jobId)
+    {
+        var s = state.State;
+        var changed = s.Holders.Remove(jobId) | s.Queue.Remove(jobId);
+        var admitted = new List<string>();
+        while (s.Holders.Count < Limit && s.Queue.Count > 0)
+        {
+            var next = s.Queue[0];
+            s.Queue.RemoveAt(0);
+            s.Holders.Add(next);
+            admitted.Add(next);
+        }
+
+        if (!changed && admitted.Count == 0)
+        {
+            return;
+        }
+
+        // Persist before telling anyone: a crash after this point leaves the admission recorded, and the
+        // job's own reconcile step asks again and learns it holds the slot.
+        await state.WriteStateAsync();
+        foreach (var next in admitted)
+        {
+            LogSlotAvailable(User, next, Service);
+            await GrainFactory.GetGrain<IJobGrain>(next).AdmitAsync();
+        }
+    }
+
+    public Task<QuotaUsage> GetUsageAsync() =>
+        Task.FromResult(new QuotaUsage(Service, Limit, state.State.Holders.Count, state.State.Queue.Count));
+
+    public Task<int?> GetQueuePositionAsync(string jobId)
+    {
+        var at = state.State.Queue.IndexOf(jobId);
+        return Task.FromResult<int?>(at < 0 ? null : at + 1);
+    }
+
+    public Task<ImmutableArray<string>> GetHoldersAsync() => Task.FromResult(state.State.Holders.ToImmutableArray());
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {User} has {Running}/{Limit} jobs running for service '{Service}', job {JobId} remains queued")]
+    private partial void LogRemainsQueued(string user, int running, int limit, string service, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {User} slot available, dispatching job {JobId} to service '{Service}'")]
+    private partial void LogSlotAvailable(string user, string jobId, string service);
+}

@@ -1,0 +1,111 @@
+using Corral.Jobs;
+using Corral.Resources;
+
+namespace Corral.Workers;
+
+/// <inheritdoc cref="IWorkerGrain"/>
+public sealed class WorkerGrain(
+    [PersistentState("worker", GrainStorage.Name)] IPersistentState<WorkerState> state,
+    TimeProvider clock) : Grain, IWorkerGrain
+{
+    // Kept in memory only: a heartbeat every few seconds is not worth a database write. After this grain
+    // is reactivated the worker gets one full grace period before it counts as lost.
+    private DateTimeOffset _lastHeartbeat;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _lastHeartbeat = clock.GetUtcNow();
+        return Task.CompletedTask;
+    }
+
+    public async Task RegisterAsync(WorkerRegistration registration)
+    {
+        _lastHeartbeat = clock.GetUtcNow();
+        var changed = state.State.Registration is not { } known
+            || known.HostKey != registration.HostKey
+            || known.Capacity != registration.Capacity
+            || known.SshCaps != registration.SshCaps
+            || known.Address != registration.Address
+            || !known.Images.SequenceEqual(registration.Images);
+        if (changed)
+        {
+            state.State.Registration = registration;
+            await state.WriteStateAsync();
+        }
+
+        await Dispatcher.WorkerChangedAsync(View()!);
+    }
+
+    public async Task<Reservation> TryReserveAsync(string jobId, JobKind kind, ResourceRequest request)
+    {
+        var view = View();
+        if (view is null || !view.Alive)
+        {
+            return new Reservation(false, null, "worker is not alive", view ?? Empty());
+        }
+
+        if (state.State.Allocations.TryGetValue(jobId, out var existing))
+        {
+            return new Reservation(true, existing, null, view);
+        }
+
+        var fit = PlacementCheck.Check(view, kind, request);
+        if (!fit.Fits)
+        {
+            return new Reservation(false, null, fit.Shortfall, view);
+        }
+
+        state.State.Allocations[jobId] = fit.Limits!;
+        await state.WriteStateAsync();
+        return new Reservation(true, fit.Limits, null, View()!);
+    }
+
+    public async Task ReleaseAsync(string jobId)
+    {
+        if (!state.State.Allocations.Remove(jobId))
+        {
+            return;
+        }
+
+        await state.WriteStateAsync();
+        if (View() is { } view)
+        {
+            await Dispatcher.WorkerChangedAsync(view);
+        }
+    }
+
+    public Task<WorkerView?> GetAsync() => Task.FromResult(View());
+
+    public Task<string?> GetLiveHostKeyAsync()
+    {
+        var view = View();
+        return Task.FromResult(view is { Alive: true } ? state.State.Registration!.HostKey : null);
+    }
+
+    private IDispatcherGrain Dispatcher => GrainFactory.GetGrain<IDispatcherGrain>(0);
+
+    private WorkerView? View()
+    {
+        if (state.State.Registration is not { } registration)
+        {
+            return null;
+        }
+
+        var allocations = state.State.Allocations.Values;
+        return new WorkerView(
+            this.GetPrimaryKeyString(),
+            registration.Capacity,
+            registration.SshCaps,
+            allocations.Sum(a => a.Cpu),
+            allocations.Sum(a => a.MemoryBytes),
+            [.. allocations.SelectMany(a => a.Gpus).Distinct()],
+            [.. state.State.Allocations.Keys.Order(StringComparer.Ordinal)],
+            clock.GetUtcNow() - _lastHeartbeat < WorkerLiveness.LostAfter,
+            _lastHeartbeat,
+            registration.Images,
+            registration.Address);
+    }
+
+    private WorkerView Empty() => new(
+        this.GetPrimaryKeyString(), new WorkerCapacity(0, 0, []), SshCaps.Uncapped, 0, 0, [], [], false, null, [], string.Empty);
+}

@@ -1,0 +1,12 @@
+using Corral.Jobs;
+
+namespace Corral.Workers;
+
+[GenerateSerializer, Alias("corral.worker-state")]
+public sealed class WorkerState
+{
+    [Id(0)] public WorkerRegistration? Registration { get; set; }
+
+    /// <summary>Room reserved per job, until the job ends.</summary>
+    [Id(1)] public Dictionary<string, EffectiveLimits> Allocations { get; set; } = [];
+}

@@ -1,0 +1,363 @@
+# shellcheck shell=bash
+#
+# deploy/lib/docker.sh - Docker engine helpers for Corral deployments.
+#
+# This file is a library: source it, then call the functions. Sourcing it
+# only defines functions and default settings (overridable CORRAL_* variables). It is written to work
+# under the caller's `set -euo pipefail` as well as without it.
+#
+#   corral_docker_ensure_installed   install docker.io, iptables and
+#                                    busybox-static via apt when missing
+#   corral_docker_cli                print the path of the docker client
+#   corral_docker_ensure_running     start dockerd (detached) unless the engine
+#                                    already answers
+#   corral_docker_build_job_image    build corral/busybox:latest offline
+#   corral_docker_stop               stop the dockerd started by
+#                                    corral_docker_ensure_running
+#
+# Notes
+#   * The docker.io package (Debian 12: Docker 20.10) ships /usr/bin/docker.
+#     A newer client-only binary in /usr/local/bin may shadow it on PATH; the
+#     engine's own client is always preferred (see corral_docker_cli).
+#   * dockerd is started without systemd, in its own session (setsid), so it
+#     outlives the shell that started it. Its pid is kept in
+#     $CORRAL_DOCKERD_PIDFILE, which dockerd itself writes and removes.
+#   * /etc/docker/daemon.json is only written when it does not exist. The key
+#     set below (IPv6 on the default bridge + ip6tables) is accepted by Docker
+#     20.10; "ip6tables" needs "experimental" there, hence that key.
+#   * iptables: the distribution default backend (nf_tables on Debian 12) is
+#     tried first. If dockerd fails with an iptables/nf_tables error, the
+#     iptables and ip6tables alternatives are switched to the legacy backend
+#     and dockerd is started once more.
+
+: "${CORRAL_DOCKERD_PIDFILE:=/run/corral-dockerd.pid}"
+: "${CORRAL_DOCKERD_LOG:=/var/log/corral-dockerd.log}"
+: "${CORRAL_DOCKER_DAEMON_JSON:=/etc/docker/daemon.json}"
+: "${CORRAL_DOCKER_START_TIMEOUT:=60}"
+: "${CORRAL_JOB_IMAGE:=corral/busybox:latest}"
+
+# Bump whenever the rootfs recipe in corral_docker_build_job_image changes;
+# it is part of the image's corral.recipe label, so a bump forces a rebuild.
+CORRAL_JOB_IMAGE_RECIPE_VERSION="corral-busybox-rootfs-v1"
+
+_corral_docker_log() {
+    printf '[corral-docker] %s\n' "$*" >&2
+}
+
+# Prints the path of a statically linked busybox, or fails.
+_corral_docker_static_busybox() {
+    local b out
+    for b in /bin/busybox /usr/bin/busybox /usr/sbin/busybox; do
+        [ -x "$b" ] || continue
+        if command -v ldd >/dev/null 2>&1; then
+            # ldd exits 1 for static binaries; keep that out of pipefail.
+            out="$(LC_ALL=C ldd "$b" 2>&1 || true)"
+            if [[ "$out" == *"not a dynamic executable"* ]]; then
+                printf '%s\n' "$b"
+                return 0
+            fi
+        elif dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed'; then
+            printf '%s\n' "$b"
+            return 0
+        fi
+    done
+    return 1
+}
+
+_corral_docker_have() {
+    command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
+}
+
+corral_docker_ensure_installed() {
+    local missing=()
+    _corral_docker_have dockerd || missing+=(dockerd)
+    [ -x /usr/bin/docker ] || _corral_docker_have docker || missing+=(docker)
+    _corral_docker_have iptables || missing+=(iptables)
+    _corral_docker_static_busybox >/dev/null || missing+=(busybox-static)
+
+    if [ "${#missing[@]}" -eq 0 ]; then
+        return 0
+    fi
+
+    _corral_docker_log "missing: ${missing[*]}; installing docker.io iptables busybox-static"
+    # Wait for a concurrent apt/dpkg run instead of failing on its lock.
+    apt-get -o DPkg::Lock::Timeout=600 update || return 1
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y \
+        docker.io iptables busybox-static || return 1
+}
+
+corral_docker_cli() {
+    if [ -x /usr/bin/docker ]; then
+        printf '%s\n' /usr/bin/docker
+        return 0
+    fi
+    local c
+    c="$(command -v docker 2>/dev/null)" || {
+        _corral_docker_log "no docker client found"
+        return 1
+    }
+    printf '%s\n' "$c"
+}
+
+_corral_docker_dockerd_bin() {
+    local d
+    for d in /usr/sbin/dockerd /usr/bin/dockerd /sbin/dockerd; do
+        if [ -x "$d" ]; then
+            printf '%s\n' "$d"
+            return 0
+        fi
+    done
+    command -v dockerd 2>/dev/null
+}
+
+_corral_docker_answers() {
+    local cli
+    cli="$(corral_docker_cli)" || return 1
+    "$cli" info >/dev/null 2>&1
+}
+
+# Prints the pid recorded in the pid file if that process is a live dockerd.
+_corral_docker_our_pid() {
+    local pid comm
+    [ -s "$CORRAL_DOCKERD_PIDFILE" ] || return 1
+    pid="$(tr -dc '0-9' <"$CORRAL_DOCKERD_PIDFILE")"
+    [ -n "$pid" ] || return 1
+    comm="$(cat "/proc/$pid/comm" 2>/dev/null)" || return 1
+    [ "$comm" = "dockerd" ] || return 1
+    printf '%s\n' "$pid"
+}
+
+_corral_docker_write_daemon_json() {
+    if [ -e "$CORRAL_DOCKER_DAEMON_JSON" ]; then
+        return 0
+    fi
+    mkdir -p "$(dirname "$CORRAL_DOCKER_DAEMON_JSON")"
+    cat >"$CORRAL_DOCKER_DAEMON_JSON" <<'JSON'
+{
+  "ipv6": true,
+  "fixed-cidr-v6": "fd00:c0de:1::/64",
+  "experimental": true,
+  "ip6tables": true
+}
+JSON
+    _corral_docker_log "wrote $CORRAL_DOCKER_DAEMON_JSON"
+}
+
+# Starts dockerd detached and waits for it. Returns 0 when the engine answers,
+# 1 when it did not answer in time (dockerd is then stopped again).
+_corral_docker_start_once() {
+    local dockerd_bin waited=0 pid
+    dockerd_bin="$(_corral_docker_dockerd_bin)" || {
+        _corral_docker_log "dockerd not found"
+        return 1
+    }
+    mkdir -p "$(dirname "$CORRAL_DOCKERD_LOG")" "$(dirname "$CORRAL_DOCKERD_PIDFILE")"
+    rm -f "$CORRAL_DOCKERD_PIDFILE"
+    printf '\n=== %s starting %s ===\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$dockerd_bin" >>"$CORRAL_DOCKERD_LOG"
+
+    # setsid: own session, so no SIGHUP/SIGINT from the caller's terminal or
+    # process group; nohup as a second guard. dockerd writes its own pid file.
+    setsid nohup "$dockerd_bin" --pidfile "$CORRAL_DOCKERD_PIDFILE" \
+        --config-file "$CORRAL_DOCKER_DAEMON_JSON" \
+        </dev/null >>"$CORRAL_DOCKERD_LOG" 2>&1 &
+    disown 2>/dev/null || true
+
+    while [ "$waited" -lt "$CORRAL_DOCKER_START_TIMEOUT" ]; do
+        if _corral_docker_answers; then
+            _corral_docker_log "dockerd is up (pid $(_corral_docker_our_pid || echo '?'))"
+            return 0
+        fi
+        # Give up early when dockerd already died.
+        if [ "$waited" -ge 3 ] && ! _corral_docker_our_pid >/dev/null && ! pgrep -x dockerd >/dev/null 2>&1; then
+            break
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+
+    if pid="$(_corral_docker_our_pid)"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        _corral_docker_wait_gone "$pid" 20 || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    return 1
+}
+
+_corral_docker_wait_gone() {
+    local pid="$1" limit="$2" i=0
+    while [ "$i" -lt "$limit" ]; do
+        [ -d "/proc/$pid" ] || return 0
+        sleep 1
+        i=$((i + 1))
+    done
+    [ -d "/proc/$pid" ] && return 1
+    return 0
+}
+
+_corral_docker_use_legacy_iptables() {
+    local changed=1 name
+    for name in iptables ip6tables; do
+        if [ -x "/usr/sbin/${name}-legacy" ] && command -v update-alternatives >/dev/null 2>&1; then
+            update-alternatives --set "$name" "/usr/sbin/${name}-legacy" >/dev/null && changed=0
+        fi
+    done
+    return "$changed"
+}
+
+corral_docker_ensure_running() {
+    if _corral_docker_answers; then
+        return 0
+    fi
+
+    # A dockerd that is still starting up (ours or not): wait for it rather
+    # than racing it with a second daemon.
+    local waited=0
+    while pgrep -x dockerd >/dev/null 2>&1 && [ "$waited" -lt "$CORRAL_DOCKER_START_TIMEOUT" ]; do
+        if _corral_docker_answers; then
+            return 0
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    if pgrep -x dockerd >/dev/null 2>&1; then
+        _corral_docker_log "a dockerd is running but the engine does not answer; last log lines:"
+        tail -n 40 "$CORRAL_DOCKERD_LOG" >&2 2>/dev/null || true
+        return 1
+    fi
+
+    _corral_docker_write_daemon_json
+
+    local log_mark
+    log_mark=0
+    if [ -f "$CORRAL_DOCKERD_LOG" ]; then
+        log_mark="$(wc -l <"$CORRAL_DOCKERD_LOG")"
+    fi
+    if _corral_docker_start_once; then
+        return 0
+    fi
+
+    # nf_tables not usable for dockerd here? Fall back to the legacy backend.
+    if tail -n "+$((log_mark + 1))" "$CORRAL_DOCKERD_LOG" 2>/dev/null |
+        grep -Ei 'level=(error|fatal)|failed to start daemon' |
+        grep -Eqi 'nf_tables|nftables|iptables|ip6tables'; then
+        if _corral_docker_use_legacy_iptables; then
+            _corral_docker_log "dockerd failed with iptables errors; retrying with iptables-legacy"
+            if _corral_docker_start_once; then
+                return 0
+            fi
+        fi
+    fi
+
+    _corral_docker_log "dockerd did not answer within ${CORRAL_DOCKER_START_TIMEOUT}s; last log lines:"
+    tail -n 40 "$CORRAL_DOCKERD_LOG" >&2 || true
+    return 1
+}
+
+corral_docker_stop() {
+    local pid
+    if ! pid="$(_corral_docker_our_pid)"; then
+        # Not started by us (or already gone): leave any other engine alone.
+        return 0
+    fi
+    _corral_docker_log "stopping dockerd (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! _corral_docker_wait_gone "$pid" 30; then
+        _corral_docker_log "dockerd did not exit after 30s; killing"
+        kill -KILL "$pid" 2>/dev/null || true
+        _corral_docker_wait_gone "$pid" 5 || true
+    fi
+    rm -f "$CORRAL_DOCKERD_PIDFILE"
+}
+
+# Prints the corral.recipe label value for the current inputs.
+_corral_docker_job_image_recipe() {
+    local busybox bb_sum
+    busybox="$(_corral_docker_static_busybox)" || return 1
+    bb_sum="$(sha256sum "$busybox" | cut -d' ' -f1)"
+    printf '%s\n%s\n' "$bb_sum" "$CORRAL_JOB_IMAGE_RECIPE_VERSION" | sha256sum | cut -d' ' -f1
+}
+
+# Runs in a subshell so the EXIT trap that removes the temp dir stays local.
+corral_docker_build_job_image() (
+    set -euo pipefail
+    cli="$(corral_docker_cli)"
+    busybox="$(_corral_docker_static_busybox)" || {
+        _corral_docker_log "no statically linked busybox found (install busybox-static)"
+        exit 1
+    }
+    recipe="$(_corral_docker_job_image_recipe)"
+
+    current="$("$cli" image inspect --format '{{ index .Config.Labels "corral.recipe" }}' \
+        "$CORRAL_JOB_IMAGE" 2>/dev/null || true)"
+    old_id="$("$cli" image inspect --format '{{ .Id }}' "$CORRAL_JOB_IMAGE" 2>/dev/null || true)"
+    if [ "$current" = "$recipe" ]; then
+        _corral_docker_log "$CORRAL_JOB_IMAGE is up to date (recipe $recipe)"
+        exit 0
+    fi
+
+    tmp="$(mktemp -d /tmp/corral-rootfs.XXXXXX)"
+    trap 'rm -rf "$tmp"' EXIT
+    root="$tmp/rootfs"
+    umask 022
+    mkdir -p "$root"
+    cd "$root"
+
+    mkdir -p bin sbin usr/bin usr/sbin etc root home/corral tmp var/tmp run proc sys dev
+    chmod 0700 root
+    chmod 1777 tmp var/tmp
+
+    install -m 0755 "$busybox" bin/busybox
+    "$busybox" --list | while IFS= read -r applet; do
+        case "$applet" in
+            '' | busybox | */*) continue ;;
+        esac
+        [ -e "bin/$applet" ] || ln -s busybox "bin/$applet"
+    done
+    [ -e bin/sh ] || ln -s busybox bin/sh
+    # Common absolute paths used by shebangs and scripts.
+    ln -s ../../bin/env usr/bin/env
+
+    cat >etc/passwd <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+corral:x:1000:1000:corral:/home/corral:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+    cat >etc/group <<'EOF'
+root:x:0:
+corral:x:1000:
+nogroup:x:65534:
+EOF
+    cat >etc/shadow <<'EOF'
+root:*:19000:0:99999:7:::
+corral:!:19000:0:99999:7:::
+nobody:*:19000:0:99999:7:::
+EOF
+    chmod 0640 etc/shadow
+    cat >etc/hosts <<'EOF'
+127.0.0.1	localhost
+::1	localhost ip6-localhost ip6-loopback
+EOF
+    : >etc/resolv.conf
+    printf 'corral\n' >etc/hostname
+    printf 'hosts: files dns\n' >etc/nsswitch.conf
+    cat >etc/os-release <<EOF
+NAME="Corral busybox"
+ID=corral-busybox
+VERSION_ID=$CORRAL_JOB_IMAGE_RECIPE_VERSION
+EOF
+    chown 1000:1000 home/corral
+    chmod 0755 home/corral
+
+    tar --numeric-owner -C "$root" -c . |
+        "$cli" import \
+            --change 'CMD ["/bin/sh"]' \
+            --change 'ENV PATH=/bin:/usr/bin:/sbin:/usr/sbin' \
+            --change "LABEL corral.recipe=$recipe" \
+            - "$CORRAL_JOB_IMAGE" >/dev/null
+    _corral_docker_log "built $CORRAL_JOB_IMAGE (recipe $recipe)"
+
+    # Drop the superseded image unless something (a container) still uses it.
+    new_id="$("$cli" image inspect --format '{{ .Id }}' "$CORRAL_JOB_IMAGE")"
+    if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
+        "$cli" image rm "$old_id" >/dev/null 2>&1 || true
+    fi
+)
