@@ -1,0 +1,44 @@
+using Corral.Configuration;
+using Corral.Placement;
+using Corral.Quotas;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Storage;
+
+namespace Corral.Silo;
+
+/// <summary>Wires the core silo: PostgreSQL clustering, grain state and reminders, and the core grains' services.</summary>
+public static class CoreSiloSetup
+{
+    public static ISiloBuilder AddCorralCore(this ISiloBuilder silo, ClusterSettings cluster, QuotaOptions quotas)
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = ClusterSettings.AdoInvariant;
+            o.ConnectionString = cluster.PostgresConnectionString;
+        });
+        silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
+        {
+            o.Invariant = ClusterSettings.AdoInvariant;
+            o.ConnectionString = cluster.PostgresConnectionString;
+        });
+        // Orleans' own binary format: it round-trips our [GenerateSerializer] state records exactly.
+        silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStorage.Name)
+            .Configure<Orleans.Serialization.Serializer>((o, serializer) =>
+                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = ClusterSettings.AdoInvariant;
+            o.ConnectionString = cluster.PostgresConnectionString;
+        });
+        silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
+        silo.Services.AddSingleton(quotas);
+        silo.Services.AddSingleton(TimeProvider.System);
+        return silo;
+    }
+}
