@@ -1,0 +1,43 @@
+using System.Security.Claims;
+using Corral.Gateway.Auth;
+using Corral.Gateway.Users;
+using Corral.Users;
+using Corral.Workers;
+
+namespace Corral.Gateway.Api;
+
+/// <summary>Users (admin), quotas (the caller's) and workers (admin).</summary>
+public static class AccountsApi
+{
+    public sealed record NewUser(string? Name);
+
+    public static void MapAccountsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/users", CreateUserAsync).RequireAuthorization(AdminPolicy.Name);
+        app.MapGet("/api/workers", async (IGrainFactory grains) =>
+            TypedResults.Ok(await grains.GetGrain<IDispatcherGrain>(0).GetWorkersAsync())).RequireAuthorization(AdminPolicy.Name);
+        app.MapGet("/api/quotas", async (ClaimsPrincipal principal, IGrainFactory grains) =>
+            TypedResults.Ok(await grains.GetGrain<IUserGrain>(TokenAuthenticationHandler.CallerOf(principal).Name).GetQuotasAsync()))
+            .RequireAuthorization();
+        app.MapGet("/api/me", (ClaimsPrincipal principal) => TypedResults.Ok(TokenAuthenticationHandler.CallerOf(principal)))
+            .RequireAuthorization();
+    }
+
+    private static async Task<IResult> CreateUserAsync(NewUser? body, UserDirectory users, CancellationToken cancellationToken)
+    {
+        if (body?.Name is not { } name || !UserName.IsValid(name))
+        {
+            return Problems.Field("name", $"must be {UserName.Rule}");
+        }
+
+        var token = await users.CreateAsync(name, isAdmin: false, cancellationToken);
+        return token is null
+            ? Problems.Field("name", $"user '{name}' already exists", StatusCodes.Status409Conflict)
+            : TypedResults.Created($"/api/users/{name}", new { name, token });
+    }
+}
+
+public static class AdminPolicy
+{
+    public const string Name = "admin";
+}

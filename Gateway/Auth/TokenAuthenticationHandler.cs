@@ -1,0 +1,79 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Corral.Gateway.Users;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Corral.Gateway.Auth;
+
+/// <summary>
+/// "Authorization: Bearer &lt;token&gt;", or "access_token" in the query for the SignalR hub (browsers cannot
+/// set headers on WebSockets). Tokens are looked up by hash.
+/// </summary>
+public sealed class TokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    UserDirectory users) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Bearer";
+    public const string AdminRole = "admin";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var token = ReadToken();
+        if (token is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (!TokenHasher.LooksValid(token))
+        {
+            return AuthenticateResult.Fail("The bearer token is malformed.");
+        }
+
+        var caller = await users.FindByTokenAsync(token, Context.RequestAborted);
+        if (caller is null)
+        {
+            return AuthenticateResult.Fail("The bearer token is not known.");
+        }
+
+        List<Claim> claims = [new(ClaimTypes.Name, caller.Name)];
+        if (caller.IsAdmin)
+        {
+            claims.Add(new Claim(ClaimTypes.Role, AdminRole));
+        }
+
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message;
+        await Api.Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized",
+            failure ?? "Send 'Authorization: Bearer <token>'.", "Authorization");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Api.Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "This needs an admin token.", "Authorization");
+
+    private string? ReadToken()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return header["Bearer ".Length..].Trim();
+        }
+
+        if (header.Length > 0)
+        {
+            return string.Empty;
+        }
+
+        return Request.Path.StartsWithSegments("/hubs") ? Request.Query["access_token"].ToString() is { Length: > 0 } t ? t : null : null;
+    }
+
+    public static Caller CallerOf(ClaimsPrincipal user) =>
+        new(user.Identity!.Name!, user.IsInRole(AdminRole));
+}

@@ -1,0 +1,34 @@
+using System.Security.Cryptography;
+using System.Text;
+using Corral.Jobs;
+using Corral.Workers;
+
+namespace Corral.Gateway.Jobs;
+
+/// <summary>The outcome of a submission: the accepted job, or the field that stopped it.</summary>
+public sealed record Submission(JobView? Job, string? Field, string? Error);
+
+/// <summary>Accepts validated specs: checks the image exists on a worker, picks the job id, hands it to its grain.</summary>
+public sealed class JobSubmitter(IGrainFactory grains)
+{
+    public async Task<Submission> SubmitAsync(string user, JobSpec spec, string? idempotencyKey)
+    {
+        if (!await grains.GetGrain<IDispatcherGrain>(0).IsImageAvailableAsync(spec.Image))
+        {
+            return new Submission(null, "image",
+                $"'{spec.Image}' is not present on any live worker; images are never pulled, load it on a worker first");
+        }
+
+        var id = JobIdFor(user, idempotencyKey);
+        var view = await grains.GetGrain<IJobGrain>(id).SubmitAsync(user, spec);
+        return new Submission(view, null, null);
+    }
+
+    /// <summary>
+    /// A retry with the same Idempotency-Key maps to the same job id, so it returns the job it created
+    /// the first time instead of creating another.
+    /// </summary>
+    public static string JobIdFor(string user, string? idempotencyKey) => idempotencyKey is null
+        ? Guid.CreateVersion7().ToString("N")
+        : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{user}\n{idempotencyKey}")))[..32];
+}

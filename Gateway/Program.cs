@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Corral.Configuration;
+using Corral.Gateway.Api;
+using Corral.Gateway.Auth;
+using Corral.Gateway.Jobs;
+using Corral.Gateway.Users;
+using Microsoft.AspNetCore.Authentication;
+using Npgsql;
+using Orleans.Configuration;
+
+// The gateway: REST API, web page and live updates, as an Orleans client of the cluster.
+try
+{
+    var settings = SettingsReader.FromProcess();
+    var cluster = ClusterSettings.Read(settings);
+
+    var builder = WebApplication.CreateBuilder(args);
+    builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+    builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+    builder.WebHost.UseUrls(settings.GetString("CORRAL_URL", "http://127.0.0.1:5000"));
+    builder.UseOrleansClient(client =>
+    {
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+        client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = ClusterSettings.AdoInvariant;
+            o.ConnectionString = cluster.PostgresConnectionString;
+        });
+        // Keep trying while the silos start (or restart): the gateway comes up on its own once they answer.
+        client.UseConnectionRetryFilter(async (_, cancellationToken) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            return true;
+        });
+    });
+
+    builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));
+    builder.Services.AddSingleton<UserDirectory>();
+    builder.Services.AddSingleton<JobSubmitter>();
+    builder.Services.AddSingleton<JobLogReader>();
+    builder.Services.AddHostedService<AdminBootstrap>();
+    builder.Services.AddProblemDetails();
+    builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
+    builder.Services.ConfigureHttpJsonOptions(o =>
+        o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower)));
+    builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+        .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
+    builder.Services.AddAuthorizationBuilder()
+        .AddPolicy(AdminPolicy.Name, p => p.RequireRole(TokenAuthenticationHandler.AdminRole));
+    builder.Services.AddOpenApi();
+
+    var app = builder.Build();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.UseDefaultFiles();
+    app.UseStaticFiles();
+    app.UseAuthentication();
+    app.UseAuthorization();
+    app.MapOpenApi();
+    app.MapGet("/healthz", () => TypedResults.Text("ok"));
+    app.MapAccountsApi();
+    app.MapJobsApi();
+    app.MapUploadApi();
+    await app.RunAsync();
+    return 0;
+}
+catch (InvalidSettingException error)
+{
+    Console.Error.WriteLine($"corral-gateway: {error.Message}");
+    return 2;
+}

@@ -1,0 +1,42 @@
+namespace Corral.Gateway.Users;
+
+/// <summary>
+/// Makes sure an admin exists at start: CORRAL_ADMIN_TOKEN becomes the token of user "admin"; without it, a
+/// first start generates a token and prints it once.
+/// </summary>
+public sealed partial class AdminBootstrap(UserDirectory users, IConfiguration configuration, ILogger<AdminBootstrap> logger) : IHostedService
+{
+    public const string AdminName = "admin";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var token = configuration["CORRAL_ADMIN_TOKEN"];
+        if (!string.IsNullOrEmpty(token))
+        {
+            if (!TokenHasher.LooksValid(token))
+            {
+                throw new Corral.Configuration.InvalidSettingException(
+                    "CORRAL_ADMIN_TOKEN", "(hidden)", "it must be 11-199 characters of letters, digits, '-' or '_'");
+            }
+
+            await users.SetAdminTokenAsync(AdminName, token, cancellationToken);
+            return;
+        }
+
+        if (await users.AnyAdminAsync(cancellationToken))
+        {
+            return;
+        }
+
+        token = TokenHasher.NewToken();
+        await users.SetAdminTokenAsync(AdminName, token, cancellationToken);
+        // Printed once, on the console only; only its hash is stored.
+        Console.WriteLine($"Generated admin token (shown once): {token}");
+        LogGenerated();
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No CORRAL_ADMIN_TOKEN was set: generated an admin token and printed it on the console")]
+    private partial void LogGenerated();
+}

@@ -1,0 +1,96 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace Corral.HostAgent.Containers;
+
+/// <summary>What a job's container looked like when it stopped.</summary>
+public sealed record ContainerExit(int ExitCode, bool OomKilled);
+
+/// <summary>A job container found on the engine (after an agent restart).</summary>
+public sealed record JobContainer(string ContainerId, string JobId, string Worker, bool Running);
+
+/// <summary>The local Docker engine, reduced to what the host agent does with it.</summary>
+public sealed class ContainerRuntime(DockerClient docker)
+{
+    // Docker 20.10 (Debian's docker.io) serves API 1.41.
+    public static readonly System.Version ApiVersion = new(1, 41);
+
+    public static DockerClient Connect(Uri endpoint) =>
+        new DockerClientConfiguration(endpoint).CreateClient(ApiVersion);
+
+    public async Task<string> CreateAndStartAsync(CreateContainerParameters parameters, CancellationToken cancellationToken)
+    {
+        var created = await docker.Containers.CreateContainerAsync(parameters, cancellationToken);
+        await docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+        return created.ID;
+    }
+
+    public Task StartAsync(string containerId, CancellationToken cancellationToken) =>
+        docker.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);
+
+    public async Task<ContainerExit> WaitAsync(string containerId, CancellationToken cancellationToken)
+    {
+        var waited = await docker.Containers.WaitContainerAsync(containerId, cancellationToken);
+        var inspected = await docker.Containers.InspectContainerAsync(containerId, cancellationToken);
+        return new ContainerExit((int)waited.StatusCode, inspected.State.OOMKilled);
+    }
+
+    public async Task KillAsync(string containerId)
+    {
+        try
+        {
+            await docker.Containers.KillContainerAsync(containerId, new ContainerKillParameters { Signal = "KILL" });
+        }
+        catch (DockerApiException error) when (error.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
+        {
+            // Already stopped or gone: nothing left to kill.
+        }
+    }
+
+    public async Task RemoveAsync(string containerId)
+    {
+        try
+        {
+            await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true });
+        }
+        catch (DockerContainerNotFoundException)
+        {
+        }
+    }
+
+    /// <summary>Follows a container's stdout and stderr, from its start or from <paramref name="since"/>.</summary>
+    public Task<MultiplexedStream> FollowLogsAsync(string containerId, DateTimeOffset? since, CancellationToken cancellationToken) =>
+        docker.Containers.GetContainerLogsAsync(
+            containerId,
+            tty: false,
+            new ContainerLogsParameters
+            {
+                Follow = true,
+                ShowStdout = true,
+                ShowStderr = true,
+                Since = since?.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+            cancellationToken);
+
+    public async Task<IReadOnlyList<JobContainer>> ListJobContainersAsync(CancellationToken cancellationToken)
+    {
+        var containers = await docker.Containers.ListContainersAsync(
+            new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool> { [ContainerLabels.JobId] = true },
+                },
+            },
+            cancellationToken);
+        return [.. containers.Select(c => new JobContainer(c.ID, c.Labels[ContainerLabels.JobId], c.Labels.TryGetValue(ContainerLabels.Worker, out var w) ? w : string.Empty, c.State == "running"))];
+    }
+
+    /// <summary>Every image tag on this engine, as "name:tag".</summary>
+    public async Task<IReadOnlyList<string>> ListImageTagsAsync(CancellationToken cancellationToken)
+    {
+        var images = await docker.Images.ListImagesAsync(new ImagesListParameters(), cancellationToken);
+        return [.. images.SelectMany(i => i.RepoTags ?? []).Where(t => t != "<none>:<none>").Order(StringComparer.Ordinal)];
+    }
+}

@@ -1,0 +1,58 @@
+using Corral.Hosting;
+using Docker.DotNet.Models;
+
+namespace Corral.HostAgent.Containers;
+
+/// <summary>
+/// Turns a job launch into Docker create parameters. Security by default: an unprivileged user, every
+/// capability dropped, no-new-privileges, a pids limit, no swap beyond the memory cap, bridge networking only.
+/// </summary>
+public static class ContainerSpecBuilder
+{
+    /// <summary>The user jobs run as: the unprivileged "corral" user of the default image.</summary>
+    public const string JobUser = "1000:1000";
+
+    public static CreateContainerParameters Build(JobLaunch launch)
+    {
+        var limits = launch.Limits;
+        var env = launch.Spec.Env
+            .Where(e => e.Key != "CUDA_VISIBLE_DEVICES")
+            .Select(e => $"{e.Key}={e.Value}")
+            .ToList();
+        env.Add($"CORRAL_JOB_ID={launch.JobId}");
+        if (limits.CudaVisibleDevices is { } visible)
+        {
+            env.Add($"CUDA_VISIBLE_DEVICES={visible}");
+        }
+
+        return new CreateContainerParameters
+        {
+            Name = ContainerLabels.NameFor(launch.JobId),
+            Image = launch.Spec.Image,
+            Cmd = [.. launch.Spec.Command],
+            Env = env,
+            User = JobUser,
+            WorkingDir = "/tmp",
+            Labels = new Dictionary<string, string>
+            {
+                [ContainerLabels.JobId] = launch.JobId,
+                [ContainerLabels.User] = launch.User,
+                [ContainerLabels.Worker] = launch.Worker,
+            },
+            HostConfig = new HostConfig
+            {
+                NanoCPUs = (long)Math.Round(limits.Cpu * 1_000_000_000),
+                Memory = limits.MemoryBytes,
+                MemorySwap = limits.MemoryBytes,
+                PidsLimit = limits.Pids,
+                CapDrop = ["ALL"],
+                SecurityOpt = ["no-new-privileges"],
+                Privileged = false,
+                NetworkMode = "bridge",
+                DeviceRequests = limits.Gpus.IsEmpty
+                    ? null
+                    : [new DeviceRequest { Driver = "nvidia", DeviceIDs = [.. limits.Gpus], Capabilities = [["gpu"]] }],
+            },
+        };
+    }
+}

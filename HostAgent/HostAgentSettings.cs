@@ -1,0 +1,55 @@
+using System.Net;
+using Corral.Configuration;
+using Corral.Workers;
+
+namespace Corral.HostAgent;
+
+/// <summary>
+/// Everything a host agent reads at start (DESIGN.md, "Configuration"). Every value is validated here, so a
+/// bad setting stops the agent before it joins the cluster, with the variable's name in the message.
+/// </summary>
+public sealed record HostAgentSettings(
+    string WorkerName,
+    string PublicAddress,
+    Uri DockerEndpoint,
+    long LogQuotaPerJobHour,
+    long DataTransferQuotaPerJob,
+    IReadOnlyList<IPNetwork> DataTransferExcludedCidrs,
+    SshCaps SshCaps,
+    bool EnableSshGpuLimit,
+    string? InjectedGpus)
+{
+    public const long DefaultLogQuotaPerJobHour = 52_428_800;
+
+    public const string DefaultExcludedCidrs = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16,fc00::/7,fe80::/10";
+
+    public static HostAgentSettings Read(SettingsReader settings) => new(
+        settings.GetString("CORRAL_WORKER_NAME", Environment.MachineName.ToLowerInvariant()),
+        settings.GetString("CORRAL_WORKER_ADDRESS", "127.0.0.1"),
+        new Uri(settings.GetString("DOCKER_HOST", "unix:///var/run/docker.sock")),
+        settings.GetLong("LOG_QUOTA_PER_JOB_HOUR", DefaultLogQuotaPerJobHour, 0),
+        settings.GetLong("DATA_TRANSFER_QUOTA_PER_JOB", 0, 0),
+        ParseCidrs(settings.GetString("DATA_TRANSFER_EXCLUDED_CIDRS", DefaultExcludedCidrs)),
+        new SshCaps(
+            settings.GetPositiveDouble("SSH_MAX_CPU"),
+            settings.GetByteSize("SSH_MAX_MEMORY"),
+            settings.GetString("SSH_MAX_PIDS") is null ? null : settings.GetInt("SSH_MAX_PIDS", 0, 1)),
+        settings.GetBool("ENABLE_SSH_GPU_LIMIT", false),
+        settings.GetString("CORRAL_GPU_DEVICES"));
+
+    private static List<IPNetwork> ParseCidrs(string raw)
+    {
+        var networks = new List<IPNetwork>();
+        foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!IPNetwork.TryParse(part, out var network))
+            {
+                throw new InvalidSettingException("DATA_TRANSFER_EXCLUDED_CIDRS", raw, $"'{part}' is not a CIDR such as 10.0.0.0/8");
+            }
+
+            networks.Add(network);
+        }
+
+        return networks;
+    }
+}

@@ -1,0 +1,22 @@
+using Corral.Hosting;
+using Corral.HostAgent.Jobs;
+using Corral.Jobs;
+using Corral.Placement;
+
+namespace Corral.HostAgent;
+
+/// <inheritdoc cref="IHostGrain"/>
+[HostSiloPlacement]
+public sealed class HostGrain(JobSupervisor supervisor) : Grain, IHostGrain
+{
+    public Task StartAsync(JobLaunch launch)
+    {
+        supervisor.Start(launch);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(string jobId, TerminationReason reason, string message) =>
+        supervisor.StopAsync(jobId, reason, message);
+
+    public Task<HostJobState> InspectAsync(string jobId) => Task.FromResult(supervisor.Inspect(jobId));
+}

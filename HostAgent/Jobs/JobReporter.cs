@@ -1,0 +1,48 @@
+using Corral.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace Corral.HostAgent.Jobs;
+
+/// <summary>
+/// Delivers what happened on this host to job grains. Facts that must not be lost (running, exited) are
+/// retried until the cluster takes them, so a core silo restart only delays them.
+/// </summary>
+public sealed partial class JobReporter(IGrainFactory grains, ILogger<JobReporter> logger)
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    public async Task SendAsync(string jobId, Func<IJobGrain, Task> send, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                await send(grains.GetGrain<IJobGrain>(jobId));
+                return;
+            }
+            catch (Exception error) when (error is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                LogRetrying(jobId, error.Message, delay.TotalMilliseconds);
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
+    }
+
+    /// <summary>Best effort, for figures that the next report replaces anyway.</summary>
+    public async Task TrySendAsync(string jobId, Func<IJobGrain, Task> send)
+    {
+        try
+        {
+            await send(grains.GetGrain<IJobGrain>(jobId));
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogRetrying(jobId, error.Message, 0);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not report to the cluster ({Error}); retrying in {DelayMs} ms")]
+    private partial void LogRetrying(string jobId, string error, double delayMs);
+}

@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using Corral.Hosting;
+using Corral.HostAgent.Containers;
+using Corral.HostAgent.Logs;
+using Corral.Jobs;
+using Docker.DotNet;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Corral.HostAgent.Jobs;
+
+/// <summary>
+/// Runs and watches the job containers of this host: create with caps, pump logs, enforce the log quota,
+/// wait for the exit, and report every step to the job's grain until the grain has it.
+/// </summary>
+public sealed partial class JobSupervisor(
+    ContainerRuntime runtime,
+    LogStore logs,
+    LogPump pump,
+    JobReporter reporter,
+    HostAgentSettings settings,
+    TimeProvider clock,
+    IHostApplicationLifetime lifetime,
+    ILogger<JobSupervisor> logger)
+{
+    private static readonly TimeSpan CounterReportInterval = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<string, SupervisedJob> _jobs = new(StringComparer.Ordinal);
+
+    private CancellationToken Stopping => lifetime.ApplicationStopping;
+
+    /// <summary>Starts the job in the background; a second start of the same job does nothing.</summary>
+    public void Start(JobLaunch launch)
+    {
+        var job = new SupervisedJob(launch.JobId, launch.Worker);
+        if (_jobs.TryAdd(launch.JobId, job))
+        {
+            _ = Task.Run(() => RunAsync(job, launch));
+        }
+    }
+
+    public async Task StopAsync(string jobId, TerminationReason reason, string message)
+    {
+        if (_jobs.TryGetValue(jobId, out var job))
+        {
+            await KillAsync(job, reason, message);
+        }
+    }
+
+    public HostJobState Inspect(string jobId) =>
+        _jobs.TryGetValue(jobId, out var job) ? job.State : HostJobState.Unknown;
+
+    /// <summary>Takes over the containers a previous run of this agent left, found by their labels.</summary>
+    public async Task AdoptAsync(CancellationToken cancellationToken)
+    {
+        var ours = (await runtime.ListJobContainersAsync(cancellationToken)).Where(c => c.Worker == settings.WorkerName);
+        foreach (var container in ours)
+        {
+            var job = new SupervisedJob(container.JobId, container.Worker)
+            {
+                ContainerId = container.ContainerId,
+                Phase = HostJobPhase.Running,
+            };
+            if (_jobs.TryAdd(job.JobId, job))
+            {
+                LogAdopted(job.JobId, container.Running);
+                _ = Task.Run(() => SuperviseAsync(job, adopted: true));
+            }
+        }
+    }
+
+    private async Task RunAsync(SupervisedJob job, JobLaunch launch)
+    {
+        try
+        {
+            job.ContainerId = await runtime.CreateAndStartAsync(ContainerSpecBuilder.Build(launch), Stopping);
+        }
+        catch (Exception error) when (error is DockerApiException or HttpRequestException or InvalidOperationException)
+        {
+            LogStartFailed(job.JobId, error.Message);
+            var outcome = JobOutcome.Killed(TerminationReason.ContainerError, $"could not start the container: {FirstLine(error.Message)}");
+            await FinishAsync(job, outcome);
+            return;
+        }
+
+        job.Phase = HostJobPhase.Running;
+        await reporter.SendAsync(job.JobId, grain => grain.ReportRunningAsync(job.Worker, null), Stopping);
+        await SuperviseAsync(job, adopted: false);
+    }
+
+    private async Task SuperviseAsync(SupervisedJob job, bool adopted)
+    {
+        var containerId = job.ContainerId!;
+        try
+        {
+            // Counting resumes from what is stored, so a restarted agent keeps this hour's count.
+            var progress = await logs.GetProgressAsync(job.JobId, LogQuotaMeter.HourOf(clock.GetUtcNow()), Stopping);
+            job.Meter = new LogQuotaMeter(settings.LogQuotaPerJobHour, clock, progress.BytesSince, progress.BytesTotal);
+            using var counters = new PeriodicTimer(CounterReportInterval);
+            var reporting = ReportCountersAsync(job, counters);
+            // An adopted container's earlier output was stored by the previous run: follow only new output.
+            var pumping = PumpLogsAsync(job, containerId, progress.NextSeq, adopted ? clock.GetUtcNow() : null);
+            var exit = await runtime.WaitAsync(containerId, Stopping);
+            await pumping;
+            counters.Dispose();
+            await reporting;
+            var outcome = job.KilledFor is { } killed
+                ? JobOutcome.Killed(killed.Reason, killed.Message, exit.ExitCode)
+                : JobOutcome.FromExit(exit.ExitCode, exit.OomKilled);
+            await SendCountersAsync(job);
+            await FinishAsync(job, outcome);
+            await runtime.RemoveAsync(containerId);
+        }
+        catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
+        {
+            // The agent is shutting down; the container keeps running and the next agent run adopts it.
+        }
+    }
+
+    private async Task PumpLogsAsync(SupervisedJob job, string containerId, long firstSeq, DateTimeOffset? since)
+    {
+        try
+        {
+            using var stream = await runtime.FollowLogsAsync(containerId, since, Stopping);
+            await pump.RunAsync(job.JobId, stream, job.Meter!, firstSeq, () => KillAsync(
+                job,
+                TerminationReason.LogQuotaExceeded,
+                $"wrote more than {job.Meter!.QuotaPerHour} log bytes this hour (LOG_QUOTA_PER_JOB_HOUR)"), Stopping);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogPumpFailed(job.JobId, error.Message);
+        }
+    }
+
+    private async Task ReportCountersAsync(SupervisedJob job, PeriodicTimer timer)
+    {
+        try
+        {
+            while (await timer.WaitForNextTickAsync(Stopping))
+            {
+                await SendCountersAsync(job);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task SendCountersAsync(SupervisedJob job)
+    {
+        if (job.Meter is { } meter)
+        {
+            var (thisHour, total) = meter.Snapshot();
+            await reporter.TrySendAsync(job.JobId, grain => grain.ReportCountersAsync(new JobCounters(thisHour, total, 0)));
+        }
+    }
+
+    private async Task KillAsync(SupervisedJob job, TerminationReason reason, string message)
+    {
+        if (!job.TryMarkKilled(reason, message))
+        {
+            return;
+        }
+
+        LogKilling(job.JobId, reason, message);
+        if (job.ContainerId is { } containerId)
+        {
+            await runtime.KillAsync(containerId);
+        }
+    }
+
+    private async Task FinishAsync(SupervisedJob job, JobOutcome outcome)
+    {
+        job.Outcome = outcome;
+        job.Phase = HostJobPhase.Exited;
+        LogExited(job.JobId, outcome.ExitCode, outcome.Reason);
+        await reporter.SendAsync(job.JobId, grain => grain.CompleteAsync(job.Worker, outcome), Stopping);
+        _jobs.TryRemove(job.JobId, out _);
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Adopted container of job {JobId} (running: {Running})")]
+    private partial void LogAdopted(string jobId, bool running);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: container could not start: {Error}")]
+    private partial void LogStartFailed(string jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: log pump stopped: {Error}")]
+    private partial void LogPumpFailed(string jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: killing container ({Reason}): {Message}")]
+    private partial void LogKilling(string jobId, TerminationReason reason, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: container exited (code {ExitCode}, reason {Reason})")]
+    private partial void LogExited(string jobId, int? exitCode, TerminationReason? reason);
+}

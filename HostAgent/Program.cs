@@ -1,0 +1,64 @@
+using Corral.Configuration;
+using Corral.HostAgent;
+using Corral.HostAgent.Containers;
+using Corral.HostAgent.Jobs;
+using Corral.HostAgent.Logs;
+using Corral.Placement;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Configuration;
+
+// A host agent: an Orleans silo on a worker host that runs that host's job containers.
+try
+{
+    var settings = SettingsReader.FromProcess();
+    var cluster = ClusterSettings.Read(settings);
+    var endpoints = SiloEndpointSettings.Read(settings, defaultSiloPort: 11112, defaultGatewayPort: 0);
+    var agent = HostAgentSettings.Read(settings);
+    var docker = ContainerRuntime.Connect(agent.DockerEndpoint);
+    await EngineCheck.EnsureReachableAsync(docker, agent.DockerEndpoint);
+
+    var builder = Host.CreateApplicationBuilder(args);
+    builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+    builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+    builder.Services.AddSingleton(agent);
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddSingleton(docker);
+    builder.Services.AddSingleton<ContainerRuntime>();
+    builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));
+    builder.Services.AddSingleton<LogStore>();
+    builder.Services.AddSingleton<LogPump>();
+    builder.Services.AddSingleton<JobReporter>();
+    builder.Services.AddSingleton<JobSupervisor>();
+    builder.UseOrleans(silo =>
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = ClusterSettings.AdoInvariant;
+            o.ConnectionString = cluster.PostgresConnectionString;
+        });
+        // Reminders are spread over every silo of the cluster, so this one must serve its share too.
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = ClusterSettings.AdoInvariant;
+            o.ConnectionString = cluster.PostgresConnectionString;
+        });
+        silo.ConfigureEndpoints(endpoints.Address, endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: false);
+        silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
+    });
+    builder.Services.AddHostedService<WorkerRegistrar>();
+    await builder.Build().RunAsync();
+    return 0;
+}
+catch (Exception error) when (error is InvalidSettingException or EngineUnavailableException)
+{
+    Console.Error.WriteLine($"corral-hostagent: {error.Message}");
+    return 2;
+}
