@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Sets up and starts the whole system on this machine: PostgreSQL, the Docker engine, the schema, the build,
+# the default job image, then one core silo, one host agent and the gateway. Safe to run again.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/env.sh"
+source "$here/lib/postgres.sh"
+source "$here/lib/docker.sh"
+source "$here/lib/processes.sh"
+
+echo "== prerequisites"
+corral_pg_ensure_installed
+corral_docker_ensure_installed
+corral_docker_ensure_running
+corral_docker_build_job_image
+
+echo "== database"
+corral_pg_start "$CORRAL_PG_DATA" "$CORRAL_PG_PORT"
+pg_password=$(corral_secret "$CORRAL_HOME/secrets/pg-password")
+corral_pg_ensure_database "$CORRAL_PG_DATA" "$CORRAL_PG_PORT" corral corral "$pg_password"
+corral_pg_apply_schema "$CORRAL_PG_DATA" "$CORRAL_PG_PORT" corral corral "$here/sql"
+CORRAL_POSTGRES=$(corral_pg_connection_string "$CORRAL_PG_PORT" corral corral "$pg_password")
+export CORRAL_POSTGRES
+if [[ -z "${CORRAL_ADMIN_TOKEN:-}" ]]; then
+  CORRAL_ADMIN_TOKEN=$(corral_secret "$CORRAL_HOME/secrets/admin-token")
+fi
+export CORRAL_ADMIN_TOKEN
+export CORRAL_URL="http://127.0.0.1:$CORRAL_HTTP_PORT"
+
+echo "== build"
+dotnet build "$CORRAL_ROOT/Orleans.sln" -c "$CORRAL_BUILD_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly
+bin() { echo "$CORRAL_ROOT/$1/bin/$CORRAL_BUILD_CONFIGURATION/net10.0/$2.dll"; }
+
+echo "== processes"
+corral_proc_start silo "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin Silo Corral.Silo)"
+corral_proc_wait silo "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 corral_port_open "${CORRAL_GATEWAY_PORT:-30000}"
+corral_proc_start hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin HostAgent Corral.HostAgent)"
+corral_proc_wait hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 corral_port_open 11112
+corral_proc_start gateway "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin Gateway Corral.Gateway)"
+corral_proc_wait gateway "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 curl -fsS "$CORRAL_URL/healthz"
+
+cat <<TXT
+
+Corral is up.
+  URL:          $CORRAL_URL
+  Admin token:  $CORRAL_ADMIN_TOKEN
+  Logs:         $CORRAL_LOG_DIR
+  Stop with:    deploy/down.sh
+TXT
