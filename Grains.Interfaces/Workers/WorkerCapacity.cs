@@ -7,4 +7,9 @@ namespace Corral.Workers;
 public sealed record WorkerCapacity(
     [property: Id(0)] double Cpu,
     [property: Id(1)] long MemoryBytes,
-    [property: Id(2)] ImmutableArray<GpuDevice> Gpus);
+    [property: Id(2)] ImmutableArray<GpuDevice> Gpus)
+{
+    /// <summary>Value equality, GPUs included (record equality compares ImmutableArray by reference).</summary>
+    public bool IsSameAs(WorkerCapacity other) =>
+        Cpu == other.Cpu && MemoryBytes == other.MemoryBytes && Gpus.SequenceEqual(other.Gpus);
+}

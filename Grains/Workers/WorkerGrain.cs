@@ -23,7 +23,7 @@ public sealed class WorkerGrain(
         _lastHeartbeat = clock.GetUtcNow();
         var changed = state.State.Registration is not { } known
             || known.HostKey != registration.HostKey
-            || known.Capacity != registration.Capacity
+            || !known.Capacity.IsSameAs(registration.Capacity)
             || known.SshCaps != registration.SshCaps
             || known.Address != registration.Address
             || !known.Images.SequenceEqual(registration.Images);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on this machine (PostgreSQL, the Docker engine, the job image, the
+# build) and runs every test. Tests never skip: a missing component fails them.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+source "$here/lib/postgres.sh"
+source "$here/lib/docker.sh"
+source "$here/lib/processes.sh"
+
+: "${CORRAL_TEST_HOME:=/tmp/corral-test}"
+: "${CORRAL_TEST_PG_PORT:=55433}"
+configuration=${CORRAL_BUILD_CONFIGURATION:-Release}
+
+echo "== prerequisites"
+corral_pg_ensure_installed
+corral_docker_ensure_installed
+corral_docker_ensure_running
+corral_docker_build_job_image
+
+echo "== test database"
+pg_data="$CORRAL_TEST_HOME/postgres/data"
+corral_pg_start "$pg_data" "$CORRAL_TEST_PG_PORT"
+pg_password=$(corral_secret "$CORRAL_TEST_HOME/secrets/pg-password")
+corral_pg_ensure_database "$pg_data" "$CORRAL_TEST_PG_PORT" corral_test corral_test "$pg_password"
+# Each test fixture creates a fresh database of its own, so the test role may create databases.
+runuser -u postgres -- psql -h "$pg_data" -p "$CORRAL_TEST_PG_PORT" -d postgres -qc 'ALTER ROLE corral_test CREATEDB' >/dev/null
+CORRAL_TEST_POSTGRES=$(corral_pg_connection_string "$CORRAL_TEST_PG_PORT" corral_test corral_test "$pg_password")
+export CORRAL_TEST_POSTGRES
+
+echo "== build"
+dotnet build "$root/Orleans.sln" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
+
+echo "== tests"
+results="$root/artifacts/test-results"
+mkdir -p "$results"
+rm -f "$results"/*.trx
+set +e
+dotnet test "$root/Orleans.sln" -c "$configuration" --no-build --nologo \
+  --logger "trx;LogFileName=results.trx" --results-directory "$results" \
+  --logger "console;verbosity=normal" "$@"
+status=$?
+set -e
+# One plain closing line with the totals, read from the results file.
+if counters=$(grep -ho '<Counters [^>]*>' "$results"/*.trx 2>/dev/null | head -n 1) && [[ -n "$counters" ]]; then
+  passed=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+  failed=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+  echo "$passed passed, $failed failed"
+fi
+exit "$status"

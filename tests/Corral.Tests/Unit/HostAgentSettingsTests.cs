@@ -1,0 +1,56 @@
+using System.Collections;
+using Corral.Configuration;
+using Corral.HostAgent;
+using Xunit;
+
+namespace Corral.Tests.Unit;
+
+public sealed class HostAgentSettingsTests
+{
+    [Fact]
+    public void Read_NothingSet_UsesDocumentedDefaults()
+    {
+        var settings = HostAgentSettings.Read(new SettingsReader(new Hashtable()));
+        Assert.Equal(52_428_800, settings.LogQuotaPerJobHour);
+        Assert.Equal(0, settings.DataTransferQuotaPerJob);
+        Assert.Equal(6, settings.DataTransferExcludedCidrs.Count);
+        Assert.Null(settings.SshCaps.MaxCpu);
+        Assert.False(settings.EnableSshGpuLimit);
+    }
+
+    [Fact]
+    public void Read_SshCaps_AreParsedWithUnits()
+    {
+        var settings = HostAgentSettings.Read(new SettingsReader(new Hashtable
+        {
+            ["SSH_MAX_CPU"] = "1.5",
+            ["SSH_MAX_MEMORY"] = "512Mi",
+            ["SSH_MAX_PIDS"] = "256",
+        }));
+        Assert.Equal(1.5, settings.SshCaps.MaxCpu);
+        Assert.Equal(536_870_912L, settings.SshCaps.MaxMemoryBytes);
+        Assert.Equal(256, settings.SshCaps.MaxPids);
+    }
+
+    [Theory]
+    [InlineData("LOG_QUOTA_PER_JOB_HOUR", "-1")]
+    [InlineData("LOG_QUOTA_PER_JOB_HOUR", "50MB")]
+    [InlineData("DATA_TRANSFER_QUOTA_PER_JOB", "-5")]
+    [InlineData("DATA_TRANSFER_QUOTA_PER_JOB", "1e9")]
+    [InlineData("DATA_TRANSFER_EXCLUDED_CIDRS", "10.0.0.0/33")]
+    [InlineData("DATA_TRANSFER_EXCLUDED_CIDRS", "not-a-cidr")]
+    [InlineData("SSH_MAX_CPU", "0")]
+    [InlineData("SSH_MAX_CPU", "-2")]
+    [InlineData("SSH_MAX_CPU", "many")]
+    [InlineData("SSH_MAX_MEMORY", "12XB")]
+    [InlineData("SSH_MAX_MEMORY", "-1G")]
+    [InlineData("SSH_MAX_PIDS", "0")]
+    [InlineData("ENABLE_SSH_GPU_LIMIT", "maybe")]
+    public void Read_BadValue_NamesTheVariable(string variable, string value)
+    {
+        var error = Assert.Throws<InvalidSettingException>(() =>
+            HostAgentSettings.Read(new SettingsReader(new Hashtable { [variable] = value })));
+        Assert.Equal(variable, error.Variable);
+        Assert.Contains($"'{value}'", error.Message);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using Corral.Hosting;
+using Corral.HostAgent.Containers;
+using Corral.HostAgent.Hardware;
+using Corral.HostAgent.Logs;
+using Corral.Jobs;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace Corral.Tests.Unit;
+
+public sealed class HostAgentUnitTests
+{
+    [Fact]
+    public void NvidiaSmi_RealOutput_IsParsed()
+    {
+        var devices = NvidiaSmiParser.Parse("""
+            0, GPU-5d6a1f7c-1111-2222-3333-444455556666, NVIDIA H100 80GB HBM3, 81559
+            1, GPU-0b1c2d3e-1111-2222-3333-444455556666, NVIDIA GH200 480GB, [N/A]
+
+            """);
+        Assert.Equal(2, devices.Length);
+        Assert.Equal(81559L * 1024 * 1024, devices[0].MemoryBytes);
+        Assert.Equal("NVIDIA GH200 480GB", devices[1].Name);
+        Assert.Equal(0, devices[1].MemoryBytes);
+    }
+
+    [Fact]
+    public void NvidiaSmi_UnexpectedLine_IsAnError() =>
+        Assert.Throws<FormatException>(() => NvidiaSmiParser.Parse("garbage"));
+
+    [Fact]
+    public void ContainerSpec_IsCappedAndUnprivileged()
+    {
+        var launch = new JobLaunch("job1", "alice",
+            new JobSpec("s", "corral/busybox:latest", ["echo", "hi"], JobKind.Batch,
+                ImmutableDictionary<string, string>.Empty.Add("CUDA_VISIBLE_DEVICES", "9").Add("A", "1"),
+                ResourceRequest.None, null),
+            new EffectiveLimits(1.5, 256L << 20, 64, ["GPU-a", "GPU-b"], "0,1"), "w1");
+        var parameters = ContainerSpecBuilder.Build(launch);
+        var host = parameters.HostConfig;
+        Assert.Equal(1_500_000_000, host.NanoCPUs);
+        Assert.Equal(256L << 20, host.Memory);
+        Assert.Equal(256L << 20, host.MemorySwap);
+        Assert.Equal(64, host.PidsLimit);
+        Assert.Equal(["ALL"], host.CapDrop);
+        Assert.Equal(["no-new-privileges"], host.SecurityOpt);
+        Assert.False(host.Privileged);
+        Assert.Equal("bridge", host.NetworkMode);
+        Assert.Equal(ContainerSpecBuilder.JobUser, parameters.User);
+        Assert.Equal("job1", parameters.Labels[ContainerLabels.JobId]);
+        Assert.Equal(["GPU-a", "GPU-b"], host.DeviceRequests.Single().DeviceIDs.ToArray());
+        // The user cannot override the device mapping the agent computed.
+        Assert.Contains("CUDA_VISIBLE_DEVICES=0,1", parameters.Env);
+        Assert.DoesNotContain("CUDA_VISIBLE_DEVICES=9", parameters.Env);
+    }
+
+    [Fact]
+    public void LogQuotaMeter_CountsUntilOverQuota()
+    {
+        var meter = new LogQuotaMeter(1000, new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 10, 15, 0, TimeSpan.Zero)));
+        Assert.False(meter.Add(600));
+        Assert.False(meter.Add(400));
+        Assert.True(meter.Add(1));
+        Assert.Equal(1001, meter.BytesThisHour);
+    }
+
+    [Fact]
+    public void LogQuotaMeter_StartsAgainAtTheTopOfTheHour()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 10, 59, 59, TimeSpan.Zero));
+        var meter = new LogQuotaMeter(1000, clock, bytesThisHour: 900, bytesTotal: 900);
+        Assert.False(meter.Add(50));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal((0L, 950L), meter.Snapshot());
+        Assert.False(meter.Add(999));
+        Assert.True(meter.Add(2));
+        Assert.Equal(1951, meter.BytesTotal);
+    }
+
+    [Fact]
+    public void LogQuotaMeter_ZeroQuota_NeverTrips()
+    {
+        var meter = new LogQuotaMeter(0, TimeProvider.System);
+        Assert.False(meter.Add(long.MaxValue / 2));
+    }
+}

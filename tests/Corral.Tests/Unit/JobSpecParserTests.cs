@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Corral.Gateway.Jobs;
+using Corral.Jobs;
+using Xunit;
+
+namespace Corral.Tests.Unit;
+
+public sealed class JobSpecParserTests
+{
+    [Fact]
+    public void Parse_FullSpec_KeepsEveryField()
+    {
+        var (spec, errors) = Parse("""
+            { "service": "Example", "image": "corral/busybox:latest", "command": ["sh", "-c", "echo hi"],
+              "kind": "batch", "env": { "A": "1" },
+              "resources": { "cpu": 1.5, "memory": "512Mi", "pids": 256, "gpu": { "count": 2, "type": "H100", "memory": "40GB" } } }
+            """);
+        Assert.Empty(errors);
+        Assert.NotNull(spec);
+        Assert.Equal("example", spec.Service);
+        Assert.Equal(["sh", "-c", "echo hi"], spec.Command.ToArray());
+        Assert.Equal("1", spec.Env["A"]);
+        Assert.Equal(1.5, spec.Resources.Cpu);
+        Assert.Equal(536_870_912L, spec.Resources.MemoryBytes);
+        Assert.Equal(256, spec.Resources.Pids);
+        Assert.Equal(new GpuRequest(2, "H100", 40_000_000_000L), spec.Resources.Gpu);
+    }
+
+    [Fact]
+    public void Parse_NoImageNoResources_UsesTheDefaults()
+    {
+        var (spec, _) = Parse("""{ "service": "s", "command": ["true"] }""");
+        Assert.Equal(JobSpecParser.DefaultImage, spec!.Image);
+        Assert.Equal(ResourceDefaults.Cpu, spec.Resources.EffectiveCpu);
+        Assert.Equal(ResourceDefaults.MemoryBytes, spec.Resources.EffectiveMemoryBytes);
+        Assert.Equal(ResourceDefaults.Pids, spec.Resources.EffectivePids);
+    }
+
+    [Theory]
+    [InlineData("""{ "command": ["true"] }""", "service")]
+    [InlineData("""{ "service": "", "command": ["true"] }""", "service")]
+    [InlineData("""{ "service": "a b", "command": ["true"] }""", "service")]
+    [InlineData("""{ "service": "s" }""", "command")]
+    [InlineData("""{ "service": "s", "command": [] }""", "command")]
+    [InlineData("""{ "service": "s", "command": "echo" }""", "command")]
+    [InlineData("""{ "service": "s", "command": [1] }""", "command")]
+    [InlineData("""{ "service": "s", "command": ["true"], "image": "UPPER:case" }""", "image")]
+    [InlineData("""{ "service": "s", "command": ["true"], "kind": "gpu" }""", "kind")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "memory": "12XB" } }""", "resources.memory")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "memory": "1Ki" } }""", "resources.memory")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "memory": true } }""", "resources.memory")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "cpu": 0 } }""", "resources.cpu")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "cpu": -1 } }""", "resources.cpu")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "cpu": "2" } }""", "resources.cpu")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "pids": 0 } }""", "resources.pids")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "pids": 1.5 } }""", "resources.pids")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "gpu": { "count": 0 } } }""", "resources.gpu.count")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "gpu": { "memory": "lots" } } }""", "resources.gpu.memory")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "disk": "1G" } }""", "resources.disk")]
+    [InlineData("""{ "service": "s", "command": ["true"], "env": { "1BAD": "x" } }""", "env.1BAD")]
+    [InlineData("""{ "service": "s", "command": ["true"], "env": { "A": 1 } }""", "env.A")]
+    [InlineData("""{ "service": "s", "command": ["true"], "servce": "typo" }""", "servce")]
+    [InlineData("""[1, 2]""", "body")]
+    public void Parse_BadField_NamesThatField(string json, string field)
+    {
+        var (spec, errors) = Parse(json);
+        Assert.Null(spec);
+        Assert.Contains(field, errors.Keys);
+    }
+
+    [Fact]
+    public void Parse_TwoMegabyteCommand_IsRefusedWithItsSize()
+    {
+        var big = new string('x', 2 * 1024 * 1024);
+        var (spec, errors) = Parse(JsonSerializer.Serialize(new { service = "s", command = new[] { "sh", "-c", big } }));
+        Assert.Null(spec);
+        Assert.Contains("2097156 bytes", errors["command"][0]);
+    }
+
+    private static (JobSpec? Spec, Dictionary<string, string[]> Errors) Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return JobSpecParser.Parse(document.RootElement);
+    }
+}
