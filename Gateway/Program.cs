@@ -14,6 +14,7 @@ try
 {
     var settings = SettingsReader.FromProcess();
     var cluster = ClusterSettings.Read(settings);
+    var adminToken = AdminTokenSetting.Read(settings);
 
     var builder = WebApplication.CreateBuilder(args);
     builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
@@ -43,6 +44,7 @@ try
     builder.Services.AddSingleton<UserDirectory>();
     builder.Services.AddSingleton<JobSubmitter>();
     builder.Services.AddSingleton<JobLogReader>();
+    builder.Services.AddSingleton(adminToken);
     builder.Services.AddHostedService<AdminBootstrap>();
     builder.Services.AddProblemDetails();
     builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();

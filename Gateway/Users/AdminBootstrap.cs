@@ -4,21 +4,15 @@ namespace Corral.Gateway.Users;
 /// Makes sure an admin exists at start: CORRAL_ADMIN_TOKEN becomes the token of user "admin"; without it, a
 /// first start generates a token and prints it once.
 /// </summary>
-public sealed partial class AdminBootstrap(UserDirectory users, IConfiguration configuration, ILogger<AdminBootstrap> logger) : IHostedService
+public sealed partial class AdminBootstrap(UserDirectory users, AdminTokenSetting setting, ILogger<AdminBootstrap> logger) : IHostedService
 {
     public const string AdminName = "admin";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var token = configuration["CORRAL_ADMIN_TOKEN"];
-        if (!string.IsNullOrEmpty(token))
+        var token = setting.Token;
+        if (token is not null)
         {
-            if (!TokenHasher.LooksValid(token))
-            {
-                throw new Corral.Configuration.InvalidSettingException(
-                    "CORRAL_ADMIN_TOKEN", "(hidden)", "it must be 11-199 characters of letters, digits, '-' or '_'");
-            }
-
             await users.SetAdminTokenAsync(AdminName, token, cancellationToken);
             return;
         }
@@ -39,4 +33,21 @@ public sealed partial class AdminBootstrap(UserDirectory users, IConfiguration c
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No CORRAL_ADMIN_TOKEN was set: generated an admin token and printed it on the console")]
     private partial void LogGenerated();
+}
+
+/// <summary>CORRAL_ADMIN_TOKEN, checked at start so a bad one stops the gateway before it does anything.</summary>
+public sealed record AdminTokenSetting(string? Token)
+{
+    public static AdminTokenSetting Read(Corral.Configuration.SettingsReader settings)
+    {
+        var token = settings.GetString("CORRAL_ADMIN_TOKEN");
+        if (token is not null && !TokenHasher.LooksValid(token))
+        {
+            // The value is a secret: the message names the variable but never echoes it.
+            throw new Corral.Configuration.InvalidSettingException(
+                "CORRAL_ADMIN_TOKEN", "(hidden)", "it must be 11-199 characters of letters, digits, '-' or '_'");
+        }
+
+        return new AdminTokenSetting(token);
+    }
 }

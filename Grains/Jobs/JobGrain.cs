@@ -135,7 +135,8 @@ public sealed partial class JobGrain(
 
     public async Task ReportCountersAsync(JobCounters counters)
     {
-        if (JobStateMachine.IsTerminal(S.Status) || counters == S.Counters)
+        // Counters are taken even after the job ended: the final figures may arrive after the exit report.
+        if (S.Spec is null || counters == S.Counters)
         {
             return;
         }

@@ -1,0 +1,191 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Corral.Tests.EndToEnd;
+
+/// <summary>
+/// The whole system, started the way deploy/up.sh starts it: a fresh PostgreSQL database with the schema
+/// from deploy/sql, one core silo, one host agent on the real Docker engine, and the gateway, as processes.
+/// </summary>
+public sealed class CorralSystem : IAsyncLifetime
+{
+    private readonly string _database = "corral_e2e_" + Guid.NewGuid().ToString("N")[..10];
+    private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
+
+    public string WorkerName { get; } = "e2e-" + Guid.NewGuid().ToString("N")[..8];
+
+    public string AdminToken { get; } = "corral_e2e_admin_" + Guid.NewGuid().ToString("N");
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public ManagedProcess Silo { get; private set; } = null!;
+
+    public ManagedProcess HostAgent { get; private set; } = null!;
+
+    public ManagedProcess Gateway { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var connectionString = await TestEnvironment.CreateDatabaseAsync(_database);
+        var httpPort = TestEnvironment.FreePort();
+        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        _environment["CORRAL_POSTGRES"] = connectionString;
+        _environment["CORRAL_CLUSTER_ID"] = _database;
+        _environment["SERVICE_EXAMPLE_RUNS_PER_USER"] = "5";
+        _environment["SERVICE_TIGHT_RUNS_PER_USER"] = "1";
+        _environment["LOG_QUOTA_PER_JOB_HOUR"] = "20000";
+
+        Silo = NewSilo();
+        Silo.Start();
+        HostAgent = Start("hostagent", "HostAgent", "Corral.HostAgent", new()
+        {
+            ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
+            ["CORRAL_GATEWAY_PORT"] = "0",
+            ["CORRAL_WORKER_NAME"] = WorkerName,
+        });
+        Gateway = Start("gateway", "Gateway", "Corral.Gateway", new()
+        {
+            ["CORRAL_URL"] = BaseAddress.ToString().TrimEnd('/'),
+            ["CORRAL_ADMIN_TOKEN"] = AdminToken,
+        });
+        await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
+    }
+
+    public async Task DisposeAsync()
+    {
+        Gateway?.Dispose();
+        HostAgent?.Dispose();
+        Silo?.Dispose();
+        var leftovers = await TestEnvironment.DockerAsync("ps", "-aq", "--filter", $"label=corral.worker={WorkerName}");
+        foreach (var id in leftovers.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            await TestEnvironment.DockerAsync("rm", "-f", id);
+        }
+
+        await TestEnvironment.DropDatabaseAsync(_database);
+    }
+
+    /// <summary>Kills the core silo with SIGKILL and starts a new one on the same ports.</summary>
+    public async Task RestartSiloHardAsync()
+    {
+        Silo.Kill();
+        Silo.Dispose();
+        Silo = NewSilo();
+        Silo.Start();
+        await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
+    }
+
+    public HttpClient Client(string? token)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    public async Task<string> CreateUserAsync(string prefix)
+    {
+        var name = prefix + Guid.NewGuid().ToString("N")[..6];
+        using var admin = Client(AdminToken);
+        var response = await admin.PostAsJsonAsync("/api/users", new { name });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+    }
+
+    /// <summary>Polls a job until <paramref name="done"/> holds; fails with the job and the processes' output.</summary>
+    public async Task<JsonObject> WaitForJobAsync(HttpClient client, string id, Func<JsonObject, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonObject? job = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await client.GetAsync($"/api/jobs/{id}");
+            if (response.IsSuccessStatusCode)
+            {
+                job = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+                if (done(job))
+                {
+                    return job;
+                }
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"job {id} did not get there in {timeout}: {job?.ToJsonString()}\n{Diagnostics()}");
+        return null!;
+    }
+
+    public static Task<JsonObject> Terminal(CorralSystem system, HttpClient client, string id) =>
+        system.WaitForJobAsync(client, id, j => j["finishedAt"] is not null, TimeSpan.FromSeconds(90));
+
+    public string Diagnostics() =>
+        $"--- silo\n{Tail(Silo.Output)}\n--- hostagent\n{Tail(HostAgent.Output)}\n--- gateway\n{Tail(Gateway.Output)}";
+
+    private ManagedProcess NewSilo()
+    {
+        _environment.TryAdd("CORRAL_SILO_PORT", TestEnvironment.FreePort().ToString());
+        _environment.TryAdd("CORRAL_GATEWAY_PORT", TestEnvironment.FreePort().ToString());
+        return new ManagedProcess("silo", TestEnvironment.ProcessPath("Silo", "Corral.Silo"), new Dictionary<string, string>(_environment));
+    }
+
+    private ManagedProcess Start(string name, string project, string assembly, Dictionary<string, string> extra)
+    {
+        var environment = new Dictionary<string, string>(_environment);
+        foreach (var (key, value) in extra)
+        {
+            environment[key] = value;
+        }
+
+        var process = new ManagedProcess(name, TestEnvironment.ProcessPath(project, assembly), environment);
+        process.Start();
+        return process;
+    }
+
+    private async Task WaitUntilWorkerIsAliveAsync(TimeSpan timeout)
+    {
+        using var admin = Client(AdminToken);
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var process in new[] { Silo, HostAgent, Gateway })
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"{process.Name} exited during start:\n{Diagnostics()}");
+                }
+            }
+
+            try
+            {
+                var workers = await admin.GetFromJsonAsync<JsonArray>("/api/workers");
+                if (workers!.Any(w => w!["name"]!.GetValue<string>() == WorkerName && w["alive"]!.GetValue<bool>()))
+                {
+                    return;
+                }
+            }
+            catch (Exception error) when (error is HttpRequestException or TaskCanceledException or JsonException)
+            {
+                // Not up yet.
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"worker {WorkerName} did not register in {timeout}:\n{Diagnostics()}");
+    }
+
+    private static string Tail(string text) => text.Length > 4000 ? text[^4000..] : text;
+}
+
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<CorralSystem>
+{
+    public const string Name = "running system";
+}

@@ -1,0 +1,33 @@
+using Xunit;
+
+namespace Corral.Tests.EndToEnd;
+
+/// <summary>A bad setting stops a process at start, naming the variable and the value.</summary>
+public sealed class StartupValidationTests
+{
+    [Theory]
+    [InlineData("Silo", "Corral.Silo", "SERVICE_EXAMPLE_RUNS_PER_USER", "0")]
+    [InlineData("Silo", "Corral.Silo", "SERVICE_EXAMPLE_RUNS_PER_USER", "5.5")]
+    [InlineData("HostAgent", "Corral.HostAgent", "SSH_MAX_CPU", "0")]
+    [InlineData("HostAgent", "Corral.HostAgent", "SSH_MAX_MEMORY", "12XB")]
+    [InlineData("HostAgent", "Corral.HostAgent", "LOG_QUOTA_PER_JOB_HOUR", "-1")]
+    [InlineData("HostAgent", "Corral.HostAgent", "DATA_TRANSFER_QUOTA_PER_JOB", "1e9")]
+    [InlineData("HostAgent", "Corral.HostAgent", "DATA_TRANSFER_EXCLUDED_CIDRS", "10.0.0.0/8,bogus")]
+    [InlineData("Gateway", "Corral.Gateway", "CORRAL_ADMIN_TOKEN", "short")]
+    public async Task BadSetting_StopsTheProcess_NamingTheVariable(string project, string assembly, string variable, string value)
+    {
+        using var process = new ManagedProcess(project, TestEnvironment.ProcessPath(project, assembly), new Dictionary<string, string>
+        {
+            ["CORRAL_POSTGRES"] = TestEnvironment.AdminConnectionString,
+            ["CORRAL_CLUSTER_ID"] = "startup-validation-" + Guid.NewGuid().ToString("N")[..8],
+            ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
+            ["CORRAL_GATEWAY_PORT"] = "0",
+            ["CORRAL_URL"] = $"http://127.0.0.1:{TestEnvironment.FreePort()}",
+            [variable] = value,
+        });
+        process.Start();
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(variable, process.Output);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Corral.Tests.EndToEnd;
+
+/// <summary>What end-to-end tests need from the machine: the repository, PostgreSQL and the docker CLI.</summary>
+public static class TestEnvironment
+{
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>Release or Debug: whatever this test assembly was built as, so the processes match it.</summary>
+    public static string Configuration { get; } =
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+
+    /// <summary>A connection string for a role that may create databases. deploy/test.sh sets it up.</summary>
+    public static string AdminConnectionString =>
+        Environment.GetEnvironmentVariable("CORRAL_TEST_POSTGRES")
+        ?? throw new InvalidOperationException(
+            "CORRAL_TEST_POSTGRES is not set: run the tests with deploy/test.sh, which starts PostgreSQL and sets it.");
+
+    public static string ProcessPath(string project, string assembly) =>
+        Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0", assembly + ".dll");
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Creates an empty database with Corral's schema (deploy/sql) and returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string name)
+    {
+        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connectionString = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot, "deploy", "sql"), "*.sql").Order(StringComparer.Ordinal))
+        {
+            await using var apply = new NpgsqlCommand(await File.ReadAllTextAsync(file), connection);
+            await apply.ExecuteNonQueryAsync();
+        }
+
+        return connectionString;
+    }
+
+    public static async Task DropDatabaseAsync(string name)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(AdminConnectionString);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Runs the docker CLI against the local engine and returns its output.</summary>
+    public static async Task<string> DockerAsync(params string[] arguments)
+    {
+        var cli = File.Exists("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
+        using var process = Process.Start(new ProcessStartInfo(cli, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"docker {string.Join(' ', arguments)} failed: {error}");
+        }
+
+        return output.Trim();
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Orleans.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Cannot find Orleans.sln above " + AppContext.BaseDirectory);
+    }
+}
