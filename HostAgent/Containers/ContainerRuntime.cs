@@ -10,7 +10,7 @@ public sealed record ContainerExit(int ExitCode, bool OomKilled);
 public sealed record JobContainer(string ContainerId, string JobId, string Worker, bool Running);
 
 /// <summary>The local Docker engine, reduced to what the host agent does with it.</summary>
-public sealed class ContainerRuntime(DockerClient docker)
+public sealed partial class ContainerRuntime(DockerClient docker)
 {
     // Docker 20.10 (Debian's docker.io) serves API 1.41.
     public static readonly System.Version ApiVersion = new(1, 41);

@@ -18,6 +18,7 @@ public sealed partial class JobSupervisor(
     LogStore logs,
     LogPump pump,
     JobReporter reporter,
+    IEnumerable<IJobMonitor> monitors,
     HostAgentSettings settings,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
@@ -100,8 +101,14 @@ public sealed partial class JobSupervisor(
             var reporting = ReportCountersAsync(job, counters);
             // An adopted container's earlier output was stored by the previous run: follow only new output.
             var pumping = PumpLogsAsync(job, containerId, progress.NextSeq, adopted ? clock.GetUtcNow() : null);
+            var watching = await StartMonitorsAsync(job, containerId);
             var exit = await runtime.WaitAsync(containerId, Stopping);
             await pumping;
+            foreach (var monitor in watching)
+            {
+                await monitor.DisposeAsync();
+            }
+
             counters.Dispose();
             await reporting;
             var outcome = job.KilledFor is { } killed
@@ -115,6 +122,18 @@ public sealed partial class JobSupervisor(
         {
             // The agent is shutting down; the container keeps running and the next agent run adopts it.
         }
+    }
+
+    private async Task<List<IAsyncDisposable>> StartMonitorsAsync(SupervisedJob job, string containerId)
+    {
+        var context = new JobMonitorContext(job, containerId, (reason, message) => KillAsync(job, reason, message));
+        var started = new List<IAsyncDisposable>();
+        foreach (var monitor in monitors)
+        {
+            started.Add(await monitor.StartAsync(context, Stopping));
+        }
+
+        return started;
     }
 
     private async Task PumpLogsAsync(SupervisedJob job, string containerId, long firstSeq, DateTimeOffset? since)
@@ -152,7 +171,7 @@ public sealed partial class JobSupervisor(
         if (job.Meter is { } meter)
         {
             var (thisHour, total) = meter.Snapshot();
-            await reporter.TrySendAsync(job.JobId, grain => grain.ReportCountersAsync(new JobCounters(thisHour, total, 0)));
+            await reporter.TrySendAsync(job.JobId, grain => grain.ReportCountersAsync(new JobCounters(thisHour, total, job.EgressBytes)));
         }
     }
 

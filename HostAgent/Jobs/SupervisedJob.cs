@@ -22,6 +22,15 @@ public sealed class SupervisedJob(string jobId, string worker)
 
     public LogQuotaMeter? Meter { get; set; }
 
+    private long _egressBytes;
+
+    /// <summary>Outbound bytes counted so far (set by the egress meter).</summary>
+    public long EgressBytes
+    {
+        get => Interlocked.Read(ref _egressBytes);
+        set => Interlocked.Exchange(ref _egressBytes, value);
+    }
+
     /// <summary>Why the agent killed the container, if it did. The first reason wins.</summary>
     public (TerminationReason Reason, string Message)? KilledFor
     {
