@@ -4,6 +4,7 @@ using Corral.Configuration;
 using Corral.Gateway.Api;
 using Corral.Gateway.Auth;
 using Corral.Gateway.Jobs;
+using Corral.Gateway.Live;
 using Corral.Gateway.Users;
 using Microsoft.AspNetCore.Authentication;
 using Npgsql;
@@ -55,6 +56,10 @@ try
     builder.Services.AddAuthorizationBuilder()
         .AddPolicy(AdminPolicy.Name, p => p.RequireRole(TokenAuthenticationHandler.AdminRole));
     builder.Services.AddOpenApi();
+    builder.Services.AddSignalR().AddJsonProtocol(o =>
+        o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower)));
+    builder.Services.AddSingleton<FeedRelay>();
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedRelay>());
 
     var app = builder.Build();
     app.UseExceptionHandler();
@@ -68,6 +73,7 @@ try
     app.MapAccountsApi();
     app.MapJobsApi();
     app.MapUploadApi();
+    app.MapHub<JobsHub>("/hubs/jobs");
     await app.RunAsync();
     return 0;
 }

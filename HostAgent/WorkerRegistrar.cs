@@ -29,7 +29,6 @@ public sealed partial class WorkerRegistrar(
 
         await supervisor.AdoptAsync(stoppingToken);
         var hostKey = silo.SiloAddress.ToParsableString();
-        var worker = grains.GetGrain<IWorkerGrain>(settings.WorkerName);
         LogRegistering(settings.WorkerName, capacity.Cpu, capacity.MemoryBytes, capacity.Gpus.Length, hostKey);
         using var heartbeat = new PeriodicTimer(WorkerLiveness.HeartbeatInterval);
         do
@@ -37,6 +36,9 @@ public sealed partial class WorkerRegistrar(
             try
             {
                 var images = await runtime.ListImageTagsAsync(stoppingToken);
+                // Resolved on every beat: until a core silo has joined, the cluster knows no worker grain
+                // type yet (ArgumentException), and the agent simply keeps trying.
+                var worker = grains.GetGrain<IWorkerGrain>(settings.WorkerName);
                 await worker.RegisterAsync(new WorkerRegistration(
                     hostKey, capacity, settings.SshCaps, [.. images], settings.PublicAddress));
             }

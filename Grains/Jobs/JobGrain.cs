@@ -1,3 +1,4 @@
+using Corral.Feeds;
 using Corral.Hosting;
 using Corral.Quotas;
 using Corral.Users;
@@ -118,6 +119,7 @@ public sealed partial class JobGrain(
         {
             S.Message = message;
             await state.WriteStateAsync();
+            await PublishAsync();
         }
     }
 
@@ -143,6 +145,7 @@ public sealed partial class JobGrain(
 
         S.Counters = counters;
         await state.WriteStateAsync();
+        await PublishAsync();
     }
 
     public async Task CompleteAsync(string worker, JobOutcome outcome)
@@ -330,6 +333,23 @@ public sealed partial class JobGrain(
         S.Status = to;
         S.History.Add(new JobTransition(to, clock.GetUtcNow(), note));
         await state.WriteStateAsync();
+        await PublishAsync();
+    }
+
+    /// <summary>
+    /// Tells the user's live feed (and through it, admins) how the job looks now. Awaited, so events keep their
+    /// order; a feed that cannot be reached never fails the transition, which is already persisted.
+    /// </summary>
+    private async Task PublishAsync()
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IUserFeedGrain>(S.User!).PublishJobAsync(await ViewAsync());
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogPublishFailed(Id, error.Message);
+        }
     }
 
     private async Task<JobView> ViewAsync()
@@ -354,6 +374,9 @@ public sealed partial class JobGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended {Status} ({Reason}): {Message}")]
     private partial void LogFinished(string jobId, JobStatus status, TerminationReason? reason, string? message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: live update not delivered: {Error}")]
+    private partial void LogPublishFailed(string jobId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ({Status}) could not move on yet: {Error}")]
     private partial void LogAdvanceFailed(string jobId, JobStatus status, string error);

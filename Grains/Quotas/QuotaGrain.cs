@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Corral.Feeds;
 using Corral.Jobs;
 using Microsoft.Extensions.Logging;
 
@@ -36,12 +37,14 @@ public sealed partial class QuotaGrain(
             s.Holders.Add(jobId);
             await state.WriteStateAsync();
             LogSlotAvailable(User, jobId, Service);
+            await PublishAsync();
             return new QuotaDecision(true, null);
         }
 
         s.Queue.Add(jobId);
         await state.WriteStateAsync();
         LogRemainsQueued(User, s.Holders.Count, Limit, Service, jobId);
+        await PublishAsync();
         return new QuotaDecision(false, s.Queue.Count);
     }
 
@@ -66,12 +69,29 @@ public sealed partial class QuotaGrain(
         // Persist before telling anyone: a crash after this point leaves the admission recorded, and the
         // job's own reconcile step asks again and learns it holds the slot.
         await state.WriteStateAsync();
+        await PublishAsync();
         foreach (var next in admitted)
         {
             LogSlotAvailable(User, next, Service);
             await GrainFactory.GetGrain<IJobGrain>(next).AdmitAsync();
         }
     }
+
+    private async Task PublishAsync()
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IUserFeedGrain>(User).PublishQuotaAsync(User, await GetUsageAsync());
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // Live figures only: the persisted queue is what counts, and the next change publishes again.
+            LogPublishFailed(User, Service, error.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Quota of {User} for '{Service}': live update not delivered: {Error}")]
+    private partial void LogPublishFailed(string user, string service, string error);
 
     public Task<QuotaUsage> GetUsageAsync() =>
         Task.FromResult(new QuotaUsage(Service, Limit, state.State.Holders.Count, state.State.Queue.Count));

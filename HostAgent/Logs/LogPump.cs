@@ -1,4 +1,6 @@
+using System.Text;
 using System.Threading.Channels;
+using Corral.Feeds;
 using Docker.DotNet;
 
 namespace Corral.HostAgent.Logs;
@@ -6,10 +8,13 @@ namespace Corral.HostAgent.Logs;
 /// <summary>
 /// Moves one container's output to the log store: read, strip ANSI, count against the hourly quota, store in
 /// batches. Reading waits while the store is behind (a small bounded channel), so a job that writes faster
-/// than PostgreSQL takes it is slowed down instead of growing a buffer.
+/// than PostgreSQL takes it is slowed down instead of growing a buffer. Stored chunks also go to the job's
+/// live feed, but only while some gateway watches it (asked every couple of seconds).
 /// </summary>
-public sealed class LogPump(LogStore store)
+public sealed class LogPump(LogStore store, IGrainFactory grains)
 {
+    private static readonly TimeSpan WatchCheckInterval = TimeSpan.FromSeconds(2);
+
     private const int ReadBufferBytes = 64 * 1024;
     private const int MaxBatchBytes = 1024 * 1024;
     private const int ChunksInFlight = 16;
@@ -72,6 +77,11 @@ public sealed class LogPump(LogStore store)
 
     private async Task StoreAsync(string jobId, ChannelReader<byte[]> chunks, long seq, CancellationToken cancellationToken)
     {
+        var feed = grains.GetGrain<ILogFeedGrain>(jobId);
+        // One decoder for the whole stream, so a character split across two batches is not mangled live.
+        var decoder = Encoding.UTF8.GetDecoder();
+        var watched = false;
+        var nextWatchCheck = DateTime.MinValue;
         var batch = new MemoryStream();
         while (await chunks.WaitToReadAsync(cancellationToken))
         {
@@ -81,8 +91,41 @@ public sealed class LogPump(LogStore store)
                 batch.Write(chunk);
             }
 
-            await store.AppendAsync(jobId, seq++, batch.GetBuffer().AsMemory(0, (int)batch.Length), cancellationToken);
+            var bytes = batch.GetBuffer().AsMemory(0, (int)batch.Length);
+            await store.AppendAsync(jobId, seq, bytes, cancellationToken);
+            if (DateTime.UtcNow >= nextWatchCheck)
+            {
+                watched = await IsWatchedAsync(feed);
+                nextWatchCheck = DateTime.UtcNow + WatchCheckInterval;
+            }
+
+            if (watched)
+            {
+                await feed.PublishAsync(new LogChunk(jobId, seq, Decode(decoder, bytes.Span)));
+            }
+
+            seq++;
             batch.SetLength(0);
         }
+    }
+
+    private static async Task<bool> IsWatchedAsync(ILogFeedGrain feed)
+    {
+        try
+        {
+            return await feed.HasWatchersAsync();
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // The cluster is unreachable for a moment: storing goes on, live viewers catch up from the store.
+            return false;
+        }
+    }
+
+    private static string Decode(Decoder decoder, ReadOnlySpan<byte> bytes)
+    {
+        var chars = new char[decoder.GetCharCount(bytes, flush: false)];
+        var count = decoder.GetChars(bytes, chars, flush: false);
+        return new string(chars, 0, count);
     }
 }

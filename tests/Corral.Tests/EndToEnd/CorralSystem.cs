@@ -78,6 +78,36 @@ public sealed class CorralSystem : IAsyncLifetime
         await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
     }
 
+    /// <summary>Starts one more gateway process on its own port, for tests of several gateways.</summary>
+    public async Task<(ManagedProcess Process, Uri Address)> StartExtraGatewayAsync()
+    {
+        var address = new Uri($"http://127.0.0.1:{TestEnvironment.FreePort()}");
+        var gateway = Start("gateway-2", "Gateway", "Corral.Gateway", new()
+        {
+            ["CORRAL_URL"] = address.ToString().TrimEnd('/'),
+            ["CORRAL_ADMIN_TOKEN"] = AdminToken,
+        });
+        using var probe = new HttpClient { BaseAddress = address };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !gateway.HasExited)
+        {
+            try
+            {
+                if ((await probe.GetAsync("/healthz")).IsSuccessStatusCode)
+                {
+                    return (gateway, address);
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException("the extra gateway did not answer:\n" + gateway.Output);
+    }
+
     public HttpClient Client(string? token)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };

@@ -1,0 +1,100 @@
+using Corral.Feeds;
+using Corral.Gateway.Auth;
+using Corral.Gateway.Jobs;
+using Corral.Jobs;
+using Corral.Users;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Corral.Gateway.Live;
+
+/// <summary>What a client gets when it starts watching a job's output: everything stored so far.</summary>
+public sealed record LogSnapshot(string JobId, long LastSeq, string Text);
+
+/// <summary>
+/// /hubs/jobs: pushes each user only their own events. On connect a client first receives the current state
+/// (its newest jobs and its quotas), then the changes, so a reconnect misses nothing it needs.
+/// </summary>
+[Authorize]
+public sealed class JobsHub(IGrainFactory grains, FeedRelay relay, JobLogReader logs) : Hub
+{
+    public const string AdminGroup = "admins";
+    private const int SnapshotJobs = 100;
+
+    public static string UserGroup(string user) => "user:" + user;
+
+    public static string LogGroup(string jobId) => "logs:" + jobId;
+
+    public override async Task OnConnectedAsync()
+    {
+        var caller = TokenAuthenticationHandler.CallerOf(Context.User!);
+        await Groups.AddToGroupAsync(Context.ConnectionId, UserGroup(caller.Name));
+        await relay.WatchUserAsync(caller.Name);
+        if (caller.IsAdmin)
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, AdminGroup);
+            await relay.WatchUserAsync(IUserFeedGrain.AllUsers);
+        }
+
+        var user = grains.GetGrain<IUserGrain>(caller.Name);
+        var ids = (await user.GetJobIdsAsync()).Take(SnapshotJobs);
+        foreach (var view in (await Task.WhenAll(ids.Select(id => grains.GetGrain<IJobGrain>(id).GetAsync()))).OfType<JobView>().Reverse())
+        {
+            await Clients.Caller.SendAsync("jobUpdated", view);
+        }
+
+        foreach (var usage in await user.GetQuotasAsync())
+        {
+            await Clients.Caller.SendAsync("quotaUpdated", usage);
+        }
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        var caller = TokenAuthenticationHandler.CallerOf(Context.User!);
+        relay.UnwatchUser(caller.Name);
+        if (caller.IsAdmin)
+        {
+            relay.UnwatchUser(IUserFeedGrain.AllUsers);
+        }
+
+        if (Context.Items.TryGetValue("logs", out var watched) && watched is HashSet<string> jobs)
+        {
+            foreach (var job in jobs)
+            {
+                relay.UnwatchLogs(job);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Starts live output of a job the caller may see; returns what is stored so far.</summary>
+    public async Task<LogSnapshot> WatchLogs(string jobId)
+    {
+        var caller = TokenAuthenticationHandler.CallerOf(Context.User!);
+        if (await JobAccess.FindAsync(grains, caller, jobId) is null)
+        {
+            throw new HubException($"No job '{jobId}'.");
+        }
+
+        var jobs = (HashSet<string>)(Context.Items["logs"] ??= new HashSet<string>(StringComparer.Ordinal));
+        if (jobs.Add(jobId))
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, LogGroup(jobId));
+            await relay.WatchLogsAsync(jobId);
+        }
+
+        var (text, lastSeq) = await logs.ReadAsync(jobId, Context.ConnectionAborted);
+        return new LogSnapshot(jobId, lastSeq, text);
+    }
+
+    public async Task UnwatchLogs(string jobId)
+    {
+        if (Context.Items["logs"] is HashSet<string> jobs && jobs.Remove(jobId))
+        {
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, LogGroup(jobId));
+            relay.UnwatchLogs(jobId);
+        }
+    }
+}

@@ -1,0 +1,311 @@
+// Corral's web page: sign in with a token, watch jobs and quotas live over SignalR, submit and cancel jobs,
+// stream a job's logs. Plain JavaScript against the public REST API and the /hubs/jobs hub.
+"use strict";
+
+const state = {
+  token: sessionStorage.getItem("corral.token"),
+  me: null,
+  jobs: new Map(),
+  quotas: new Map(),
+  connection: null,
+  openJob: null,
+  logSeq: -1,
+};
+
+const $ = (selector) => document.querySelector(selector);
+
+function showError(message) {
+  const box = $("#error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+// Every API call goes through here: a problem+json answer is shown as the user would want it.
+async function api(path, options = {}) {
+  const response = await fetch(path, {
+    ...options,
+    headers: { Authorization: `Bearer ${state.token}`, ...(options.headers || {}) },
+  });
+  const type = response.headers.get("content-type") || "";
+  const body = type.includes("json") ? await response.json() : await response.text();
+  if (!response.ok) {
+    const detail = typeof body === "object" ? describeProblem(body) : body || response.statusText;
+    throw new Error(detail);
+  }
+  return body;
+}
+
+function describeProblem(problem) {
+  if (problem.errors) {
+    return Object.entries(problem.errors).map(([field, messages]) => `${field}: ${[].concat(messages).join(", ")}`).join("\n");
+  }
+  return problem.detail || problem.title || "The request failed.";
+}
+
+function formatBytes(bytes) {
+  if (!bytes) return "0 B";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes, unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+function cell(text, className) {
+  const td = document.createElement("td");
+  td.textContent = text ?? "";
+  if (className) td.className = className;
+  return td;
+}
+
+function renderJobs() {
+  const body = $("#jobs tbody");
+  body.replaceChildren();
+  const jobs = [...state.jobs.values()].sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
+  for (const job of jobs) {
+    const row = document.createElement("tr");
+    row.dataset.jobId = job.id;
+    const link = document.createElement("a");
+    link.href = `#/jobs/${job.id}`;
+    link.textContent = job.id.slice(0, 12);
+    const idCell = document.createElement("td");
+    idCell.append(link);
+    row.append(idCell, cell(job.user), cell(job.service), cell(job.status, `status status-${job.status}`),
+      cell(job.terminationReason || job.message || ""), cell(job.queuePosition ?? ""),
+      cell(formatBytes(job.logBytesTotal)), cell(formatBytes(job.egressBytes)),
+      cell(new Date(job.submittedAt).toLocaleTimeString()));
+    const actions = document.createElement("td");
+    if (!["succeeded", "failed", "cancelled"].includes(job.status)) {
+      const cancel = document.createElement("button");
+      cancel.textContent = "Cancel";
+      cancel.className = "cancel";
+      cancel.onclick = () => cancelJob(job.id);
+      actions.append(cancel);
+    }
+    row.append(actions);
+    body.append(row);
+  }
+}
+
+function renderQuotas() {
+  const body = $("#quotas tbody");
+  body.replaceChildren();
+  for (const quota of [...state.quotas.values()].sort((a, b) => a.service.localeCompare(b.service))) {
+    const row = document.createElement("tr");
+    row.dataset.service = quota.service;
+    row.append(cell(quota.service), cell(`${quota.running}/${quota.limit}`), cell(quota.queued));
+    body.append(row);
+  }
+}
+
+function renderJobPage() {
+  const job = state.jobs.get(state.openJob);
+  $("#job-id").textContent = state.openJob;
+  const facts = $("#job-facts");
+  facts.replaceChildren();
+  if (!job) return;
+  const limits = job.limits
+    ? `${job.limits.cpu} CPU, ${formatBytes(job.limits.memoryBytes)}, ${job.limits.pids} pids${job.limits.gpus.length ? `, GPUs ${job.limits.gpus.join(",")}` : ""}`
+    : "not placed yet";
+  const rows = [
+    ["Status", job.status], ["Reason", job.terminationReason || ""], ["Message", job.message || ""],
+    ["Exit code", job.exitCode ?? ""], ["Service", job.service], ["Image", job.image],
+    ["Command", (job.command || []).join(" ")], ["Worker", job.worker || ""], ["Queue position", job.queuePosition ?? ""],
+    ["Limits", limits], ["Log bytes (this hour / total)", `${formatBytes(job.logBytesThisHour)} / ${formatBytes(job.logBytesTotal)}`],
+    ["Egress", formatBytes(job.egressBytes)], ["SSH", job.ssh ? `ssh -p ${job.ssh.port} ${job.ssh.user}@${job.ssh.host}` : ""],
+  ];
+  for (const [name, value] of rows) {
+    const dt = document.createElement("dt");
+    dt.textContent = name;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    dd.dataset.fact = name.toLowerCase().replace(/[^a-z]+/g, "-");
+    facts.append(dt, dd);
+  }
+  $("#cancel").hidden = ["succeeded", "failed", "cancelled"].includes(job.status);
+}
+
+async function renderWorkers() {
+  if (!state.me?.isAdmin) return;
+  $("#workers-section").hidden = false;
+  const workers = await api("/api/workers");
+  const body = $("#workers tbody");
+  body.replaceChildren();
+  for (const w of workers) {
+    const row = document.createElement("tr");
+    const caps = w.sshCaps.maxCpu || w.sshCaps.maxMemoryBytes || w.sshCaps.maxPids
+      ? `${w.sshCaps.maxCpu ?? "-"} CPU, ${w.sshCaps.maxMemoryBytes ? formatBytes(w.sshCaps.maxMemoryBytes) : "-"}, ${w.sshCaps.maxPids ?? "-"} pids`
+      : "uncapped";
+    row.append(cell(w.name), cell(w.alive ? "yes" : "no"), cell(`${w.allocatedCpu}/${w.capacity.cpu}`),
+      cell(`${formatBytes(w.allocatedMemoryBytes)}/${formatBytes(w.capacity.memoryBytes)}`),
+      cell(w.capacity.gpus.map((g) => g.name).join(", ") || "none"), cell(caps), cell(w.jobs.length));
+    body.append(row);
+  }
+}
+
+function onJobUpdated(job) {
+  const known = state.jobs.get(job.id);
+  // Events for one job arrive in order; the history length guards against a late duplicate.
+  if (known && known.history.length > job.history.length) return;
+  state.jobs.set(job.id, job);
+  renderJobs();
+  if (state.openJob === job.id) renderJobPage();
+}
+
+function onLogAppended(chunk) {
+  if (chunk.jobId !== state.openJob || chunk.seq <= state.logSeq) return;
+  if (chunk.seq !== state.logSeq + 1) {
+    // A chunk was missed between the snapshot and the live stream: read the stored log again.
+    loadLogs(chunk.jobId);
+    return;
+  }
+  state.logSeq = chunk.seq;
+  appendLog(chunk.text);
+}
+
+function appendLog(text) {
+  const pre = $("#logs");
+  const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+  pre.textContent += text;
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
+async function loadLogs(jobId) {
+  const snapshot = await state.connection.invoke("watchLogs", jobId);
+  if (state.openJob !== jobId) return;
+  state.logSeq = snapshot.lastSeq;
+  $("#logs").textContent = snapshot.text;
+}
+
+async function connect() {
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl("/hubs/jobs", { accessTokenFactory: () => state.token })
+    .withAutomaticReconnect([0, 1000, 2000, 5000, 10000])
+    .build();
+  connection.on("jobUpdated", onJobUpdated);
+  connection.on("quotaUpdated", (quota) => { state.quotas.set(quota.service, quota); renderQuotas(); });
+  connection.on("logAppended", onLogAppended);
+  connection.onreconnecting(() => setLive(false));
+  connection.onreconnected(async () => {
+    setLive(true);
+    // The hub sent the current jobs and quotas again on reconnect; logs need asking for.
+    if (state.openJob) await loadLogs(state.openJob);
+  });
+  connection.onclose(() => setLive(false));
+  state.connection = connection;
+  await connection.start();
+  setLive(true);
+}
+
+function setLive(on) {
+  const badge = $("#live");
+  badge.textContent = on ? "live" : "offline";
+  badge.className = `badge ${on ? "on" : "off"}`;
+}
+
+async function cancelJob(id) {
+  try {
+    onJobUpdated(await api(`/api/jobs/${id}/cancel`, { method: "POST" }));
+    showError("");
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function submitJob(event) {
+  event.preventDefault();
+  const form = event.target;
+  const value = (name) => form.elements[name].value.trim();
+  const resources = {};
+  const numberOrText = (text) => (text !== "" && !Number.isNaN(Number(text)) ? Number(text) : text);
+  if (value("cpu")) resources.cpu = numberOrText(value("cpu"));
+  if (value("memory")) resources.memory = value("memory");
+  if (value("pids")) resources.pids = numberOrText(value("pids"));
+  const spec = { service: value("service"), command: ["sh", "-c", form.elements.command.value], resources };
+  if (value("image")) spec.image = value("image");
+  try {
+    const accepted = await api("/api/jobs", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
+      body: JSON.stringify(spec),
+    });
+    showError("");
+    location.hash = `#/jobs/${accepted.id}`;
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function uploadScript(event) {
+  event.preventDefault();
+  try {
+    const accepted = await api("/upload", { method: "POST", body: new FormData(event.target) });
+    showError("");
+    location.hash = `#/jobs/${accepted.id}`;
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function route() {
+  const match = location.hash.match(/^#\/jobs\/([a-f0-9]{32})$/);
+  const previous = state.openJob;
+  state.openJob = match ? match[1] : null;
+  $("#home").hidden = !!match;
+  $("#job").hidden = !match;
+  if (previous && previous !== state.openJob && state.connection) {
+    await state.connection.invoke("unwatchLogs", previous).catch(() => {});
+  }
+  if (!match) {
+    await renderWorkers().catch((error) => showError(error.message));
+    return;
+  }
+  state.logSeq = -1;
+  $("#logs").textContent = "";
+  try {
+    onJobUpdated(await api(`/api/jobs/${state.openJob}`));
+    await loadLogs(state.openJob);
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function signIn(token) {
+  state.token = token;
+  try {
+    state.me = await api("/api/me");
+  } catch (error) {
+    sessionStorage.removeItem("corral.token");
+    state.token = null;
+    $("#sign-in").hidden = false;
+    showError(`Sign-in failed: ${error.message}`);
+    return;
+  }
+  sessionStorage.setItem("corral.token", token);
+  showError("");
+  $("#sign-in").hidden = true;
+  $("#app").hidden = false;
+  $("#sign-out").hidden = false;
+  $("#who").textContent = `${state.me.name}${state.me.isAdmin ? " (admin)" : ""}`;
+  await connect();
+  await route();
+}
+
+$("#sign-in-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  signIn($("#token").value.trim());
+});
+$("#sign-out").addEventListener("click", () => {
+  sessionStorage.removeItem("corral.token");
+  location.hash = "";
+  location.reload();
+});
+$("#submit-form").addEventListener("submit", submitJob);
+$("#upload-form").addEventListener("submit", uploadScript);
+$("#cancel").addEventListener("click", () => cancelJob(state.openJob));
+window.addEventListener("hashchange", route);
+
+if (state.token) {
+  signIn(state.token);
+} else {
+  $("#sign-in").hidden = false;
+}

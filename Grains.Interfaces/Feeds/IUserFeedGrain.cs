@@ -1,0 +1,22 @@
+using Corral.Jobs;
+using Corral.Quotas;
+
+namespace Corral.Feeds;
+
+/// <summary>
+/// Live job and quota events of one user (key: the user name), or of everyone (key <see cref="AllUsers"/>, for
+/// admins). Subscriptions expire: a gateway re-subscribes on a timer, so a gateway that dies is forgotten.
+/// </summary>
+public interface IUserFeedGrain : IGrainWithStringKey
+{
+    const string AllUsers = "*";
+
+    Task SubscribeAsync(IFeedObserver observer);
+
+    Task UnsubscribeAsync(IFeedObserver observer);
+
+    /// <summary>Awaited by publishers, so one job's events reach the feed in the order they happened.</summary>
+    Task PublishJobAsync(JobView job);
+
+    Task PublishQuotaAsync(string user, QuotaUsage usage);
+}

@@ -1,0 +1,45 @@
+using Corral.Jobs;
+using Corral.Quotas;
+using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
+
+namespace Corral.Feeds;
+
+/// <inheritdoc cref="IUserFeedGrain"/>
+/// <remarks>Not reentrant on purpose: events go out in the order they came in.</remarks>
+public sealed class UserFeedGrain(ILogger<UserFeedGrain> logger) : Grain, IUserFeedGrain
+{
+    private readonly ObserverManager<IFeedObserver> _observers = new(FeedSubscriptions.Expiry, logger);
+
+    private bool IsAllUsers => this.GetPrimaryKeyString() == IUserFeedGrain.AllUsers;
+
+    public Task SubscribeAsync(IFeedObserver observer)
+    {
+        _observers.Subscribe(observer, observer);
+        return Task.CompletedTask;
+    }
+
+    public Task UnsubscribeAsync(IFeedObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public async Task PublishJobAsync(JobView job)
+    {
+        await _observers.Notify(o => o.JobUpdatedAsync(job));
+        if (!IsAllUsers)
+        {
+            await GrainFactory.GetGrain<IUserFeedGrain>(IUserFeedGrain.AllUsers).PublishJobAsync(job);
+        }
+    }
+
+    public async Task PublishQuotaAsync(string user, QuotaUsage usage)
+    {
+        await _observers.Notify(o => o.QuotaUpdatedAsync(user, usage));
+        if (!IsAllUsers)
+        {
+            await GrainFactory.GetGrain<IUserFeedGrain>(IUserFeedGrain.AllUsers).PublishQuotaAsync(user, usage);
+        }
+    }
+}
