@@ -17,7 +17,7 @@ try
     var cluster = ClusterSettings.Read(settings);
     var adminToken = AdminTokenSetting.Read(settings);
 
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
     builder.Logging.AddFilter("Orleans", LogLevel.Warning);
     builder.WebHost.UseUrls(settings.GetString("CORRAL_URL", "http://127.0.0.1:5000"));

@@ -17,6 +17,11 @@ corral_pg_ensure_installed
 corral_docker_ensure_installed
 corral_docker_ensure_running
 corral_docker_build_job_image
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+if [[ ! -x /usr/bin/chromium ]]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 chromium >/dev/null \
+    || { apt-get update -o DPkg::Lock::Timeout=600 >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 chromium >/dev/null; }
+fi
 
 echo "== test database"
 pg_data="$CORRAL_TEST_HOME/postgres/data"

@@ -1,6 +1,7 @@
 using Corral.Feeds;
 using Corral.Gateway.Auth;
 using Corral.Gateway.Jobs;
+using Corral.Gateway.Users;
 using Corral.Jobs;
 using Corral.Users;
 using Microsoft.AspNetCore.Authorization;
@@ -16,10 +17,11 @@ public sealed record LogSnapshot(string JobId, long LastSeq, string Text);
 /// (its newest jobs and its quotas), then the changes, so a reconnect misses nothing it needs.
 /// </summary>
 [Authorize]
-public sealed class JobsHub(IGrainFactory grains, FeedRelay relay, JobLogReader logs) : Hub
+public sealed class JobsHub(IGrainFactory grains, FeedRelay relay, JobLogReader logs, UserDirectory users) : Hub
 {
     public const string AdminGroup = "admins";
     private const int SnapshotJobs = 100;
+    private const int SnapshotJobsPerUserForAdmins = 20;
 
     public static string UserGroup(string user) => "user:" + user;
 
@@ -37,8 +39,7 @@ public sealed class JobsHub(IGrainFactory grains, FeedRelay relay, JobLogReader 
         }
 
         var user = grains.GetGrain<IUserGrain>(caller.Name);
-        var ids = (await user.GetJobIdsAsync()).Take(SnapshotJobs);
-        foreach (var view in (await Task.WhenAll(ids.Select(id => grains.GetGrain<IJobGrain>(id).GetAsync()))).OfType<JobView>().Reverse())
+        foreach (var view in await SnapshotAsync(caller))
         {
             await Clients.Caller.SendAsync("jobUpdated", view);
         }
@@ -47,6 +48,25 @@ public sealed class JobsHub(IGrainFactory grains, FeedRelay relay, JobLogReader 
         {
             await Clients.Caller.SendAsync("quotaUpdated", usage);
         }
+    }
+
+    /// <summary>The jobs a client starts from: the caller's newest, or for an admin every user's newest, oldest first.</summary>
+    private async Task<IEnumerable<JobView>> SnapshotAsync(Caller caller)
+    {
+        IEnumerable<string> ids;
+        if (caller.IsAdmin)
+        {
+            var perUser = await Task.WhenAll((await users.ListNamesAsync(Context.ConnectionAborted))
+                .Select(name => grains.GetGrain<IUserGrain>(name).GetJobIdsAsync()));
+            ids = perUser.SelectMany(jobs => jobs.Take(SnapshotJobsPerUserForAdmins));
+        }
+        else
+        {
+            ids = (await grains.GetGrain<IUserGrain>(caller.Name).GetJobIdsAsync()).Take(SnapshotJobs);
+        }
+
+        var views = await Task.WhenAll(ids.Select(id => grains.GetGrain<IJobGrain>(id).GetAsync()));
+        return views.OfType<JobView>().OrderBy(v => v.SubmittedAt);
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)

@@ -1,0 +1,129 @@
+using Microsoft.Playwright;
+using Xunit;
+
+namespace Corral.Tests.EndToEnd;
+
+/// <summary>The web page in real headless Chromium, against the running system. Screenshots go to artifacts/screenshots.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class BrowserTests(CorralSystem system, BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private IBrowserContext _context = null!;
+
+    public async Task InitializeAsync() => _context = await browser.Browser.NewContextAsync(new() { BaseURL = system.BaseAddress.ToString() });
+
+    public Task DisposeAsync() => _context.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task SubmitFromTheForm_WatchItGoQueuedRunningSucceeded_AndItsLogsAppear_WithoutReloading()
+    {
+        var token = await system.CreateUserAsync("alice");
+        // Hold the only slot of service "tight" (1 run per user), so the form's job visibly waits first.
+        using var http = system.Client(token);
+        var blocker = await Jobs.SubmitAsync(http, Jobs.Shell("sleep 4", service: "tight"));
+        var page = await SignInAsync(token);
+        await page.EvaluateAsync("window.__sameDocument = true");
+
+        await page.FillAsync("#submit-form [name=service]", "tight");
+        await page.FillAsync("#submit-form [name=command]", "echo hello from the browser; sleep 2; echo bye");
+        await page.FillAsync("#submit-form [name=cpu]", "0.25");
+        await page.ClickAsync("#submit-form button[type=submit]");
+
+        var status = page.Locator("dd[data-fact=status]");
+        await Assertions.Expect(status).ToHaveTextAsync("queued", new() { Timeout = 15_000 });
+        await page.ScreenshotAsync(new() { Path = Shot("job-queued") });
+        await Assertions.Expect(status).ToHaveTextAsync("running", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#logs")).ToContainTextAsync("hello from the browser", new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(new() { Path = Shot("job-running") });
+        await Assertions.Expect(status).ToHaveTextAsync("succeeded", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#logs")).ToContainTextAsync("bye", new() { Timeout = 15_000 });
+        await page.ScreenshotAsync(new() { Path = Shot("job-succeeded") });
+        Assert.True(await page.EvaluateAsync<bool>("window.__sameDocument === true"), "the page reloaded");
+
+        await page.ClickAsync("text=← all jobs");
+        await Assertions.Expect(page.Locator("#quotas tr[data-service=tight]")).ToContainTextAsync("/1");
+        await page.ScreenshotAsync(new() { Path = Shot("jobs-list") });
+        await CorralSystem.Terminal(system, http, blocker);
+    }
+
+    [Fact]
+    public async Task CancelARunningJob_FromItsPage()
+    {
+        var token = await system.CreateUserAsync("alice");
+        using var http = system.Client(token);
+        var id = await Jobs.SubmitAsync(http, Jobs.Shell("sleep 300"));
+        var page = await SignInAsync(token);
+        await page.GotoAsync($"/#/jobs/{id}");
+        var status = page.Locator("dd[data-fact=status]");
+        await Assertions.Expect(status).ToHaveTextAsync("running", new() { Timeout = 60_000 });
+
+        await page.ClickAsync("#cancel");
+
+        await Assertions.Expect(status).ToHaveTextAsync("cancelled", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("dd[data-fact=reason]")).ToHaveTextAsync("cancelled_by_user");
+        await page.ScreenshotAsync(new() { Path = Shot("job-cancelled") });
+    }
+
+    [Fact]
+    public async Task AQuotaKill_ShowsItsReason_InTheListAndOnTheJobPage()
+    {
+        // The system runs with LOG_QUOTA_PER_JOB_HOUR=20000.
+        var token = await system.CreateUserAsync("alice");
+        using var http = system.Client(token);
+        var page = await SignInAsync(token);
+        var id = await Jobs.SubmitAsync(http, Jobs.Shell("while true; do echo spam spam spam spam; done"));
+
+        var row = page.Locator($"#jobs tr[data-job-id='{id}']");
+        await Assertions.Expect(row).ToContainTextAsync("log_quota_exceeded", new() { Timeout = 60_000 });
+        await page.ScreenshotAsync(new() { Path = Shot("quota-exceeded-list") });
+        await page.GotoAsync($"/#/jobs/{id}");
+        await Assertions.Expect(page.Locator("dd[data-fact=reason]")).ToHaveTextAsync("log_quota_exceeded", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#logs")).ToContainTextAsync("spam spam");
+        await page.ScreenshotAsync(new() { Path = Shot("quota-exceeded-job") });
+    }
+
+    [Fact]
+    public async Task ABadFormValue_IsAnsweredWithAClearMessage()
+    {
+        var page = await SignInAsync(await system.CreateUserAsync("alice"));
+        await page.FillAsync("#submit-form [name=memory]", "12XB");
+        await page.ClickAsync("#submit-form button[type=submit]");
+
+        var error = page.Locator("#error");
+        await Assertions.Expect(error).ToBeVisibleAsync();
+        await Assertions.Expect(error).ToContainTextAsync("resources.memory");
+        await Assertions.Expect(error).ToContainTextAsync("12XB");
+        await page.ScreenshotAsync(new() { Path = Shot("bad-form-value") });
+    }
+
+    [Fact]
+    public async Task AWrongToken_IsRefusedAtSignIn_AndAnAdminSeesTheWorkersAndEveryonesJobs()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        var alicesJob = await Jobs.SubmitAsync(alice, Jobs.Shell("true"));
+        var page = await _context.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.FillAsync("#token", "corral_wrongwrongwrongwrong");
+        await page.ClickAsync("#sign-in-form button");
+        await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("Sign-in failed");
+        await page.ScreenshotAsync(new() { Path = Shot("sign-in-refused") });
+
+        var admin = await SignInAsync(system.AdminToken);
+        await Assertions.Expect(admin.Locator("#workers")).ToContainTextAsync(system.WorkerName, new() { Timeout = 15_000 });
+        await Assertions.Expect(admin.Locator($"#jobs tr[data-job-id='{alicesJob}']")).ToBeVisibleAsync();
+        await admin.ScreenshotAsync(new() { Path = Shot("admin-workers"), FullPage = true });
+    }
+
+    private async Task<IPage> SignInAsync(string token)
+    {
+        var page = await _context.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.FillAsync("#token", token);
+        await page.ClickAsync("#sign-in-form button");
+        await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("live", new() { Timeout = (float)Patience.TotalMilliseconds });
+        return page;
+    }
+
+    private static string Shot(string name) => Path.Combine(BrowserFixture.ScreenshotFolder, name + ".png");
+}
