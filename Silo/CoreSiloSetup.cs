@@ -22,10 +22,16 @@ public static class CoreSiloSetup
             o.Invariant = ClusterSettings.AdoInvariant;
             o.ConnectionString = cluster.PostgresConnectionString;
         });
+        return silo.AddCorralStorage(cluster.PostgresConnectionString).AddCorralServices(quotas);
+    }
+
+    /// <summary>Grain state and reminders in PostgreSQL.</summary>
+    public static ISiloBuilder AddCorralStorage(this ISiloBuilder silo, string connectionString)
+    {
         silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
         {
             o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = cluster.PostgresConnectionString;
+            o.ConnectionString = connectionString;
         });
         // Orleans' own binary format: it round-trips our [GenerateSerializer] state records exactly.
         silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStorage.Name)
@@ -34,8 +40,14 @@ public static class CoreSiloSetup
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = cluster.PostgresConnectionString;
+            o.ConnectionString = connectionString;
         });
+        return silo;
+    }
+
+    /// <summary>What the core grains need besides storage.</summary>
+    public static ISiloBuilder AddCorralServices(this ISiloBuilder silo, QuotaOptions quotas)
+    {
         silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
         silo.Services.AddSingleton(quotas);
         silo.Services.AddSingleton(TimeProvider.System);

@@ -1,0 +1,45 @@
+using Corral.Quotas;
+using Corral.Silo;
+using Corral.Tests.EndToEnd;
+using Orleans.TestingHost;
+using Xunit;
+
+namespace Corral.Tests.Grains;
+
+/// <summary>
+/// A three-silo in-process cluster whose grain state and reminders live in a fresh PostgreSQL database, so
+/// silos can be killed without losing anything that was persisted.
+/// </summary>
+public sealed class PostgresClusterFixture : IAsyncLifetime
+{
+    public const string Service = "burst";
+    public const int Limit = 3;
+    private const string ConnectionKey = "CorralTestPostgres";
+
+    private readonly string _database = "corral_grains_" + Guid.NewGuid().ToString("N")[..10];
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var connectionString = await TestEnvironment.CreateDatabaseAsync(_database);
+        var builder = new TestClusterBuilder(3);
+        builder.Properties[ConnectionKey] = connectionString;
+        builder.AddSiloBuilderConfigurator<Configurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await TestEnvironment.DropDatabaseAsync(_database);
+    }
+
+    private sealed class Configurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo) => silo
+            .AddCorralStorage(silo.Configuration[ConnectionKey]!)
+            .AddCorralServices(new QuotaOptions(new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit }));
+    }
+}
