@@ -85,6 +85,12 @@ public sealed partial class JobSupervisor(
         }
 
         job.Phase = HostJobPhase.Running;
+        if (job.KilledFor is not null)
+        {
+            // Stopped (cancelled, say) while the container was being created: it must not run on.
+            await runtime.KillAsync(job.ContainerId);
+        }
+
         await reporter.SendAsync(job.JobId, grain => grain.ReportRunningAsync(job.Worker, null), Stopping);
         await SuperviseAsync(job, adopted: false);
     }
