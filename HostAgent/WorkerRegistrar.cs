@@ -1,5 +1,4 @@
 using Corral.HostAgent.Containers;
-using Corral.HostAgent.Hardware;
 using Corral.HostAgent.Jobs;
 using Corral.Workers;
 using Microsoft.Extensions.Hosting;
@@ -13,6 +12,7 @@ namespace Corral.HostAgent;
 /// </summary>
 public sealed partial class WorkerRegistrar(
     HostAgentSettings settings,
+    WorkerCapacity capacity,
     ILocalSiloDetails silo,
     ContainerRuntime runtime,
     JobSupervisor supervisor,
@@ -21,10 +21,14 @@ public sealed partial class WorkerRegistrar(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var capacity = await HardwareProbe.ProbeAsync(settings.InjectedGpus, stoppingToken);
         if (settings.SshCaps == SshCaps.Uncapped)
         {
             LogSshUncapped();
+        }
+
+        if (settings.SshUseLxcfs != false && !Lxcfs.IsAvailable())
+        {
+            LogNoLxcfs(Lxcfs.Root);
         }
 
         await supervisor.AdoptAsync(stoppingToken);
@@ -38,7 +42,7 @@ public sealed partial class WorkerRegistrar(
             {
                 var images = await runtime.ListImageTagsAsync(stoppingToken);
                 await worker.RegisterAsync(new WorkerRegistration(
-                    hostKey, capacity, settings.SshCaps, [.. images], settings.PublicAddress));
+                    hostKey, capacity, settings.SshCaps, [.. images], settings.PublicAddress, settings.EnableSshGpuLimit));
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {
@@ -50,6 +54,9 @@ public sealed partial class WorkerRegistrar(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SSH sessions on this worker are uncapped: set SSH_MAX_CPU, SSH_MAX_MEMORY and SSH_MAX_PIDS to cap them")]
     private partial void LogSshUncapped();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "lxcfs does not serve {Root}: SSH sessions see the host's /proc/meminfo and /proc/cpuinfo (SSH_USE_LXCFS)")]
+    private partial void LogNoLxcfs(string root);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registering worker {Worker}: {Cpu} CPUs, {Memory} bytes, {Gpus} GPUs, host {HostKey}")]
     private partial void LogRegistering(string worker, double cpu, long memory, int gpus, string hostKey);
