@@ -33,7 +33,6 @@ public sealed partial class WorkerRegistrar(
 
         await supervisor.AdoptAsync(stoppingToken);
         var hostKey = silo.SiloAddress.ToParsableString();
-        var worker = grains.GetGrain<IWorkerGrain>(settings.WorkerName);
         LogRegistering(settings.WorkerName, capacity.Cpu, capacity.MemoryBytes, capacity.Gpus.Length, hostKey);
         using var heartbeat = new PeriodicTimer(WorkerLiveness.HeartbeatInterval);
         do
@@ -41,6 +40,8 @@ public sealed partial class WorkerRegistrar(
             try
             {
                 var images = await runtime.ListImageTagsAsync(stoppingToken);
+                // Resolved on every beat: until this silo has the core silo's grain manifest, the call throws.
+                var worker = grains.GetGrain<IWorkerGrain>(settings.WorkerName);
                 await worker.RegisterAsync(new WorkerRegistration(
                     hostKey, capacity, settings.SshCaps, [.. images], settings.PublicAddress, settings.EnableSshGpuLimit));
             }

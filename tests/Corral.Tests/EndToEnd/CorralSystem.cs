@@ -9,11 +9,24 @@ namespace Corral.Tests.EndToEnd;
 /// <summary>
 /// The whole system, started the way deploy/up.sh starts it: a fresh PostgreSQL database with the schema
 /// from deploy/sql, one core silo, one host agent on the real Docker engine, and the gateway, as processes.
+/// A subclass gives its host agent more settings (<see cref="CappedSshSystem"/>).
 /// </summary>
-public sealed class CorralSystem : IAsyncLifetime
+public class CorralSystem : IAsyncLifetime
 {
     private readonly string _database = "corral_e2e_" + Guid.NewGuid().ToString("N")[..10];
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<string, string> _hostAgentSettings;
+
+    public CorralSystem()
+        : this(new Dictionary<string, string>())
+    {
+    }
+
+    // Protected: xunit wants a single public constructor on a fixture.
+    protected CorralSystem(IReadOnlyDictionary<string, string> hostAgentSettings)
+    {
+        _hostAgentSettings = hostAgentSettings;
+    }
 
     public string WorkerName { get; } = "e2e-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -40,7 +53,7 @@ public sealed class CorralSystem : IAsyncLifetime
 
         Silo = NewSilo();
         Silo.Start();
-        HostAgent = Start("hostagent", "HostAgent", "Corral.HostAgent", new()
+        HostAgent = Start("hostagent", "HostAgent", "Corral.HostAgent", new(_hostAgentSettings)
         {
             ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
             ["CORRAL_GATEWAY_PORT"] = "0",
