@@ -37,7 +37,7 @@ corral_lxcfs_ensure_running() {
     fi
     if ! command -v lxcfs >/dev/null 2>&1; then
         _corral_lxcfs_log "installing lxcfs"
-        apt-get -o DPkg::Lock::Timeout=600 install -y lxcfs >/dev/null 2>&1 || {
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y lxcfs >/dev/null 2>&1 || {
             apt-get -o DPkg::Lock::Timeout=600 update >/dev/null &&
                 DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y lxcfs >/dev/null
         } || return 1
