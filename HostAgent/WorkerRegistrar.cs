@@ -19,6 +19,8 @@ public sealed partial class WorkerRegistrar(
     IGrainFactory grains,
     ILogger<WorkerRegistrar> logger) : BackgroundService
 {
+    private const int OrphanCheckEvery = 12;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (settings.SshCaps == SshCaps.Uncapped)
@@ -35,6 +37,7 @@ public sealed partial class WorkerRegistrar(
         var hostKey = silo.SiloAddress.ToParsableString();
         LogRegistering(settings.WorkerName, capacity.Cpu, capacity.MemoryBytes, capacity.Gpus.Length, hostKey);
         using var heartbeat = new PeriodicTimer(WorkerLiveness.HeartbeatInterval);
+        var beats = 0;
         do
         {
             try
@@ -44,6 +47,11 @@ public sealed partial class WorkerRegistrar(
                 var worker = grains.GetGrain<IWorkerGrain>(settings.WorkerName);
                 await worker.RegisterAsync(new WorkerRegistration(
                     hostKey, capacity, settings.SshCaps, [.. images], settings.PublicAddress, settings.EnableSshGpuLimit));
+                if (beats++ % OrphanCheckEvery == 0)
+                {
+                    // Right after the first registration (adopted containers), then once a minute.
+                    await supervisor.EndOrphansAsync();
+                }
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {

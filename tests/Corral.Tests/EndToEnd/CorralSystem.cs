@@ -53,12 +53,7 @@ public class CorralSystem : IAsyncLifetime
 
         Silo = NewSilo();
         Silo.Start();
-        HostAgent = Start("hostagent", "HostAgent", "Corral.HostAgent", new(_hostAgentSettings)
-        {
-            ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
-            ["CORRAL_GATEWAY_PORT"] = "0",
-            ["CORRAL_WORKER_NAME"] = WorkerName,
-        });
+        HostAgent = StartHostAgent();
         Gateway = Start("gateway", "Gateway", "Corral.Gateway", new()
         {
             ["CORRAL_URL"] = BaseAddress.ToString().TrimEnd('/'),
@@ -89,6 +84,16 @@ public class CorralSystem : IAsyncLifetime
         Silo = NewSilo();
         Silo.Start();
         await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>Kills the host agent with SIGKILL, as in a crash; its containers keep running.</summary>
+    public void KillHostAgent() => HostAgent.Kill();
+
+    /// <summary>Starts a new host agent for the same worker (after <see cref="KillHostAgent"/>).</summary>
+    public void RestartHostAgent()
+    {
+        HostAgent.Dispose();
+        HostAgent = StartHostAgent();
     }
 
     public HttpClient Client(string? token)
@@ -147,6 +152,13 @@ public class CorralSystem : IAsyncLifetime
         _environment.TryAdd("CORRAL_GATEWAY_PORT", TestEnvironment.FreePort().ToString());
         return new ManagedProcess("silo", TestEnvironment.ProcessPath("Silo", "Corral.Silo"), new Dictionary<string, string>(_environment));
     }
+
+    private ManagedProcess StartHostAgent() => Start("hostagent", "HostAgent", "Corral.HostAgent", new(_hostAgentSettings)
+    {
+        ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
+        ["CORRAL_GATEWAY_PORT"] = "0",
+        ["CORRAL_WORKER_NAME"] = WorkerName,
+    });
 
     private ManagedProcess Start(string name, string project, string assembly, Dictionary<string, string> extra)
     {

@@ -151,6 +151,32 @@ public sealed class SshSessionTests(CorralSystem system)
     }
 
     [Fact]
+    public async Task Session_CancelledWhileItsAgentIsDown_IsStoppedWhenTheAgentIsBack()
+    {
+        using var key = await SshClient.CreateAsync();
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        var id = await Jobs.SubmitAsync(alice, Session(key, cpu: 0.25, memory: "64Mi", pids: 64));
+        await system.WaitForJobAsync(alice, id, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+
+        system.KillHostAgent();
+        // Until the cluster declares the dead silo dead, calls that touch it answer 503: retry, as a client would.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await alice.PostAsync($"/api/jobs/{id}/cancel", null)).StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "cancel kept answering 503");
+            await Task.Delay(500);
+        }
+
+        Assert.Equal("cancelled", Jobs.Status(await CorralSystem.Terminal(system, alice, id)));
+        // Nobody could stop it: a session never ends by itself.
+        Assert.NotEqual(string.Empty, await TestEnvironment.DockerAsync("ps", "-q", "--filter", $"label=corral.job-id={id}"));
+
+        // The new agent adopts the container, learns that its job has ended, and stops it.
+        system.RestartHostAgent();
+        await WaitUntilGoneAsync(id, TimeSpan.FromSeconds(90));
+    }
+
+    [Fact]
     public async Task GpuSession_OnAWorkerWithoutGpus_StaysPending_SayingSo()
     {
         using var key = await SshClient.CreateAsync();
@@ -182,12 +208,12 @@ public sealed class SshSessionTests(CorralSystem system)
 
     internal static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    internal static async Task WaitUntilGoneAsync(string jobId)
+    internal static async Task WaitUntilGoneAsync(string jobId, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (await TestEnvironment.DockerAsync("ps", "-aq", "--filter", $"label=corral.job-id={jobId}") != string.Empty)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"the container of job {jobId} is still there after 30 s");
+            Assert.True(DateTime.UtcNow < deadline, $"the container of job {jobId} is still there after {timeout ?? TimeSpan.FromSeconds(30)}");
             await Task.Delay(250);
         }
     }
