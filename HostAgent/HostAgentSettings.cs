@@ -39,18 +39,22 @@ public sealed record HostAgentSettings(
         settings.GetBool("ENABLE_SSH_GPU_LIMIT", false),
         ReadInjectedGpus(settings),
         // Unset or "auto": lxcfs for SSH sessions whenever it runs on this host.
-        settings.GetString("SSH_USE_LXCFS") is null or "auto" ? null : settings.GetBool("SSH_USE_LXCFS", false));
+        settings.GetString("SSH_USE_LXCFS")?.Trim().ToLowerInvariant() is null or "auto" ? null : settings.GetBool("SSH_USE_LXCFS", false));
 
+    /// <summary>The injected device list, checked here so a typo stops the agent naming the variable.</summary>
     private static string? ReadInjectedGpus(SettingsReader settings)
     {
         var raw = settings.GetString("CORRAL_GPU_DEVICES");
-        try
+        if (raw is not null)
         {
-            _ = raw is null ? default : NvidiaSmiParser.Parse(raw.Replace(';', '\n'));
-        }
-        catch (FormatException error)
-        {
-            throw new InvalidSettingException("CORRAL_GPU_DEVICES", raw!, error.Message.TrimEnd('.'));
+            try
+            {
+                NvidiaSmiParser.Parse(raw.Replace(';', '\n'));
+            }
+            catch (FormatException error)
+            {
+                throw new InvalidSettingException("CORRAL_GPU_DEVICES", raw, error.Message.TrimEnd('.'));
+            }
         }
 
         return raw;

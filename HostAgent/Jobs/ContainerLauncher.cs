@@ -39,7 +39,7 @@ public sealed partial class ContainerLauncher(
             return (await runtime.CreateAndStartAsync(ContainerSpecBuilder.Build(guarded.Launch), cancellationToken), null);
         }
 
-        var bind = IPAddress.TryParse(settings.PublicAddress, out var address) ? address : IPAddress.Any;
+        var bind = BindAddress(settings.PublicAddress);
         var options = new SshHostOptions(bind.ToString(), ProcBinds());
         var containerId = await runtime.CreateAndStartAsync(ContainerSpecBuilder.Build(guarded.Launch, options), cancellationToken);
         try
@@ -60,6 +60,15 @@ public sealed partial class ContainerLauncher(
             throw;
         }
     }
+
+    /// <summary>
+    /// Where the session's port is published: the worker's address when it is an IP address, loopback for
+    /// "localhost", and every address for another name (the address users reach may be a NAT's, not this host's).
+    /// </summary>
+    public static IPAddress BindAddress(string publicAddress) =>
+        IPAddress.TryParse(publicAddress, out var address) ? address
+        : string.Equals(publicAddress, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+        : IPAddress.Any;
 
     private IReadOnlyList<string> ProcBinds()
     {

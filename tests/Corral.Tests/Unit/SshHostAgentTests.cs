@@ -140,6 +140,15 @@ public sealed class SshHostAgentTests
         Assert.Equal([$"{SshSession.PublicKeyVariable}={Key}"], parameters.Env.Where(e => e.StartsWith(SshSession.PublicKeyVariable, StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData("127.0.0.1", "127.0.0.1")]
+    [InlineData("10.1.2.3", "10.1.2.3")]
+    [InlineData("fd00::5", "fd00::5")]
+    [InlineData("localhost", "127.0.0.1")]
+    [InlineData("worker7.example.org", "0.0.0.0")]
+    public void SshPort_IsPublishedOnTheWorkersAddress(string workerAddress, string bind) =>
+        Assert.Equal(bind, ContainerLauncher.BindAddress(workerAddress).ToString());
+
     private static EffectiveLimits Limits(double cpu, long memory, int pids, ImmutableArray<string>? gpus = null) =>
         new(cpu, memory, pids, gpus ?? [], gpus is null ? null : "0", gpus ?? []);
 
