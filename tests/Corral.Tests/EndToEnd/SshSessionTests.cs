@@ -51,6 +51,11 @@ public sealed class SshSessionTests(CorralSystem system)
             ["1000", "175000", (768L << 20).ToString(), "512", "CapEff:\t0000000000000000", "NoNewPrivs:\t1", "hello prepared key=unset"],
             Lines(inside.Output));
 
+        // An interactive login gets a terminal.
+        var terminal = await key.RunAsync(job, "tty", null, "-tt");
+        Assert.True(terminal.ExitCode == 0, terminal.Error);
+        Assert.StartsWith("/dev/pts/", terminal.Output.Trim());
+
         // Only the job's key opens it: not another key, not a password, not root.
         using var stranger = await SshClient.CreateAsync();
         var refused = await stranger.RunAsync(job, "true");
