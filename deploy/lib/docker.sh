@@ -450,7 +450,7 @@ corral_docker_build_ssh_image() (
     for deb in "$tmp"/debs/*.deb; do
         dpkg-deb -x "$deb" "$root"
     done
-    rm -rf "$root/usr/share" "$root/usr/lib/x86_64-linux-gnu/gconv"
+    rm -rf "${root:?}/usr/share" "${root:?}/usr/lib/x86_64-linux-gnu/gconv"
 
     # Every binary must find its libraries inside the image: ask the image's own loader.
     loader="$(find "$root/lib64" "$root/lib" -maxdepth 2 -name 'ld-linux*.so.*' | head -n 1)"
