@@ -1,5 +1,6 @@
 using System.Net;
 using Corral.Configuration;
+using Corral.HostAgent.Hardware;
 using Corral.Workers;
 
 namespace Corral.HostAgent;
@@ -17,7 +18,8 @@ public sealed record HostAgentSettings(
     IReadOnlyList<IPNetwork> DataTransferExcludedCidrs,
     SshCaps SshCaps,
     bool EnableSshGpuLimit,
-    string? InjectedGpus)
+    string? InjectedGpus,
+    bool? SshUseLxcfs = null)
 {
     public const long DefaultLogQuotaPerJobHour = 52_428_800;
 
@@ -35,7 +37,28 @@ public sealed record HostAgentSettings(
             settings.GetByteSize("SSH_MAX_MEMORY"),
             settings.GetString("SSH_MAX_PIDS") is null ? null : settings.GetInt("SSH_MAX_PIDS", 0, 1)),
         settings.GetBool("ENABLE_SSH_GPU_LIMIT", false),
-        settings.GetString("CORRAL_GPU_DEVICES"));
+        ReadInjectedGpus(settings),
+        // Unset or "auto": lxcfs for SSH sessions whenever it runs on this host.
+        settings.GetString("SSH_USE_LXCFS")?.Trim().ToLowerInvariant() is null or "auto" ? null : settings.GetBool("SSH_USE_LXCFS", false));
+
+    /// <summary>The injected device list, checked here so a typo stops the agent naming the variable.</summary>
+    private static string? ReadInjectedGpus(SettingsReader settings)
+    {
+        var raw = settings.GetString("CORRAL_GPU_DEVICES");
+        if (raw is not null)
+        {
+            try
+            {
+                NvidiaSmiParser.Parse(raw.Replace(';', '\n'));
+            }
+            catch (FormatException error)
+            {
+                throw new InvalidSettingException("CORRAL_GPU_DEVICES", raw, error.Message.TrimEnd('.'));
+            }
+        }
+
+        return raw;
+    }
 
     private static List<IPNetwork> ParseCidrs(string raw)
     {

@@ -18,5 +18,7 @@ public sealed class HostGrain(JobSupervisor supervisor) : Grain, IHostGrain
     public Task StopAsync(string jobId, TerminationReason reason, string message) =>
         supervisor.StopAsync(jobId, reason, message);
 
+    public Task EndAsync(string jobId, string message) => supervisor.EndAsync(jobId, message);
+
     public Task<HostJobState> InspectAsync(string jobId) => Task.FromResult(supervisor.Inspect(jobId));
 }

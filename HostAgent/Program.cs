@@ -1,6 +1,7 @@
 using Corral.Configuration;
 using Corral.HostAgent;
 using Corral.HostAgent.Containers;
+using Corral.HostAgent.Hardware;
 using Corral.HostAgent.Jobs;
 using Corral.HostAgent.Logs;
 using Corral.Placement;
@@ -19,6 +20,12 @@ try
     var agent = HostAgentSettings.Read(settings);
     var docker = ContainerRuntime.Connect(agent.DockerEndpoint);
     await EngineCheck.EnsureReachableAsync(docker, agent.DockerEndpoint);
+    if (agent.SshUseLxcfs == true && !Lxcfs.IsAvailable())
+    {
+        throw new InvalidSettingException("SSH_USE_LXCFS", "true", $"lxcfs does not serve {Lxcfs.Root} on this host (deploy/lib/lxcfs.sh starts it)");
+    }
+
+    var capacity = await HardwareProbe.ProbeAsync(agent.InjectedGpus, CancellationToken.None);
 
     var builder = Host.CreateApplicationBuilder(args);
     builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
@@ -27,6 +34,9 @@ try
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddSingleton(docker);
     builder.Services.AddSingleton<ContainerRuntime>();
+    builder.Services.AddSingleton(capacity);
+    builder.Services.AddSingleton<ContainerLauncher>();
+    builder.Services.AddSingleton<IJobMonitor, OomMonitor>();
     builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));
     builder.Services.AddSingleton<LogStore>();
     builder.Services.AddSingleton<LogPump>();

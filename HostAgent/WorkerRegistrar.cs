@@ -1,5 +1,4 @@
 using Corral.HostAgent.Containers;
-using Corral.HostAgent.Hardware;
 using Corral.HostAgent.Jobs;
 using Corral.Workers;
 using Microsoft.Extensions.Hosting;
@@ -13,24 +12,32 @@ namespace Corral.HostAgent;
 /// </summary>
 public sealed partial class WorkerRegistrar(
     HostAgentSettings settings,
+    WorkerCapacity capacity,
     ILocalSiloDetails silo,
     ContainerRuntime runtime,
     JobSupervisor supervisor,
     IGrainFactory grains,
     ILogger<WorkerRegistrar> logger) : BackgroundService
 {
+    private const int OrphanCheckEvery = 12;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var capacity = await HardwareProbe.ProbeAsync(settings.InjectedGpus, stoppingToken);
         if (settings.SshCaps == SshCaps.Uncapped)
         {
             LogSshUncapped();
+        }
+
+        if (settings.SshUseLxcfs != false && !Lxcfs.IsAvailable())
+        {
+            LogNoLxcfs(Lxcfs.Root);
         }
 
         await supervisor.AdoptAsync(stoppingToken);
         var hostKey = silo.SiloAddress.ToParsableString();
         LogRegistering(settings.WorkerName, capacity.Cpu, capacity.MemoryBytes, capacity.Gpus.Length, hostKey);
         using var heartbeat = new PeriodicTimer(WorkerLiveness.HeartbeatInterval);
+        var beats = 0;
         do
         {
             try
@@ -40,7 +47,12 @@ public sealed partial class WorkerRegistrar(
                 // type yet (ArgumentException), and the agent simply keeps trying.
                 var worker = grains.GetGrain<IWorkerGrain>(settings.WorkerName);
                 await worker.RegisterAsync(new WorkerRegistration(
-                    hostKey, capacity, settings.SshCaps, [.. images], settings.PublicAddress));
+                    hostKey, capacity, settings.SshCaps, [.. images], settings.PublicAddress, settings.EnableSshGpuLimit));
+                if (beats++ % OrphanCheckEvery == 0)
+                {
+                    // Right after the first registration (adopted containers), then once a minute.
+                    await supervisor.EndOrphansAsync();
+                }
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {
@@ -52,6 +64,9 @@ public sealed partial class WorkerRegistrar(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SSH sessions on this worker are uncapped: set SSH_MAX_CPU, SSH_MAX_MEMORY and SSH_MAX_PIDS to cap them")]
     private partial void LogSshUncapped();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "lxcfs does not serve {Root}: SSH sessions see the host's /proc/meminfo and /proc/cpuinfo (SSH_USE_LXCFS)")]
+    private partial void LogNoLxcfs(string root);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registering worker {Worker}: {Cpu} CPUs, {Memory} bytes, {Gpus} GPUs, host {HostKey}")]
     private partial void LogRegistering(string worker, double cpu, long memory, int gpus, string hostKey);

@@ -6,6 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 source "$here/lib/postgres.sh"
 source "$here/lib/docker.sh"
+source "$here/lib/lxcfs.sh"
 source "$here/lib/processes.sh"
 
 : "${CORRAL_TEST_HOME:=/tmp/corral-test}"
@@ -21,6 +22,14 @@ corral_docker_build_job_image
 if [[ ! -x /usr/bin/chromium ]]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 chromium >/dev/null \
     || { apt-get update -o DPkg::Lock::Timeout=600 >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 chromium >/dev/null; }
+fi
+corral_docker_build_ssh_image
+# SSH session tests check /proc inside sessions (lxcfs) and log in with a plain OpenSSH client.
+corral_lxcfs_ensure_running
+if ! command -v ssh >/dev/null 2>&1 || ! command -v ssh-keygen >/dev/null 2>&1; then
+  echo "installing openssh-client"
+  apt-get -o DPkg::Lock::Timeout=600 update >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y openssh-client >/dev/null
 fi
 
 echo "== test database"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets up and starts the whole system on this machine: PostgreSQL, the Docker engine, the schema, the build,
-# the default job image, then one core silo, one host agent and the gateway. Safe to run again.
+# the default job image and the SSH image, lxcfs, then one core silo, one host agent and the gateway. Safe to
+# run again.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 source "$here/lib/postgres.sh"
 source "$here/lib/docker.sh"
+source "$here/lib/lxcfs.sh"
 source "$here/lib/processes.sh"
 
 echo "== prerequisites"
@@ -13,6 +15,9 @@ corral_pg_ensure_installed
 corral_docker_ensure_installed
 corral_docker_ensure_running
 corral_docker_build_job_image
+corral_docker_build_ssh_image
+# Optional: without lxcfs, SSH sessions see the host's /proc (the host agent notices by itself).
+corral_lxcfs_ensure_running || echo "  warning: lxcfs is not running; SSH sessions will see the host's /proc/meminfo and cpuinfo"
 
 echo "== database"
 corral_pg_start "$CORRAL_PG_DATA" "$CORRAL_PG_PORT"

@@ -14,6 +14,8 @@ namespace Corral.Gateway.Jobs;
 public static partial class JobSpecParser
 {
     public const string DefaultImage = "corral/busybox:latest";
+    public const string DefaultSshImage = "corral/ssh:latest";
+    public const int MaxDurationSecondsLimit = 30 * 24 * 3600;
     public const int MaxCommandBytes = 64 * 1024;
     public const int MaxEnvEntries = 128;
     public const int MaxEnvValueBytes = 32 * 1024;
@@ -21,7 +23,8 @@ public static partial class JobSpecParser
     public const double MaxCpu = 1024;
     public const int MaxPids = 4_194_304;
 
-    private static readonly string[] TopLevelFields = ["service", "image", "command", "kind", "env", "resources", "sshPublicKey"];
+    private static readonly string[] TopLevelFields =
+        ["service", "image", "command", "kind", "env", "resources", "sshPublicKey", "maxDurationSeconds"];
     private static readonly string[] ResourceFields = ["cpu", "memory", "pids", "gpu"];
     private static readonly string[] GpuFields = ["count", "type", "memory"];
 
@@ -38,29 +41,16 @@ public static partial class JobSpecParser
 
         RejectUnknown(body, TopLevelFields, string.Empty, Error);
         var service = ParseService(body, Error);
-        var image = ParseImage(body, Error);
         var kind = ParseKind(body, Error);
+        var image = ParseImage(body, kind, Error);
         var command = ParseCommand(body, kind, Error);
         var env = ParseEnv(body, Error);
         var resources = ParseResources(body, Error);
-        string? sshKey = null;
-        if (body.TryGetProperty("sshPublicKey", out var key) && key.ValueKind != JsonValueKind.Null)
-        {
-            sshKey = key.ValueKind == JsonValueKind.String ? key.GetString() : null;
-            if (sshKey is null)
-            {
-                Error("sshPublicKey", "must be a string");
-            }
-        }
-
-        if (kind == JobKind.Ssh)
-        {
-            Error("kind", "SSH sessions are not available in this version yet; submit a batch job");
-        }
-
+        var sshKey = ParseSshPublicKey(body, kind, Error);
+        var maxDuration = ParseMaxDuration(body, kind, Error);
         return errors.Count > 0
             ? (null, errors)
-            : (new JobSpec(service!, image!, command, kind, env, resources, sshKey), errors);
+            : (new JobSpec(service!, image!, command, kind, env, resources, sshKey, maxDuration), errors);
     }
 
     /// <summary>Service names: 1-63 characters, letters, digits, '-' and '_'; matched case-insensitively.</summary>
@@ -84,11 +74,11 @@ public static partial class JobSpecParser
         return service!.ToLowerInvariant();
     }
 
-    private static string? ParseImage(JsonElement body, Action<string, string> error)
+    private static string? ParseImage(JsonElement body, JobKind kind, Action<string, string> error)
     {
         if (!body.TryGetProperty("image", out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            return DefaultImage;
+            return kind == JobKind.Ssh ? DefaultSshImage : DefaultImage;
         }
 
         var image = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
@@ -154,6 +144,63 @@ public static partial class JobSpecParser
         }
 
         return command;
+    }
+
+    /// <summary>Required for an SSH session (the only key it accepts); refused for a batch job, which has no use for it.</summary>
+    private static string? ParseSshPublicKey(JsonElement body, JobKind kind, Action<string, string> error)
+    {
+        var given = body.TryGetProperty("sshPublicKey", out var value) && value.ValueKind != JsonValueKind.Null;
+        if (kind != JobKind.Ssh)
+        {
+            if (given)
+            {
+                error("sshPublicKey", "is only for kind \"ssh\"");
+            }
+
+            return null;
+        }
+
+        if (!given)
+        {
+            error("sshPublicKey", "is required for an SSH session: the public key you will log in with, such as the content of ~/.ssh/id_ed25519.pub");
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            error("sshPublicKey", "must be a string");
+            return null;
+        }
+
+        var (key, problem) = SshPublicKeyCheck.Check(value.GetString()!);
+        if (problem is not null)
+        {
+            error("sshPublicKey", problem);
+        }
+
+        return key;
+    }
+
+    private static int? ParseMaxDuration(JsonElement body, JobKind kind, Action<string, string> error)
+    {
+        if (!body.TryGetProperty("maxDurationSeconds", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (kind != JobKind.Ssh)
+        {
+            error("maxDurationSeconds", "is only for kind \"ssh\"");
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var seconds) || seconds < 1 || seconds > MaxDurationSecondsLimit)
+        {
+            error("maxDurationSeconds", $"must be a whole number of seconds from 1 to {MaxDurationSecondsLimit}");
+            return null;
+        }
+
+        return seconds;
     }
 
     private static ImmutableDictionary<string, string> ParseEnv(JsonElement body, Action<string, string> error)

@@ -15,5 +15,11 @@ public interface IHostGrain : IGrainWithStringKey
     /// <summary>Stops the job's container, recording why.</summary>
     Task StopAsync(string jobId, TerminationReason reason, string message);
 
+    /// <summary>
+    /// Stops the container of a job whose end the cluster has recorded already (an SSH session that reached its
+    /// maximum duration); what the container reports afterwards changes nothing.
+    /// </summary>
+    Task EndAsync(string jobId, string message);
+
     Task<HostJobState> InspectAsync(string jobId);
 }

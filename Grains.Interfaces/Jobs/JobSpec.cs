@@ -2,7 +2,10 @@ using System.Collections.Immutable;
 
 namespace Corral.Jobs;
 
-/// <summary>A validated job submission (the gateway validates submissions into this).</summary>
+/// <summary>
+/// A validated job submission (the gateway validates submissions into this). <paramref name="MaxDurationSeconds"/>
+/// (SSH sessions only) ends the session that long after it started running.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("corral.job-spec")]
 public sealed record JobSpec(
     [property: Id(0)] string Service,
@@ -11,4 +14,5 @@ public sealed record JobSpec(
     [property: Id(3)] JobKind Kind,
     [property: Id(4)] ImmutableDictionary<string, string> Env,
     [property: Id(5)] ResourceRequest Resources,
-    [property: Id(6)] string? SshPublicKey);
+    [property: Id(6)] string? SshPublicKey,
+    [property: Id(7)] int? MaxDurationSeconds = null);

@@ -13,11 +13,12 @@ public sealed record PlacementFit(EffectiveLimits? Limits, string? Shortfall)
 
 /// <summary>
 /// satisfies(worker, spec): whether a worker can take a job now, and with which caps. For SSH sessions the
-/// worker's ceiling is clamped by its operator caps, so a request above a cap never lands there.
+/// worker's ceiling is clamped by its operator caps, so a request above a cap never lands there. The GPUs a job
+/// gets are chosen here too, at reservation time, so the dispatcher and the worker agree on them.
 /// </summary>
 public static class PlacementCheck
 {
-    public static PlacementFit Check(WorkerView worker, JobKind kind, ResourceRequest request, bool sliceSshGpus = true)
+    public static PlacementFit Check(WorkerView worker, JobKind kind, ResourceRequest request)
     {
         var caps = kind == JobKind.Ssh ? worker.SshCaps : SshCaps.Uncapped;
         var cpu = request.Cpu ?? Math.Min(ResourceDefaults.Cpu, caps.MaxCpu ?? double.MaxValue);
@@ -29,7 +30,7 @@ public static class PlacementCheck
         var shortfalls = new List<string>();
         if (cpu > cpuCeiling)
         {
-            shortfalls.Add(Format($"cpu: asks {cpu:0.###}, worker '{worker.Name}' allows at most {cpuCeiling:0.###}"));
+            shortfalls.Add(Format($"cpu: asks {cpu:0.###}, worker '{worker.Name}' allows at most {cpuCeiling:0.###} (short by {cpu - cpuCeiling:0.###})"));
         }
         else if (cpu > worker.FreeCpu + 1e-9)
         {
@@ -52,9 +53,12 @@ public static class PlacementCheck
             gpus = GpuMatcher.ChooseSubset(worker.FreeGpus, gpuRequest, worker.Capacity.MemoryBytes);
             if (gpus.IsEmpty)
             {
-                shortfalls.Add(everMatching < gpuRequest.Count
-                    ? $"gpu: asks {gpuRequest.Count}{Describe(gpuRequest)}, worker '{worker.Name}' has {everMatching} such device(s)"
-                    : $"gpu: asks {gpuRequest.Count}{Describe(gpuRequest)}, not enough free on '{worker.Name}'");
+                var asks = $"gpu: asks {gpuRequest.Count}{Describe(gpuRequest)}";
+                shortfalls.Add(worker.Capacity.Gpus.IsEmpty
+                    ? $"{asks}, worker '{worker.Name}' has no GPUs"
+                    : everMatching < gpuRequest.Count
+                        ? $"{asks}, worker '{worker.Name}' has {everMatching} such device(s) (short by {gpuRequest.Count - everMatching})"
+                        : $"{asks}, not enough free on '{worker.Name}'");
             }
         }
 
@@ -63,14 +67,16 @@ public static class PlacementCheck
             return new PlacementFit(null, string.Join("; ", shortfalls));
         }
 
-        // Batch jobs and sliced SSH sessions see only their devices; an unsliced SSH session sees every GPU.
-        var visible = kind == JobKind.Ssh && !sliceSshGpus ? worker.Capacity.Gpus : gpus;
+        // Batch jobs and sliced SSH sessions see only their devices. An SSH session on a worker without
+        // ENABLE_SSH_GPU_LIMIT sees every GPU (the seed's default, for utilization) but holds only what it asked for.
+        var visible = kind == JobKind.Ssh && !worker.SshGpuLimit ? worker.Capacity.Gpus : gpus;
         var limits = new EffectiveLimits(
             cpu,
             memory,
             pids,
             [.. visible.Select(g => g.Id)],
-            visible.IsEmpty ? null : GpuMatcher.VisibleDevices(visible.Length));
+            visible.IsEmpty ? null : GpuMatcher.VisibleDevices(visible.Length),
+            [.. gpus.Select(g => g.Id)]);
         return new PlacementFit(limits, null);
     }
 

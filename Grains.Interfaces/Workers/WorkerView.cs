@@ -2,7 +2,10 @@ using System.Collections.Immutable;
 
 namespace Corral.Workers;
 
-/// <summary>A worker as the dispatcher and admins see it: capacity, what is reserved, and liveness.</summary>
+/// <summary>
+/// A worker as the dispatcher and admins see it: capacity, what is reserved, and liveness.
+/// <paramref name="SshGpuLimit"/>: SSH sessions there get only the GPUs they asked for (ENABLE_SSH_GPU_LIMIT).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("corral.worker-view")]
 public sealed record WorkerView(
     [property: Id(0)] string Name,
@@ -15,7 +18,8 @@ public sealed record WorkerView(
     [property: Id(7)] bool Alive,
     [property: Id(8)] DateTimeOffset? LastHeartbeat,
     [property: Id(9)] ImmutableArray<string> Images,
-    [property: Id(10)] string Address)
+    [property: Id(10)] string Address,
+    [property: Id(11)] bool SshGpuLimit = false)
 {
     public double FreeCpu => Capacity.Cpu - AllocatedCpu;
 

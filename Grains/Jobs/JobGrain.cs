@@ -23,6 +23,7 @@ public sealed partial class JobGrain(
     private static readonly TimeSpan HealthCheckPeriod = TimeSpan.FromSeconds(10);
 
     private IGrainTimer? _healthCheck;
+    private IGrainTimer? _sessionEnd;
 
     private JobState S => state.State;
 
@@ -34,6 +35,7 @@ public sealed partial class JobGrain(
         {
             _healthCheck = this.RegisterGrainTimer(
                 _ => AdvanceSafelyAsync(), new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod));
+            ScheduleSessionEnd();
         }
 
         return Task.CompletedTask;
@@ -133,6 +135,7 @@ public sealed partial class JobGrain(
         S.Ssh = ssh;
         S.StartedAt = clock.GetUtcNow();
         await MoveAsync(JobStatus.Running, null);
+        ScheduleSessionEnd();
     }
 
     public async Task ReportCountersAsync(JobCounters counters)
@@ -186,7 +189,11 @@ public sealed partial class JobGrain(
                 await Dispatcher.EnqueueAsync(PlacementRequest());
                 break;
             case JobStatus.Starting or JobStatus.Running:
-                await CheckOnHostAsync();
+                if (!await EndSessionIfDueAsync())
+                {
+                    await CheckOnHostAsync();
+                }
+
                 break;
             default:
                 await ReleaseAsync();
@@ -277,6 +284,61 @@ public sealed partial class JobGrain(
         }
     }
 
+    /// <summary>When the job asked for a maximum duration: the moment it is up (from when it started running).</summary>
+    private DateTimeOffset? SessionDeadline() =>
+        S.Spec?.MaxDurationSeconds is { } seconds && S.StartedAt is { } started ? started.AddSeconds(seconds) : null;
+
+    private void ScheduleSessionEnd()
+    {
+        if (_sessionEnd is not null || S.Status != JobStatus.Running || SessionDeadline() is not { } deadline)
+        {
+            return;
+        }
+
+        var due = deadline - clock.GetUtcNow();
+        _sessionEnd = this.RegisterGrainTimer(
+            async _ =>
+            {
+                _sessionEnd?.Dispose();
+                _sessionEnd = null;
+                if (!await EndSessionIfDueAsync())
+                {
+                    // A timer may fire a little early: wait for the rest.
+                    ScheduleSessionEnd();
+                }
+            },
+            new GrainTimerCreationOptions(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+    }
+
+    /// <summary>
+    /// Ends a session that reached the maximum duration it asked for. That is the end the user planned, not a
+    /// fault, so the job succeeds (with a message saying why it ended); the closed list of termination reasons is
+    /// kept for failures. The health check and the reminder repeat this after a restart, so the deadline holds.
+    /// </summary>
+    private async Task<bool> EndSessionIfDueAsync()
+    {
+        if (S.Status != JobStatus.Running || SessionDeadline() is not { } deadline || clock.GetUtcNow() < deadline)
+        {
+            return false;
+        }
+
+        var message = $"the session reached its maximum duration of {S.Spec!.MaxDurationSeconds} s";
+        await FinishAsync(JobStatus.Succeeded, null, message, null);
+        try
+        {
+            if (await LiveHostAsync() is { } host)
+            {
+                await host.EndAsync(Id, message);
+            }
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogAdvanceFailed(Id, S.Status, error.Message);
+        }
+
+        return true;
+    }
+
     private async Task<IHostGrain?> LiveHostAsync()
     {
         var key = await GrainFactory.GetGrain<IWorkerGrain>(S.Worker!).GetLiveHostKeyAsync();
@@ -293,6 +355,8 @@ public sealed partial class JobGrain(
         LogFinished(Id, status, reason, message);
         _healthCheck?.Dispose();
         _healthCheck = null;
+        _sessionEnd?.Dispose();
+        _sessionEnd = null;
         await ReleaseAsync();
     }
 

@@ -26,6 +26,7 @@ public sealed class WorkerGrain(
             || !known.Capacity.IsSameAs(registration.Capacity)
             || known.SshCaps != registration.SshCaps
             || known.Address != registration.Address
+            || known.SshGpuLimit != registration.SshGpuLimit
             || !known.Images.SequenceEqual(registration.Images);
         if (changed)
         {
@@ -98,12 +99,14 @@ public sealed class WorkerGrain(
             registration.SshCaps,
             allocations.Sum(a => a.Cpu),
             allocations.Sum(a => a.MemoryBytes),
-            [.. allocations.SelectMany(a => a.Gpus).Distinct()],
+            // Allocations persisted before ReservedGpus existed hold what they see.
+            [.. allocations.SelectMany(a => a.ReservedGpus.IsDefault ? a.Gpus : a.ReservedGpus).Distinct()],
             [.. state.State.Allocations.Keys.Order(StringComparer.Ordinal)],
             clock.GetUtcNow() - _lastHeartbeat < WorkerLiveness.LostAfter,
             _lastHeartbeat,
             registration.Images,
-            registration.Address);
+            registration.Address,
+            registration.SshGpuLimit);
     }
 
     private WorkerView Empty() => new(

@@ -43,6 +43,21 @@ public sealed partial class JobReporter(IGrainFactory grains, ILogger<JobReporte
         }
     }
 
+    /// <summary>Whether the cluster has recorded the job's end; null when it cannot be asked now.</summary>
+    public async Task<bool?> HasEndedAsync(string jobId)
+    {
+        try
+        {
+            var view = await grains.GetGrain<IJobGrain>(jobId).GetAsync();
+            return view is not null && JobStateMachine.IsTerminal(view.Status);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogRetrying(jobId, error.Message, 0);
+            return null;
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not report to the cluster ({Error}); retrying in {DelayMs} ms")]
     private partial void LogRetrying(string jobId, string error, double delayMs);
 }

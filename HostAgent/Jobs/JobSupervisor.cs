@@ -15,6 +15,7 @@ namespace Corral.HostAgent.Jobs;
 /// </summary>
 public sealed partial class JobSupervisor(
     ContainerRuntime runtime,
+    ContainerLauncher launcher,
     LogStore logs,
     LogPump pump,
     JobReporter reporter,
@@ -72,9 +73,10 @@ public sealed partial class JobSupervisor(
 
     private async Task RunAsync(SupervisedJob job, JobLaunch launch)
     {
+        SshEndpoint? ssh;
         try
         {
-            job.ContainerId = await runtime.CreateAndStartAsync(ContainerSpecBuilder.Build(launch), Stopping);
+            (job.ContainerId, ssh) = await launcher.StartAsync(launch, Stopping);
         }
         catch (Exception error) when (error is DockerApiException or HttpRequestException or InvalidOperationException)
         {
@@ -91,7 +93,7 @@ public sealed partial class JobSupervisor(
             await runtime.KillAsync(job.ContainerId);
         }
 
-        await reporter.SendAsync(job.JobId, grain => grain.ReportRunningAsync(job.Worker, null), Stopping);
+        await reporter.SendAsync(job.JobId, grain => grain.ReportRunningAsync(job.Worker, ssh), Stopping);
         await SuperviseAsync(job, adopted: false);
     }
 

@@ -12,6 +12,8 @@
 #   corral_docker_ensure_running     start dockerd (detached) unless the engine
 #                                    already answers
 #   corral_docker_build_job_image    build corral/busybox:latest offline
+#   corral_docker_build_ssh_image    build corral/ssh:latest offline: dropbear
+#                                    from Debian packages on the same base
 #   corral_docker_stop               stop the dockerd started by
 #                                    corral_docker_ensure_running
 #
@@ -35,10 +37,13 @@
 : "${CORRAL_DOCKER_DAEMON_JSON:=/etc/docker/daemon.json}"
 : "${CORRAL_DOCKER_START_TIMEOUT:=60}"
 : "${CORRAL_JOB_IMAGE:=corral/busybox:latest}"
+: "${CORRAL_SSH_IMAGE:=corral/ssh:latest}"
 
 # Bump whenever the rootfs recipe in corral_docker_build_job_image changes;
 # it is part of the image's corral.recipe label, so a bump forces a rebuild.
 CORRAL_JOB_IMAGE_RECIPE_VERSION="corral-busybox-rootfs-v1"
+# The same for the SSH image (corral_docker_build_ssh_image).
+CORRAL_SSH_IMAGE_RECIPE_VERSION="corral-ssh-rootfs-v1"
 
 _corral_docker_log() {
     printf '[corral-docker] %s\n' "$*" >&2
@@ -276,28 +281,11 @@ _corral_docker_job_image_recipe() {
     printf '%s\n%s\n' "$bb_sum" "$CORRAL_JOB_IMAGE_RECIPE_VERSION" | sha256sum | cut -d' ' -f1
 }
 
-# Runs in a subshell so the EXIT trap that removes the temp dir stays local.
-corral_docker_build_job_image() (
+# Fills ROOT with the busybox base both images share: busybox and its applets in /bin, an unprivileged
+# "corral" user (uid 1000, home /home/corral) and the usual /etc files.
+_corral_docker_busybox_rootfs() (
     set -euo pipefail
-    cli="$(corral_docker_cli)"
-    busybox="$(_corral_docker_static_busybox)" || {
-        _corral_docker_log "no statically linked busybox found (install busybox-static)"
-        exit 1
-    }
-    recipe="$(_corral_docker_job_image_recipe)"
-
-    current="$("$cli" image inspect --format '{{ index .Config.Labels "corral.recipe" }}' \
-        "$CORRAL_JOB_IMAGE" 2>/dev/null || true)"
-    old_id="$("$cli" image inspect --format '{{ .Id }}' "$CORRAL_JOB_IMAGE" 2>/dev/null || true)"
-    if [ "$current" = "$recipe" ]; then
-        _corral_docker_log "$CORRAL_JOB_IMAGE is up to date (recipe $recipe)"
-        exit 0
-    fi
-
-    tmp="$(mktemp -d /tmp/corral-rootfs.XXXXXX)"
-    trap 'rm -rf "$tmp"' EXIT
-    root="$tmp/rootfs"
-    umask 022
+    root="$1" busybox="$2" name="$3" version="$4"
     mkdir -p "$root"
     cd "$root"
 
@@ -340,24 +328,148 @@ EOF
     printf 'corral\n' >etc/hostname
     printf 'hosts: files dns\n' >etc/nsswitch.conf
     cat >etc/os-release <<EOF
-NAME="Corral busybox"
+NAME="$name"
 ID=corral-busybox
-VERSION_ID=$CORRAL_JOB_IMAGE_RECIPE_VERSION
+VERSION_ID=$version
 EOF
     chown 1000:1000 home/corral
     chmod 0755 home/corral
+)
 
+# Packs ROOT as IMAGE with `docker import`, labelled with RECIPE, and drops the image it replaces.
+_corral_docker_import_rootfs() {
+    local cli="$1" root="$2" image="$3" recipe="$4" old_id new_id
+    old_id="$("$cli" image inspect --format '{{ .Id }}' "$image" 2>/dev/null || true)"
     tar --numeric-owner -C "$root" -c . |
         "$cli" import \
             --change 'CMD ["/bin/sh"]' \
             --change 'ENV PATH=/bin:/usr/bin:/sbin:/usr/sbin' \
             --change "LABEL corral.recipe=$recipe" \
-            - "$CORRAL_JOB_IMAGE" >/dev/null
-    _corral_docker_log "built $CORRAL_JOB_IMAGE (recipe $recipe)"
+            - "$image" >/dev/null
+    _corral_docker_log "built $image (recipe $recipe)"
 
     # Drop the superseded image unless something (a container) still uses it.
-    new_id="$("$cli" image inspect --format '{{ .Id }}' "$CORRAL_JOB_IMAGE")"
+    new_id="$("$cli" image inspect --format '{{ .Id }}' "$image")"
     if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
         "$cli" image rm "$old_id" >/dev/null 2>&1 || true
     fi
+}
+
+# True when IMAGE exists and carries the corral.recipe label RECIPE.
+_corral_docker_image_current() {
+    local cli="$1" image="$2" recipe="$3" current
+    current="$("$cli" image inspect --format '{{ index .Config.Labels "corral.recipe" }}' "$image" 2>/dev/null || true)"
+    [ "$current" = "$recipe" ]
+}
+
+# Runs in a subshell so the EXIT trap that removes the temp dir stays local.
+corral_docker_build_job_image() (
+    set -euo pipefail
+    cli="$(corral_docker_cli)"
+    busybox="$(_corral_docker_static_busybox)" || {
+        _corral_docker_log "no statically linked busybox found (install busybox-static)"
+        exit 1
+    }
+    recipe="$(_corral_docker_job_image_recipe)"
+    if _corral_docker_image_current "$cli" "$CORRAL_JOB_IMAGE" "$recipe"; then
+        _corral_docker_log "$CORRAL_JOB_IMAGE is up to date (recipe $recipe)"
+        exit 0
+    fi
+
+    tmp="$(mktemp -d /tmp/corral-rootfs.XXXXXX)"
+    trap 'rm -rf "$tmp"' EXIT
+    umask 022
+    _corral_docker_busybox_rootfs "$tmp/rootfs" "$busybox" "Corral busybox" "$CORRAL_JOB_IMAGE_RECIPE_VERSION"
+    _corral_docker_import_rootfs "$cli" "$tmp/rootfs" "$CORRAL_JOB_IMAGE" "$recipe"
+)
+
+# The Debian packages of the SSH image: the server, sftp-server (for scp and sftp) and their shared libraries.
+CORRAL_SSH_IMAGE_PACKAGES="dropbear-bin openssh-sftp-server libtomcrypt1 libtommath1 libgmp10 zlib1g libcrypt1 libc6 libgcc-s1"
+
+# Prints the candidate version and checksum of every package of the SSH image, without downloading anything.
+# Fails when apt does not know one of them (no package lists yet).
+_corral_docker_ssh_package_list() {
+    local fields count
+    # shellcheck disable=SC2086 # a list of package names on purpose
+    fields="$(apt-cache show --no-all-versions $CORRAL_SSH_IMAGE_PACKAGES 2>/dev/null |
+        grep -E '^(Package|Version|SHA256):')" || return 1
+    count="$(grep -c '^Package:' <<<"$fields")"
+    [ "$count" -eq "$(wc -w <<<"$CORRAL_SSH_IMAGE_PACKAGES")" ] || return 1
+    printf '%s\n' "$fields"
+}
+
+# Prints the corral.recipe label value of the SSH image: busybox, the packages' versions and the build
+# functions' own text, so any change to the recipe rebuilds the image.
+_corral_docker_ssh_image_recipe() {
+    local busybox packages
+    busybox="$(_corral_docker_static_busybox)" || return 1
+    packages="$(_corral_docker_ssh_package_list)" || return 1
+    {
+        sha256sum "$busybox" | cut -d' ' -f1
+        printf '%s\n%s\n' "$packages" "$CORRAL_SSH_IMAGE_RECIPE_VERSION"
+        declare -f _corral_docker_busybox_rootfs corral_docker_build_ssh_image
+    } | sha256sum | cut -d' ' -f1
+}
+
+# Builds corral/ssh:latest offline (no image is pulled): the busybox base plus dropbear and sftp-server taken
+# from Debian packages (apt-get download, dpkg-deb -x). The host agent runs dropbear in it as uid 1000 on port
+# 2222, accepting only the job's key (HostAgent/Containers/SshSession.cs). Rebuilt only when the recipe changes.
+# Runs in a subshell so the EXIT trap that removes the temp dir stays local.
+corral_docker_build_ssh_image() (
+    set -euo pipefail
+    cli="$(corral_docker_cli)"
+    busybox="$(_corral_docker_static_busybox)" || {
+        _corral_docker_log "no statically linked busybox found (install busybox-static)"
+        exit 1
+    }
+    if ! recipe="$(_corral_docker_ssh_image_recipe)"; then
+        # A fresh machine may not have the package lists yet.
+        apt-get -o DPkg::Lock::Timeout=600 update >/dev/null || exit 1
+        recipe="$(_corral_docker_ssh_image_recipe)" || {
+            _corral_docker_log "apt-cache does not know all of: $CORRAL_SSH_IMAGE_PACKAGES"
+            exit 1
+        }
+    fi
+    if _corral_docker_image_current "$cli" "$CORRAL_SSH_IMAGE" "$recipe"; then
+        _corral_docker_log "$CORRAL_SSH_IMAGE is up to date (recipe $recipe)"
+        exit 0
+    fi
+
+    tmp="$(mktemp -d /tmp/corral-ssh-rootfs.XXXXXX)"
+    trap 'rm -rf "$tmp"' EXIT
+    umask 022
+    root="$tmp/rootfs"
+    _corral_docker_busybox_rootfs "$root" "$busybox" "Corral SSH" "$CORRAL_SSH_IMAGE_RECIPE_VERSION"
+
+    mkdir "$tmp/debs"
+    # apt downloads as the _apt user where it can; without this it warns and downloads as root.
+    chmod 0755 "$tmp"
+    chown _apt "$tmp/debs" 2>/dev/null || true
+    # shellcheck disable=SC2086 # a list of package names on purpose
+    (cd "$tmp/debs" && apt-get -o DPkg::Lock::Timeout=600 download $CORRAL_SSH_IMAGE_PACKAGES >/dev/null)
+    for deb in "$tmp"/debs/*.deb; do
+        dpkg-deb -x "$deb" "$root"
+    done
+    rm -rf "${root:?}/usr/share" "${root:?}/usr/lib/x86_64-linux-gnu/gconv"
+
+    # Every binary must find its libraries inside the image: ask the image's own loader.
+    loader="$(find "$root/lib64" "$root/lib" -maxdepth 2 -name 'ld-linux*.so.*' | head -n 1)"
+    for bin in usr/sbin/dropbear usr/bin/dropbearkey usr/lib/openssh/sftp-server; do
+        if [ ! -x "$root/$bin" ]; then
+            _corral_docker_log "$bin is missing from the SSH image"
+            exit 1
+        fi
+        if "$loader" --library-path "$root/lib/x86_64-linux-gnu:$root/usr/lib/x86_64-linux-gnu" --list "$root/$bin" |
+            grep -q 'not found'; then
+            _corral_docker_log "$bin lacks shared libraries in the SSH image"
+            exit 1
+        fi
+    done
+    ldconfig -r "$root"
+
+    # dropbear hands a session's pty to group "tty" (gid 5, as Docker mounts /dev/pts) and accepts only
+    # login shells listed in /etc/shells.
+    printf 'tty:x:5:\n' >>"$root/etc/group"
+    printf '/bin/sh\n/bin/ash\n' >"$root/etc/shells"
+    _corral_docker_import_rootfs "$cli" "$root" "$CORRAL_SSH_IMAGE" "$recipe"
 )

@@ -18,6 +18,9 @@ public sealed class ApiContractTests(CorralSystem system)
         { """{ "service": "s", "command": ["true"], "resources": { "cpu": -1 } }""", "resources.cpu" },
         { """{ "service": "s", "command": ["sh", "-c", "BIG"] }""", "command" },
         { """{ "service": "s", "command": ["true"] """, "body" },
+        { """{ "service": "s", "kind": "ssh" }""", "sshPublicKey" },
+        { """{ "service": "s", "kind": "ssh", "sshPublicKey": "command=\"sh\" ssh-ed25519 AAAA" }""", "sshPublicKey" },
+        { """{ "service": "s", "command": ["true"], "maxDurationSeconds": 60 }""", "maxDurationSeconds" },
     };
 
     [Theory]

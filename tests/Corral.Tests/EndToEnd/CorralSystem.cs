@@ -9,11 +9,24 @@ namespace Corral.Tests.EndToEnd;
 /// <summary>
 /// The whole system, started the way deploy/up.sh starts it: a fresh PostgreSQL database with the schema
 /// from deploy/sql, one core silo, one host agent on the real Docker engine, and the gateway, as processes.
+/// A subclass gives its host agent more settings (<see cref="CappedSshSystem"/>).
 /// </summary>
-public sealed class CorralSystem : IAsyncLifetime
+public class CorralSystem : IAsyncLifetime
 {
     private readonly string _database = "corral_e2e_" + Guid.NewGuid().ToString("N")[..10];
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<string, string> _hostAgentSettings;
+
+    public CorralSystem()
+        : this(new Dictionary<string, string>())
+    {
+    }
+
+    // Protected: xunit wants a single public constructor on a fixture.
+    protected CorralSystem(IReadOnlyDictionary<string, string> hostAgentSettings)
+    {
+        _hostAgentSettings = hostAgentSettings;
+    }
 
     public string WorkerName { get; } = "e2e-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -40,12 +53,7 @@ public sealed class CorralSystem : IAsyncLifetime
 
         Silo = NewSilo();
         Silo.Start();
-        HostAgent = Start("hostagent", "HostAgent", "Corral.HostAgent", new()
-        {
-            ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
-            ["CORRAL_GATEWAY_PORT"] = "0",
-            ["CORRAL_WORKER_NAME"] = WorkerName,
-        });
+        HostAgent = StartHostAgent();
         Gateway = Start("gateway", "Gateway", "Corral.Gateway", new()
         {
             ["CORRAL_URL"] = BaseAddress.ToString().TrimEnd('/'),
@@ -108,6 +116,16 @@ public sealed class CorralSystem : IAsyncLifetime
         throw new TimeoutException("the extra gateway did not answer:\n" + gateway.Output);
     }
 
+    /// <summary>Kills the host agent with SIGKILL, as in a crash; its containers keep running.</summary>
+    public void KillHostAgent() => HostAgent.Kill();
+
+    /// <summary>Starts a new host agent for the same worker (after <see cref="KillHostAgent"/>).</summary>
+    public void RestartHostAgent()
+    {
+        HostAgent.Dispose();
+        HostAgent = StartHostAgent();
+    }
+
     public HttpClient Client(string? token)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
@@ -164,6 +182,13 @@ public sealed class CorralSystem : IAsyncLifetime
         _environment.TryAdd("CORRAL_GATEWAY_PORT", TestEnvironment.FreePort().ToString());
         return new ManagedProcess("silo", TestEnvironment.ProcessPath("Silo", "Corral.Silo"), new Dictionary<string, string>(_environment));
     }
+
+    private ManagedProcess StartHostAgent() => Start("hostagent", "HostAgent", "Corral.HostAgent", new(_hostAgentSettings)
+    {
+        ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
+        ["CORRAL_GATEWAY_PORT"] = "0",
+        ["CORRAL_WORKER_NAME"] = WorkerName,
+    });
 
     private ManagedProcess Start(string name, string project, string assembly, Dictionary<string, string> extra)
     {

@@ -33,6 +33,34 @@ public sealed class HostAgentSettingsTests
     }
 
     [Theory]
+    [InlineData(null, null)]
+    [InlineData("auto", null)]
+    [InlineData("true", true)]
+    [InlineData("false", false)]
+    public void Read_SshUseLxcfs_IsOnWhenAvailableUnlessSet(string? value, bool? expected)
+    {
+        var environment = new Hashtable();
+        if (value is not null)
+        {
+            environment["SSH_USE_LXCFS"] = value;
+        }
+
+        Assert.Equal(expected, HostAgentSettings.Read(new SettingsReader(environment)).SshUseLxcfs);
+    }
+
+    [Fact]
+    public void Read_InjectedGpus_AreKeptForTheProbe()
+    {
+        var settings = HostAgentSettings.Read(new SettingsReader(new Hashtable
+        {
+            ["CORRAL_GPU_DEVICES"] = "0, GPU-a, NVIDIA H100 80GB HBM3, 81559;1, GPU-b, NVIDIA GH200 480GB, [N/A]",
+            ["ENABLE_SSH_GPU_LIMIT"] = "true",
+        }));
+        Assert.True(settings.EnableSshGpuLimit);
+        Assert.StartsWith("0, GPU-a", settings.InjectedGpus);
+    }
+
+    [Theory]
     [InlineData("LOG_QUOTA_PER_JOB_HOUR", "-1")]
     [InlineData("LOG_QUOTA_PER_JOB_HOUR", "50MB")]
     [InlineData("DATA_TRANSFER_QUOTA_PER_JOB", "-5")]
@@ -46,6 +74,8 @@ public sealed class HostAgentSettingsTests
     [InlineData("SSH_MAX_MEMORY", "-1G")]
     [InlineData("SSH_MAX_PIDS", "0")]
     [InlineData("ENABLE_SSH_GPU_LIMIT", "maybe")]
+    [InlineData("SSH_USE_LXCFS", "sometimes")]
+    [InlineData("CORRAL_GPU_DEVICES", "0, GPU-a, NVIDIA H100")]
     public void Read_BadValue_NamesTheVariable(string variable, string value)
     {
         var error = Assert.Throws<InvalidSettingException>(() =>

@@ -36,7 +36,7 @@ public sealed class HostAgentUnitTests
             new JobSpec("s", "corral/busybox:latest", ["echo", "hi"], JobKind.Batch,
                 ImmutableDictionary<string, string>.Empty.Add("CUDA_VISIBLE_DEVICES", "9").Add("A", "1"),
                 ResourceRequest.None, null),
-            new EffectiveLimits(1.5, 256L << 20, 64, ["GPU-a", "GPU-b"], "0,1"), "w1");
+            new EffectiveLimits(1.5, 256L << 20, 64, ["GPU-a", "GPU-b"], "0,1", ["GPU-a", "GPU-b"]), "w1");
         var parameters = ContainerSpecBuilder.Build(launch);
         var host = parameters.HostConfig;
         Assert.Equal(1_500_000_000, host.NanoCPUs);

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Corral.Tests.EndToEnd;
+
+/// <summary>The result of one ssh command.</summary>
+public sealed record SshResult(int ExitCode, string Output, string Error);
+
+/// <summary>
+/// A plain OpenSSH client with a fresh key pair, as a user would log in to a session: `ssh -p PORT corral@HOST`.
+/// deploy/test.sh installs openssh-client when it is missing.
+/// </summary>
+public sealed class SshClient : IDisposable
+{
+    private readonly string _dir;
+
+    private SshClient(string dir, string publicKey)
+    {
+        _dir = dir;
+        PublicKey = publicKey;
+    }
+
+    public string PublicKey { get; }
+
+    private string KeyPath => Path.Combine(_dir, "id_ed25519");
+
+    public static async Task<SshClient> CreateAsync()
+    {
+        var dir = Directory.CreateTempSubdirectory("corral-ssh-").FullName;
+        var keygen = await RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-C", "e2e@corral", "-f", Path.Combine(dir, "id_ed25519")], TimeSpan.FromSeconds(30));
+        if (keygen.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ssh-keygen failed: {keygen.Error}");
+        }
+
+        return new SshClient(dir, (await File.ReadAllTextAsync(Path.Combine(dir, "id_ed25519.pub"))).Trim());
+    }
+
+    /// <summary>Runs a command in the session the job view's `ssh` names.</summary>
+    public Task<SshResult> RunAsync(JsonObject job, string command, TimeSpan? timeout = null, params string[] options)
+    {
+        var ssh = job["ssh"]!;
+        return RunAsync("ssh", [
+            "-F", "/dev/null", "-i", KeyPath, "-p", ssh["port"]!.GetValue<int>().ToString(),
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+            "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", .. options,
+            $"{ssh["user"]!.GetValue<string>()}@{ssh["host"]!.GetValue<string>()}", command,
+        ], timeout ?? TimeSpan.FromSeconds(30));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<SshResult> RunAsync(string program, string[] arguments, TimeSpan timeout)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        })!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish in {timeout}");
+        }
+
+        return new SshResult(process.ExitCode, await output, await error);
+    }
+}
