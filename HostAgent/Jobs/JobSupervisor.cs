@@ -85,15 +85,18 @@ public sealed partial class JobSupervisor(
         }
 
         job.Phase = HostJobPhase.Running;
+        // Monitors attach before the cluster is told, so a slow cluster never leaves the container unmetered.
+        var watching = await StartMonitorsAsync(job, job.ContainerId);
         await reporter.SendAsync(job.JobId, grain => grain.ReportRunningAsync(job.Worker, null), Stopping);
-        await SuperviseAsync(job, adopted: false);
+        await SuperviseAsync(job, adopted: false, watching);
     }
 
-    private async Task SuperviseAsync(SupervisedJob job, bool adopted)
+    private async Task SuperviseAsync(SupervisedJob job, bool adopted, List<IAsyncDisposable>? watching = null)
     {
         var containerId = job.ContainerId!;
         try
         {
+            watching ??= await StartMonitorsAsync(job, containerId);
             // Counting resumes from what is stored, so a restarted agent keeps this hour's count.
             var progress = await logs.GetProgressAsync(job.JobId, LogQuotaMeter.HourOf(clock.GetUtcNow()), Stopping);
             job.Meter = new LogQuotaMeter(settings.LogQuotaPerJobHour, clock, progress.BytesSince, progress.BytesTotal);
@@ -101,7 +104,6 @@ public sealed partial class JobSupervisor(
             var reporting = ReportCountersAsync(job, counters);
             // An adopted container's earlier output was stored by the previous run: follow only new output.
             var pumping = PumpLogsAsync(job, containerId, progress.NextSeq, adopted ? clock.GetUtcNow() : null);
-            var watching = await StartMonitorsAsync(job, containerId);
             var exit = await runtime.WaitAsync(containerId, Stopping);
             await pumping;
             foreach (var monitor in watching)
