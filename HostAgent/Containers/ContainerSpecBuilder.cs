@@ -28,6 +28,8 @@ public static class ContainerSpecBuilder
         return new CreateContainerParameters
         {
             Name = ContainerLabels.NameFor(launch.JobId),
+            // Fixed before start: the egress rules match it from the container's first packet on.
+            MacAddress = JobMacAddress.For(launch.JobId),
             Image = launch.Spec.Image,
             Cmd = [.. launch.Spec.Command],
             Env = env,

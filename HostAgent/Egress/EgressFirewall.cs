@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
@@ -28,12 +27,16 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
         IptablesListingParser.ParseByName(await iptables.RunAsync(family, ["-x", "-v", "-n", "-L"], cancellationToken));
 
     /// <summary>
-    /// Sets up the entry chain and its hook in both families, and returns the job chains already there (left by an
-    /// earlier run of the agent; their counters are intact).
+    /// Sets up the entry chain and its hook in both families, and removes the chains of jobs that are gone. The chains
+    /// of live jobs stay, counters and all, for the agent to re-attach.
     /// </summary>
-    public async Task<IReadOnlyList<(IpFamily Family, string Chain)>> PrepareAsync(CancellationToken cancellationToken)
+    /// <param name="liveJobIds">The jobs that still have a container (running or not), on any worker.</param>
+    /// <param name="cancellationToken">Stops between changes.</param>
+    /// <returns>The chains removed.</returns>
+    public async Task<IReadOnlyList<(IpFamily Family, string Chain)>> PrepareAsync(
+        Func<CancellationToken, Task<IEnumerable<string>>> liveJobIds, CancellationToken cancellationToken)
     {
-        var found = new List<(IpFamily, string)>();
+        var found = new List<(IpFamily Family, string Chain)>();
         foreach (var family in IpFamilies.All)
         {
             using var held = await hostLock.AcquireAsync(cancellationToken);
@@ -41,7 +44,15 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
             found.AddRange(listing.Keys.Where(EgressChainName.IsJobChain).Select(chain => (family, chain)));
         }
 
-        return found;
+        // Asked after the chains were listed: a chain made since then belongs to a container that this answer shows.
+        var live = (await liveJobIds(cancellationToken)).Select(EgressChainName.ForJob).ToHashSet(StringComparer.Ordinal);
+        var stale = found.Where(c => !live.Contains(c.Chain)).ToList();
+        foreach (var (family, chain) in stale)
+        {
+            await DetachAsync(family, chain, cancellationToken);
+        }
+
+        return stale;
     }
 
     /// <summary>
@@ -62,30 +73,21 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
 
     /// <summary>
     /// Makes sure the job's chain exists (created with <paramref name="rules"/> when it does not; kept, counters and
-    /// all, when it does) and that exactly the job's address jumps to it. Jumps left for the same address by an
-    /// earlier container are removed first: two live containers never share an address, so such a jump is stale and
-    /// would count (or drop) this job's traffic in someone else's chain.
+    /// all, when it does) and that exactly one rule of the entry chain sends the job's packets to it.
     /// </summary>
     /// <param name="family">The firewall to change.</param>
     /// <param name="chain">The job's chain.</param>
-    /// <param name="source">The container's address in this family; null when it has none (an exited container).</param>
+    /// <param name="macAddress">The job container's MAC address.</param>
     /// <param name="jobId">Named in the jump's comment, for whoever reads the rules.</param>
     /// <param name="rules">The chain's rules, used only when it has to be created.</param>
     /// <param name="cancellationToken">Stops waiting for the lock; a change under way is finished.</param>
-    /// <returns>True when the job has a chain in this family afterwards.</returns>
-    public async Task<bool> AttachAsync(
-        IpFamily family, string chain, IPAddress? source, string jobId, IReadOnlyList<string[]> rules, CancellationToken cancellationToken)
+    public async Task AttachAsync(
+        IpFamily family, string chain, string macAddress, string jobId, IReadOnlyList<string[]> rules, CancellationToken cancellationToken)
     {
         using var held = await hostLock.AcquireAsync(cancellationToken);
         var listing = await EnsureEntryLockedAsync(family, await ListAsync(family, cancellationToken), cancellationToken);
-        var exists = listing.ContainsKey(chain);
-        if (source is null)
-        {
-            return exists;
-        }
-
         var script = new StringBuilder("*filter\n");
-        if (!exists)
+        if (!listing.ContainsKey(chain))
         {
             script.Append(CultureInfo.InvariantCulture, $":{chain} - [0:0]\n");
             foreach (var rule in rules)
@@ -94,31 +96,33 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
             }
         }
 
-        var jumps = listing[Entry].Rules;
-        var present = false;
         // Rule numbers shift as rules go, so they are deleted from the last; the entry chain changes only under the lock.
+        var jumps = listing[Entry].Rules;
+        var kept = false;
         for (var i = jumps.Count - 1; i >= 0; i--)
         {
-            var sameSource = IsHost(jumps[i].Source, source);
-            var sameChain = jumps[i].Target == chain;
-            if (sameSource && sameChain && !present)
+            if (jumps[i].Target != chain)
             {
-                present = true;
+                continue;
             }
-            else if (sameSource || sameChain)
+
+            if (!kept && jumps[i].Options.Contains(macAddress, StringComparison.OrdinalIgnoreCase))
+            {
+                kept = true;
+            }
+            else
             {
                 script.Append(CultureInfo.InvariantCulture, $"-D {Entry} {i + 1}\n");
             }
         }
 
-        if (!present)
+        if (!kept)
         {
-            script.Append(CultureInfo.InvariantCulture, $"-A {Entry} {string.Join(' ', EgressRules.Jump(chain, source, jobId))}\n");
+            script.Append(CultureInfo.InvariantCulture, $"-A {Entry} {string.Join(' ', EgressRules.Jump(chain, macAddress, jobId))}\n");
         }
 
         script.Append("COMMIT\n");
         await iptables.RestoreAsync(family, script.ToString(), cancellationToken);
-        return true;
     }
 
     /// <summary>Gives the job's quota match a new allowance; the counting rule, and so the count, is untouched.</summary>
@@ -211,19 +215,6 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
         }
 
         return await ListAsync(family, cancellationToken);
-    }
-
-    private static bool IsHost(string listed, IPAddress address)
-    {
-        var slash = listed.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0)
-        {
-            return IPAddress.TryParse(listed, out var single) && single.Equals(address);
-        }
-
-        return IPNetwork.TryParse(listed, out var network)
-            && network.BaseAddress.Equals(address)
-            && network.PrefixLength == (IpFamilies.Of(address) == IpFamily.V6 ? 128 : 32);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Egress metering hooked in: {Command} chain {Chain} starts with a jump to CORRAL-EGRESS")]

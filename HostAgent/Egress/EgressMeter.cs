@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Corral.HostAgent.Containers;
 using Corral.HostAgent.Jobs;
 using Corral.Jobs;
+using Docker.DotNet;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,9 @@ namespace Corral.HostAgent.Egress;
 /// Meters each job container's outbound bytes with a chain of its own in iptables and ip6tables, and enforces
 /// DATA_TRANSFER_QUOTA_PER_JOB. The kernel drops the job's traffic once its quota is spent (a quota match, then a
 /// DROP), so what leaves past the quota does not depend on this process; the poll here only reads the counters every
-/// second, reports them as <c>egressBytes</c>, and ends a job that went over.
+/// second, reports them as <c>egressBytes</c>, and ends a job that went over. The rules match the container's MAC
+/// address, which is fixed before the container starts (<see cref="JobMacAddress"/>), so they are in place before
+/// its first packet and touch no other traffic.
 /// </summary>
 /// <remarks>
 /// Chains outlive the agent: a stopped or crashed agent leaves them (and the kernel keeps enforcing), and the next
@@ -42,13 +45,10 @@ public sealed partial class EgressMeter(
     /// </summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        var chains = await firewall.PrepareAsync(cancellationToken);
-        // Listed after the chains: a chain made since then belongs to a container that this list already shows.
-        var containers = await runtime.ListJobContainersAsync(cancellationToken);
-        var live = containers.Select(c => EgressChainName.ForJob(c.JobId)).ToHashSet(StringComparer.Ordinal);
-        foreach (var (family, chain) in chains.Where(c => !live.Contains(c.Chain)))
+        var removed = await firewall.PrepareAsync(
+            async ct => (await runtime.ListJobContainersAsync(ct)).Select(c => c.JobId), cancellationToken);
+        foreach (var (family, chain) in removed)
         {
-            await firewall.DetachAsync(family, chain, cancellationToken);
             LogRemovedStale(family.Command(), chain);
         }
 
@@ -59,31 +59,28 @@ public sealed partial class EgressMeter(
         AttachAsync(context, cancellationToken);
 
     /// <summary>
-    /// Starts metering a running container: creates its chains (or re-attaches the ones an earlier run of the agent
-    /// left, with their counts). A job that cannot be metered is ended, never left to run unmetered.
+    /// Starts metering a job's container before it starts: its chains, and the jumps that match its MAC address, are
+    /// in place before its first packet. For a container adopted after a restart, the chains an earlier run of the
+    /// agent left are kept with their counts. A job that cannot be metered is ended, never left to run unmetered.
     /// </summary>
     public async Task<IAsyncDisposable> AttachAsync(JobMonitorContext context, CancellationToken cancellationToken)
     {
-        var job = new MeteredJob(context, EgressChainName.ForJob(context.Job.JobId));
+        var jobId = context.Job.JobId;
+        var job = new MeteredJob(context, EgressChainName.ForJob(jobId), JobMacAddress.For(jobId));
         try
         {
-            var addresses = await runtime.GetBridgeAddressesAsync(context.ContainerId, cancellationToken);
             foreach (var family in IpFamilies.All)
             {
-                var source = family == IpFamily.V6 ? addresses.V6 : addresses.V4;
                 var rules = EgressRules.JobChain(family, settings.DataTransferExcludedCidrs, Quota, Quota);
-                if (await firewall.AttachAsync(family, job.Chain, source, job.JobId, rules, cancellationToken))
-                {
-                    job.Families[family] = source;
-                }
+                await firewall.AttachAsync(family, job.Chain, job.MacAddress, jobId, rules, cancellationToken);
             }
 
-            _jobs[job.JobId] = job;
-            LogAttached(job.JobId, job.Chain, addresses.V4?.ToString() ?? "none", addresses.V6?.ToString() ?? "none");
+            _jobs[jobId] = job;
+            LogAttached(jobId, job.Chain, job.MacAddress);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
-            LogAttachFailed(job.JobId, error.Message);
+            LogAttachFailed(jobId, error.Message);
             await context.KillAsync(TerminationReason.ContainerError, $"could not meter the container's network traffic: {error.Message}");
         }
 
@@ -123,19 +120,13 @@ public sealed partial class EgressMeter(
         {
             foreach (var family in IpFamilies.All)
             {
-                var watched = jobs.Where(j => j.Families.ContainsKey(family)).ToList();
-                if (watched.Count == 0)
-                {
-                    continue;
-                }
-
                 var listing = await firewall.ListAsync(family, cancellationToken);
                 if (!final)
                 {
                     await firewall.EnsureHookAsync(family, listing, cancellationToken);
                 }
 
-                foreach (var job in watched)
+                foreach (var job in jobs)
                 {
                     await ReadJobAsync(job, family, listing, final, cancellationToken);
                 }
@@ -143,6 +134,11 @@ public sealed partial class EgressMeter(
 
             foreach (var job in jobs)
             {
+                if (!final && !job.MacConfirmed)
+                {
+                    await ConfirmMacAsync(job, cancellationToken);
+                }
+
                 await SettleAsync(job, final, cancellationToken);
             }
         }
@@ -155,20 +151,19 @@ public sealed partial class EgressMeter(
     private async Task ReadJobAsync(
         MeteredJob job, IpFamily family, IReadOnlyDictionary<string, IptablesChain> listing, bool final, CancellationToken cancellationToken)
     {
-        var source = job.Families[family];
         if (listing.TryGetValue(job.Chain, out var chain))
         {
             job.Last[family] = EgressReading.From(chain);
-            if (!final && chain.References == 0 && source is not null)
+            if (!final && chain.References == 0)
             {
                 LogJumpRestored(job.JobId, family.Command());
-                await firewall.AttachAsync(family, job.Chain, source, job.JobId, [], cancellationToken);
+                await firewall.AttachAsync(family, job.Chain, job.MacAddress, job.JobId, [], cancellationToken);
             }
 
             return;
         }
 
-        if (final || source is null)
+        if (final)
         {
             return;
         }
@@ -177,14 +172,47 @@ public sealed partial class EgressMeter(
         LogChainRecreated(job.JobId, family.Command());
         job.CarriedBytes += job.Last.Remove(family, out var lost) ? lost.SentBytes : 0;
         var rules = EgressRules.JobChain(family, settings.DataTransferExcludedCidrs, Quota, Quota - Sent(job));
-        await firewall.AttachAsync(family, job.Chain, source, job.JobId, rules, cancellationToken);
+        await firewall.AttachAsync(family, job.Chain, job.MacAddress, job.JobId, rules, cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks once that the running container really has the MAC address its jumps match: an engine that ignored it
+    /// would leave the job unmetered, so such a job is ended.
+    /// </summary>
+    private async Task ConfirmMacAsync(MeteredJob job, CancellationToken cancellationToken)
+    {
+        BridgeEndpoint? endpoint;
+        try
+        {
+            endpoint = await runtime.GetBridgeEndpointAsync(job.Context.ContainerId, cancellationToken);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            job.MacConfirmed = true;
+            return;
+        }
+
+        if (endpoint is null)
+        {
+            return;
+        }
+
+        job.MacConfirmed = true;
+        if (!string.Equals(endpoint.MacAddress, job.MacAddress, StringComparison.OrdinalIgnoreCase) && !job.Ended)
+        {
+            job.Ended = true;
+            LogWrongMac(job.JobId, endpoint.MacAddress, job.MacAddress);
+            await job.Context.KillAsync(
+                TerminationReason.ContainerError,
+                $"its container has MAC address {endpoint.MacAddress}, not {job.MacAddress} that its egress rules match");
+        }
     }
 
     private async Task SettleAsync(MeteredJob job, bool final, CancellationToken cancellationToken)
     {
         var sent = Sent(job);
         job.Context.Job.EgressBytes = sent;
-        if (Quota <= 0 || final || job.OverQuota)
+        if (Quota <= 0 || final || job.Ended)
         {
             return;
         }
@@ -192,7 +220,7 @@ public sealed partial class EgressMeter(
         var attempted = job.CarriedBytes + job.Last.Values.Sum(r => r.AttemptedBytes);
         if (attempted > Quota || job.Last.Values.Any(r => r.DroppedPackets > 0))
         {
-            job.OverQuota = true;
+            job.Ended = true;
             LogOverQuota(job.JobId, sent, Quota);
             await job.Context.KillAsync(
                 TerminationReason.DataTransferQuotaExceeded,
@@ -249,8 +277,11 @@ public sealed partial class EgressMeter(
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed egress chain {Chain} ({Command}): its job's container is gone")]
     private partial void LogRemovedStale(string command, string chain);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: metering egress in chain {Chain} (IPv4 {V4}, IPv6 {V6})")]
-    private partial void LogAttached(string jobId, string chain, string v4, string v6);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: metering egress in chain {Chain}, for MAC {Mac}")]
+    private partial void LogAttached(string jobId, string chain, string mac);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: its container has MAC {Actual}, not {Expected}; ending it")]
+    private partial void LogWrongMac(string jobId, string actual, string expected);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: cannot meter its egress, ending it: {Error}")]
     private partial void LogAttachFailed(string jobId, string error);

@@ -21,8 +21,4 @@ public static class IpFamilies
 
     /// <summary>The command that manages this family's rules.</summary>
     public static string Command(this IpFamily family) => family == IpFamily.V6 ? "ip6tables" : "iptables";
-
-    /// <summary>One host as a network: <c>172.17.0.2/32</c>, <c>fd00::2/128</c>.</summary>
-    public static string HostNetwork(IPAddress address) =>
-        $"{address}/{(Of(address) == IpFamily.V6 ? 128 : 32)}";
 }

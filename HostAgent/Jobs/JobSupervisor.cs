@@ -72,21 +72,36 @@ public sealed partial class JobSupervisor(
 
     private async Task RunAsync(SupervisedJob job, JobLaunch launch)
     {
+        var watching = new List<IAsyncDisposable>();
         try
         {
-            job.ContainerId = await runtime.CreateAndStartAsync(ContainerSpecBuilder.Build(launch), Stopping);
+            job.ContainerId = await runtime.CreateAsync(ContainerSpecBuilder.Build(launch), Stopping);
+            // Monitors attach before the container starts, so nothing it does (its first packet, say) goes unwatched.
+            watching = await StartMonitorsAsync(job, job.ContainerId);
+            if (job.KilledFor is null)
+            {
+                await runtime.StartAsync(job.ContainerId, Stopping);
+            }
         }
         catch (Exception error) when (error is DockerApiException or HttpRequestException or InvalidOperationException)
         {
             LogStartFailed(job.JobId, error.Message);
+            await DisposeAllAsync(watching);
             var outcome = JobOutcome.Killed(TerminationReason.ContainerError, $"could not start the container: {FirstLine(error.Message)}");
             await FinishAsync(job, outcome);
             return;
         }
 
+        if (job.KilledFor is { } refused)
+        {
+            // A monitor could not watch it, so the container never ran.
+            await DisposeAllAsync(watching);
+            await FinishAsync(job, JobOutcome.Killed(refused.Reason, refused.Message));
+            await runtime.RemoveAsync(job.ContainerId);
+            return;
+        }
+
         job.Phase = HostJobPhase.Running;
-        // Monitors attach before the cluster is told, so a slow cluster never leaves the container unmetered.
-        var watching = await StartMonitorsAsync(job, job.ContainerId);
         await reporter.SendAsync(job.JobId, grain => grain.ReportRunningAsync(job.Worker, null), Stopping);
         await SuperviseAsync(job, adopted: false, watching);
     }
@@ -106,10 +121,7 @@ public sealed partial class JobSupervisor(
             var pumping = PumpLogsAsync(job, containerId, progress.NextSeq, adopted ? clock.GetUtcNow() : null);
             var exit = await runtime.WaitAsync(containerId, Stopping);
             await pumping;
-            foreach (var monitor in watching)
-            {
-                await monitor.DisposeAsync();
-            }
+            await DisposeAllAsync(watching);
 
             counters.Dispose();
             await reporting;
@@ -136,6 +148,14 @@ public sealed partial class JobSupervisor(
         }
 
         return started;
+    }
+
+    private static async Task DisposeAllAsync(List<IAsyncDisposable> monitors)
+    {
+        foreach (var monitor in monitors)
+        {
+            await monitor.DisposeAsync();
+        }
     }
 
     private async Task PumpLogsAsync(SupervisedJob job, string containerId, long firstSeq, DateTimeOffset? since)

@@ -1,5 +1,6 @@
 using System.Net;
 using Corral.HostAgent;
+using Corral.HostAgent.Containers;
 using Corral.HostAgent.Egress;
 using Xunit;
 
@@ -47,6 +48,7 @@ public sealed class EgressRulesTests
         var v4 = EgressRules.JobChain(IpFamily.V4, DefaultExcluded, quota: 1_000_000, allowance: 1_000_000).Select(r => string.Join(' ', r));
         Assert.Equal(
         [
+            "-m physdev --physdev-is-bridged -m comment --comment corral-bridged -j RETURN",
             "-d 10.0.0.0/8 -m comment --comment corral-excluded -j RETURN",
             "-d 172.16.0.0/12 -m comment --comment corral-excluded -j RETURN",
             "-d 192.168.0.0/16 -m comment --comment corral-excluded -j RETURN",
@@ -59,6 +61,7 @@ public sealed class EgressRulesTests
         var v6 = EgressRules.JobChain(IpFamily.V6, DefaultExcluded, quota: 1_000_000, allowance: 250_000).Select(r => string.Join(' ', r));
         Assert.Equal(
         [
+            "-m physdev --physdev-is-bridged -m comment --comment corral-bridged -j RETURN",
             "-d fc00::/7 -m comment --comment corral-excluded -j RETURN",
             "-d fe80::/10 -m comment --comment corral-excluded -j RETURN",
             "-m comment --comment corral-counted",
@@ -72,19 +75,26 @@ public sealed class EgressRulesTests
     {
         var rules = EgressRules.JobChain(IpFamily.V4, [IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("fc00::/7")], quota: 0, allowance: 0);
         Assert.Equal(
-            ["-d 10.0.0.0/8 -m comment --comment corral-excluded -j RETURN", "-m comment --comment corral-counted"],
+            ["-m physdev --physdev-is-bridged -m comment --comment corral-bridged -j RETURN", "-d 10.0.0.0/8 -m comment --comment corral-excluded -j RETURN", "-m comment --comment corral-counted"],
             rules.Select(r => string.Join(' ', r)));
     }
 
     [Fact]
-    public void Jump_MatchesTheContainersAddressOnly()
+    public void Jump_MatchesTheContainersMacOnly_AndGoesToTheJobsChain()
     {
         Assert.Equal(
-            "-s 172.17.0.2/32 -m comment --comment corral-job:abc -j CORRAL-x",
-            string.Join(' ', EgressRules.Jump("CORRAL-x", IPAddress.Parse("172.17.0.2"), "abc")));
-        Assert.Equal(
-            "-s fd00:c0de:1::242:ac11:2/128 -m comment --comment corral-job:abc -j CORRAL-x",
-            string.Join(' ', EgressRules.Jump("CORRAL-x", IPAddress.Parse("fd00:c0de:1::242:ac11:2"), "abc")));
+            "-m mac --mac-source 06:aa:bb:cc:dd:ee -m comment --comment corral-job:abc -g CORRAL-x",
+            string.Join(' ', EgressRules.Jump("CORRAL-x", "06:aa:bb:cc:dd:ee", "abc")));
+    }
+
+    [Fact]
+    public void JobMac_IsStable_LocallyAdministeredUnicast_AndNotDockers()
+    {
+        var mac = JobMacAddress.For("0199a3b2c4d5e6f7a8b9c0d1e2f3a4b5");
+        Assert.Equal(mac, JobMacAddress.For("0199a3b2c4d5e6f7a8b9c0d1e2f3a4b5"));
+        Assert.NotEqual(mac, JobMacAddress.For("0199a3b2c4d5e6f7a8b9c0d1e2f3a4b6"));
+        Assert.Matches("^06(:[0-9a-f]{2}){5}$", mac);
+        Assert.DoesNotMatch("^02:42:", mac);
     }
 
     [Fact]

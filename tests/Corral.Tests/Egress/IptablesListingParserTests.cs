@@ -6,23 +6,41 @@ namespace Corral.Tests.Egress;
 /// <summary>The listing parser, on output captured from iptables 1.8.9 (nf_tables and legacy) and ip6tables.</summary>
 public sealed class IptablesListingParserTests
 {
-    // iptables -w -x -v -n -L <chain> of a fresh job chain with a quota (nf_tables backend).
+    // iptables -w -x -v -n -L <chain> of a fresh job chain with a 1 MB quota (nf_tables backend).
     private const string FreshChain = """
         Chain CORRAL-0199a3b2c4d5e6f7a8b9 (1 references)
             pkts      bytes target     prot opt in     out     source               destination         
+               0        0 RETURN     0    --  *      *       0.0.0.0/0            0.0.0.0/0            PHYSDEV match --physdev-is-bridged /* corral-bridged */
                0        0 RETURN     0    --  *      *       0.0.0.0/0            10.0.0.0/8           /* corral-excluded */
                0        0 RETURN     0    --  *      *       0.0.0.0/0            172.16.0.0/12        /* corral-excluded */
+               0        0 RETURN     0    --  *      *       0.0.0.0/0            192.168.0.0/16       /* corral-excluded */
+               0        0 RETURN     0    --  *      *       0.0.0.0/0            169.254.0.0/16       /* corral-excluded */
                0        0            0    --  *      *       0.0.0.0/0            0.0.0.0/0            /* corral-counted */
                0        0 RETURN     0    --  *      *       0.0.0.0/0            0.0.0.0/0            quota: 1000000 bytes /* corral-allowance:1000000 */
                0        0 DROP       0    --  *      *       0.0.0.0/0            0.0.0.0/0            /* corral-over-quota */
         """;
 
-    // Counters past eight digits widen their columns: 100 GB counted, as the kernel lists it.
-    private const string HundredGigabytes = """
+    // The same chain after a container tried to send 10 MB: the kernel let 998840 bytes through and dropped the rest.
+    private const string OverQuota = """
         Chain CORRAL-0199a3b2c4d5e6f7a8b9 (1 references)
             pkts      bytes target     prot opt in     out     source               destination         
-               3      180 RETURN     0    --  *      *       0.0.0.0/0            172.16.0.0/12        /* corral-excluded */
-        80000000 100000000000            0    --  *      *       0.0.0.0/0            0.0.0.0/0            /* corral-counted */
+               0        0 RETURN     0    --  *      *       0.0.0.0/0            0.0.0.0/0            PHYSDEV match --physdev-is-bridged /* corral-bridged */
+               3      164 RETURN     0    --  *      *       0.0.0.0/0            10.0.0.0/8           /* corral-excluded */
+               0        0 RETURN     0    --  *      *       0.0.0.0/0            172.16.0.0/12        /* corral-excluded */
+               0        0 RETURN     0    --  *      *       0.0.0.0/0            192.168.0.0/16       /* corral-excluded */
+               0        0 RETURN     0    --  *      *       0.0.0.0/0            169.254.0.0/16       /* corral-excluded */
+             427  1347276            0    --  *      *       0.0.0.0/0            0.0.0.0/0            /* corral-counted */
+             236   998840 RETURN     0    --  *      *       0.0.0.0/0            0.0.0.0/0            quota: 1000000 bytes /* corral-allowance:1000000 */
+             191   348436 DROP       0    --  *      *       0.0.0.0/0            0.0.0.0/0            /* corral-over-quota */
+        """;
+
+    // Counters past eight digits widen their columns: 100 GB sent (counters loaded with iptables-restore --counters).
+    private const string HundredGigabytes = """
+        Chain CORRAL-0199a3b2c4d5e6f7a8b9 (0 references)
+            pkts      bytes target     prot opt in     out     source               destination         
+               0        0 RETURN     0    --  *      *       0.0.0.0/0            0.0.0.0/0            PHYSDEV match --physdev-is-bridged /* corral-bridged */
+               3      180 RETURN     0    --  *      *       0.0.0.0/0            10.0.0.0/8           /* corral-excluded */
+        80000012 100000018000            0    --  *      *       0.0.0.0/0            0.0.0.0/0            /* corral-counted */
         80000000 100000000000 RETURN     0    --  *      *       0.0.0.0/0            0.0.0.0/0            quota: 200000000000 bytes /* corral-allowance:200000000000 */
               12    18000 DROP       0    --  *      *       0.0.0.0/0            0.0.0.0/0            /* corral-over-quota */
         """;
@@ -32,13 +50,16 @@ public sealed class IptablesListingParserTests
             pkts      bytes target     prot opt in     out     source               destination         
         """;
 
+    // ip6tables, after 10 MB over IPv6, with bridged multicast (router solicitations) returned uncounted.
     private const string Ip6Chain = """
         Chain CORRAL-0199a3b2c4d5e6f7a8b9 (1 references)
             pkts      bytes target     prot opt in     out     source               destination         
-               2      144 RETURN     0    --  *      *       ::/0                 fc00::/7             /* corral-excluded */
+               8      560 RETURN     0    --  *      *       ::/0                 ::/0                 PHYSDEV match --physdev-is-bridged /* corral-bridged */
+               0        0 RETURN     0    --  *      *       ::/0                 fc00::/7             /* corral-excluded */
                0        0 RETURN     0    --  *      *       ::/0                 fe80::/10            /* corral-excluded */
-             731  1041880            0    --  *      *       ::/0                 ::/0                 /* corral-counted */
-             731  1041880 RETURN     0    --  *      *       ::/0                 ::/0                 quota: 1000000 bytes /* corral-allowance:1000000 */
+             913  1212888            0    --  *      *       ::/0                 ::/0                 /* corral-counted */
+             808   999024 RETURN     0    --  *      *       ::/0                 ::/0                 quota: 1000000 bytes /* corral-allowance:1000000 */
+             105   213864 DROP       0    --  *      *       ::/0                 ::/0                 /* corral-over-quota */
         """;
 
     // iptables-legacy prints the same columns; a rule without a target leaves that column blank.
@@ -74,7 +95,7 @@ public sealed class IptablesListingParserTests
 
         Chain CORRAL-EGRESS (1 references)
             pkts      bytes target     prot opt in     out     source               destination         
-              95   420000 CORRAL-0199a3b2c4d5e6f7a8b9  0    --  *      *       172.17.0.2           0.0.0.0/0            /* corral-job:0199a3b2c4d5e6f7a8b9c0d1e2f3a4b5 */
+             430  1347440 CORRAL-0199a3b2c4d5e6f7a8b9  0    --  *      *       0.0.0.0/0            0.0.0.0/0           [goto]  MAC 06:c0:aa:bb:cc:03 /* corral-job:0199a3b2c4d5e6f7a8b9c0d1e2f3a4b5 */
         # Warning: iptables-legacy tables present, use iptables-legacy to see them
         """;
 
@@ -82,8 +103,9 @@ public sealed class IptablesListingParserTests
     {
         // listing, case, counted bytes (corral-counted), dropped packets, dropped bytes
         { FreshChain, "zero", 0, 0, 0 },
-        { HundredGigabytes, "100 GB", 100_000_000_000, 12, 18_000 },
-        { Ip6Chain, "ip6tables", 1_041_880, 0, 0 },
+        { OverQuota, "over quota", 1_347_276, 191, 348_436 },
+        { HundredGigabytes, "100 GB", 100_000_018_000, 12, 18_000 },
+        { Ip6Chain, "ip6tables", 1_212_888, 105, 213_864 },
     };
 
     [Theory]
@@ -96,6 +118,16 @@ public sealed class IptablesListingParserTests
         Assert.True(counted == reading.AttemptedBytes, label);
         Assert.Equal((droppedPackets, droppedBytes), (reading.DroppedPackets, reading.DroppedBytes));
         Assert.Equal(counted - droppedBytes, reading.SentBytes);
+        Assert.True(reading.SentBytes <= 1_000_000 || label == "100 GB", "the quota match lets through at most the quota");
+    }
+
+    [Fact]
+    public void OverQuota_SentIsWhatTheQuotaMatchLetThrough()
+    {
+        var reading = EgressReading.From(Assert.Single(IptablesListingParser.Parse(OverQuota)));
+        Assert.Equal(998_840, reading.SentBytes);
+        Assert.Equal(998_840, reading.AllowanceUsed);
+        Assert.Equal(1_160, reading.AllowanceLeft);
     }
 
     [Fact]
@@ -103,20 +135,24 @@ public sealed class IptablesListingParserTests
     {
         var chain = Assert.Single(IptablesListingParser.Parse(FreshChain));
         Assert.Equal(1, chain.References);
-        Assert.Equal(["RETURN", "RETURN", "", "RETURN", "DROP"], chain.Rules.Select(r => r.Target));
-        Assert.Equal(["10.0.0.0/8", "172.16.0.0/12", "0.0.0.0/0", "0.0.0.0/0", "0.0.0.0/0"], chain.Rules.Select(r => r.Destination));
-        Assert.Equal("quota: 1000000 bytes /* corral-allowance:1000000 */", chain.Rules[3].Options);
+        Assert.Equal(["RETURN", "RETURN", "RETURN", "RETURN", "RETURN", "", "RETURN", "DROP"], chain.Rules.Select(r => r.Target));
+        Assert.Equal(
+            ["0.0.0.0/0", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "0.0.0.0/0", "0.0.0.0/0", "0.0.0.0/0"],
+            chain.Rules.Select(r => r.Destination));
+        Assert.Equal("quota: 1000000 bytes /* corral-allowance:1000000 */", chain.Rules[6].Options);
         var reading = EgressReading.From(chain);
-        Assert.Equal((1_000_000L, 0L, 1_000_000L, 4), (reading.ArmedAllowance, reading.AllowanceUsed, reading.AllowanceLeft, reading.AllowanceRuleNumber));
+        Assert.Equal((1_000_000L, 0L, 1_000_000L, 7), (reading.ArmedAllowance, reading.AllowanceUsed, reading.AllowanceLeft, reading.AllowanceRuleNumber));
     }
 
     [Fact]
     public void HundredGigabytes_DoNotShiftTheColumns()
     {
         var rules = Assert.Single(IptablesListingParser.Parse(HundredGigabytes)).Rules;
-        Assert.Equal((80_000_000L, 100_000_000_000L, ""), (rules[1].Packets, rules[1].Bytes, rules[1].Target));
-        Assert.Equal((80_000_000L, 100_000_000_000L, "RETURN"), (rules[2].Packets, rules[2].Bytes, rules[2].Target));
-        Assert.Equal(100_000_000_000, EgressReading.From(new IptablesChain("c", 1, rules)).AllowanceLeft);
+        Assert.Equal((80_000_012L, 100_000_018_000L, ""), (rules[2].Packets, rules[2].Bytes, rules[2].Target));
+        Assert.Equal((80_000_000L, 100_000_000_000L, "RETURN"), (rules[3].Packets, rules[3].Bytes, rules[3].Target));
+        Assert.Equal("0.0.0.0/0", rules[3].Destination);
+        var reading = EgressReading.From(new IptablesChain("c", 0, rules));
+        Assert.Equal((100_000_000_000L, 100_000_000_000L), (reading.SentBytes, reading.AllowanceLeft!.Value));
     }
 
     [Fact]
@@ -147,7 +183,8 @@ public sealed class IptablesListingParserTests
         Assert.Empty(chains["INPUT"].Rules);
         Assert.Equal("DOCKER-ISOLATION-STAGE-1", chains["FORWARD"].Rules[1].Target);
         var jump = Assert.Single(chains["CORRAL-EGRESS"].Rules);
-        Assert.Equal(("CORRAL-0199a3b2c4d5e6f7a8b9", "172.17.0.2", 420_000L), (jump.Target, jump.Source, jump.Bytes));
+        Assert.Equal(("CORRAL-0199a3b2c4d5e6f7a8b9", "0.0.0.0/0", 1_347_440L), (jump.Target, jump.Source, jump.Bytes));
+        Assert.StartsWith("[goto]  MAC 06:c0:aa:bb:cc:03", jump.Options);
         Assert.Equal("corral-job:0199a3b2c4d5e6f7a8b9c0d1e2f3a4b5", jump.Comment);
         Assert.Equal("172.17.0.2", chains["DOCKER"].Rules[0].Destination);
     }

@@ -10,10 +10,11 @@ namespace Corral.Tests.EndToEnd;
 /// The whole system, started the way deploy/up.sh starts it: a fresh PostgreSQL database with the schema
 /// from deploy/sql, one core silo, one host agent on the real Docker engine, and the gateway, as processes.
 /// </summary>
-public sealed class CorralSystem : IAsyncLifetime
+public class CorralSystem : IAsyncLifetime
 {
     private readonly string _database = "corral_e2e_" + Guid.NewGuid().ToString("N")[..10];
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _hostAgentEnvironment = new(StringComparer.Ordinal);
 
     public string WorkerName { get; } = "e2e-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -27,7 +28,7 @@ public sealed class CorralSystem : IAsyncLifetime
 
     public ManagedProcess Gateway { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var connectionString = await TestEnvironment.CreateDatabaseAsync(_database);
         var httpPort = TestEnvironment.FreePort();
@@ -40,12 +41,10 @@ public sealed class CorralSystem : IAsyncLifetime
 
         Silo = NewSilo();
         Silo.Start();
-        HostAgent = Start("hostagent", "HostAgent", "Corral.HostAgent", new()
-        {
-            ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
-            ["CORRAL_GATEWAY_PORT"] = "0",
-            ["CORRAL_WORKER_NAME"] = WorkerName,
-        });
+        _hostAgentEnvironment["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString();
+        _hostAgentEnvironment["CORRAL_GATEWAY_PORT"] = "0";
+        _hostAgentEnvironment["CORRAL_WORKER_NAME"] = WorkerName;
+        HostAgent = Start("hostagent", "HostAgent", "Corral.HostAgent", _hostAgentEnvironment);
         Gateway = Start("gateway", "Gateway", "Corral.Gateway", new()
         {
             ["CORRAL_URL"] = BaseAddress.ToString().TrimEnd('/'),
@@ -54,7 +53,7 @@ public sealed class CorralSystem : IAsyncLifetime
         await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Gateway?.Dispose();
         HostAgent?.Dispose();
@@ -65,6 +64,8 @@ public sealed class CorralSystem : IAsyncLifetime
             await TestEnvironment.DockerAsync("rm", "-f", id);
         }
 
+        // The agent was killed, so chains of jobs it still ran are left; an agent's start would remove them.
+        await TestEnvironment.RemoveStaleEgressChainsAsync();
         await TestEnvironment.DropDatabaseAsync(_database);
     }
 
@@ -76,6 +77,27 @@ public sealed class CorralSystem : IAsyncLifetime
         Silo = NewSilo();
         Silo.Start();
         await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>
+    /// Kills the host agent with SIGKILL, as in a crash, and starts a new one on the same port; returns once the new
+    /// one has adopted its containers and is registering.
+    /// </summary>
+    public async Task RestartHostAgentHardAsync()
+    {
+        HostAgent.Kill();
+        HostAgent.Dispose();
+        HostAgent = Start("hostagent", "HostAgent", "Corral.HostAgent", _hostAgentEnvironment);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (!HostAgent.Output.Contains("Registering worker", StringComparison.Ordinal))
+        {
+            if (HostAgent.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"the restarted host agent did not register:\n{Diagnostics()}");
+            }
+
+            await Task.Delay(250);
+        }
     }
 
     public HttpClient Client(string? token)
@@ -127,6 +149,9 @@ public sealed class CorralSystem : IAsyncLifetime
 
     public string Diagnostics() =>
         $"--- silo\n{Tail(Silo.Output)}\n--- hostagent\n{Tail(HostAgent.Output)}\n--- gateway\n{Tail(Gateway.Output)}";
+
+    /// <summary>Sets a variable for the host agent only; call before <see cref="InitializeAsync"/>.</summary>
+    protected void SetHostAgentVariable(string name, string value) => _hostAgentEnvironment[name] = value;
 
     private ManagedProcess NewSilo()
     {
