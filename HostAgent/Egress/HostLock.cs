@@ -24,6 +24,7 @@ public sealed class HostLock(string path)
         await _local.WaitAsync(cancellationToken);
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var deadline = DateTime.UtcNow + Patience;
             while (true)
             {
