@@ -187,24 +187,28 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
             return listing;
         }
 
+        // One restore, so packets meet either the old hooks or the new one, never none. Docker's chains may change
+        // under us (dockerd may be starting), so hooks there are deleted by their rule, never by number.
         var repairing = listing.ContainsKey(Entry);
+        var script = new StringBuilder("*filter\n");
         if (!repairing)
         {
-            await iptables.RunAsync(family, ["-N", Entry], cancellationToken);
+            script.Append(CultureInfo.InvariantCulture, $":{Entry} - [0:0]\n");
         }
 
-        // Docker's chains change under us (dockerd may be starting), so hooks are deleted by their rule, never by number.
+        var hook = string.Join(' ', EgressRules.Hook);
         foreach (var chain in new[] { Forward, DockerUser })
         {
             var hooks = listing.TryGetValue(chain, out var existing) ? existing.Rules.Count(r => r.Target == Entry) : 0;
             for (var i = 0; i < hooks; i++)
             {
-                await iptables.RunAsync(family, ["-D", chain, .. EgressRules.Hook], cancellationToken);
+                script.Append(CultureInfo.InvariantCulture, $"-D {chain} {hook}\n");
             }
         }
 
         var hookChain = HookChain(listing);
-        await iptables.RunAsync(family, ["-I", hookChain, "1", .. EgressRules.Hook], cancellationToken);
+        script.Append(CultureInfo.InvariantCulture, $"-I {hookChain} 1 {hook}\nCOMMIT\n");
+        await iptables.RestoreAsync(family, script.ToString(), cancellationToken);
         if (repairing)
         {
             LogHookRepaired(family.Command(), hookChain);

@@ -111,6 +111,32 @@ public sealed class EgressFirewallTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Families))]
+    public async Task AHookNoLongerFirst_IsPutBackOnTop_WithoutAMomentUnhooked(IpFamily family)
+    {
+        // A rule above the hook, as dockerd leaves its own after a restart; this one matches no packet.
+        var hookChain = EgressFirewall.HookChain(await _firewall.ListAsync(family, CancellationToken.None));
+        string[] shadow = [hookChain, "-m", "mac", "--mac-source", "0a:ff:ff:ff:ff:ff", "-m", "comment", "--comment", "corral-test-shadow", "-j", "RETURN"];
+        var iptables = new IptablesCli();
+        await iptables.RunAsync(family, ["-I", .. shadow[..1], "1", .. shadow[1..]], CancellationToken.None);
+        try
+        {
+            var shadowed = await _firewall.ListAsync(family, CancellationToken.None);
+            // The agents of the running systems may repair it first; either way it ends up on top again.
+            await _firewall.EnsureHookAsync(family, shadowed, CancellationToken.None);
+
+            var listing = await _firewall.ListAsync(family, CancellationToken.None);
+            Assert.True(EgressFirewall.HookIsHealthy(listing));
+            Assert.Equal(EgressChainName.Entry, listing[hookChain].Rules[0].Target);
+            Assert.Equal(1, listing[EgressChainName.Entry].References);
+        }
+        finally
+        {
+            await iptables.RunAsync(family, ["-D", .. shadow], CancellationToken.None);
+        }
+    }
+
     /// <summary>A job id, its chain, and a MAC address that no interface has (not even a job's: 0a, not 06).</summary>
     private static (string Id, string Chain, string Mac) NewJob()
     {
