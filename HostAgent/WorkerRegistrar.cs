@@ -29,13 +29,14 @@ public sealed partial class WorkerRegistrar(
 
         await supervisor.AdoptAsync(stoppingToken);
         var hostKey = silo.SiloAddress.ToParsableString();
-        var worker = grains.GetGrain<IWorkerGrain>(settings.WorkerName);
         LogRegistering(settings.WorkerName, capacity.Cpu, capacity.MemoryBytes, capacity.Gpus.Length, hostKey);
         using var heartbeat = new PeriodicTimer(WorkerLiveness.HeartbeatInterval);
         do
         {
             try
             {
+                // Resolved on each beat: until a core silo has joined, the cluster knows no implementation of it.
+                var worker = grains.GetGrain<IWorkerGrain>(settings.WorkerName);
                 var images = await runtime.ListImageTagsAsync(stoppingToken);
                 await worker.RegisterAsync(new WorkerRegistration(
                     hostKey, capacity, settings.SshCaps, [.. images], settings.PublicAddress));
