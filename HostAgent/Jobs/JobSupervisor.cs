@@ -57,6 +57,13 @@ public sealed partial class JobSupervisor(
         var ours = (await runtime.ListJobContainersAsync(cancellationToken)).Where(c => c.Worker == settings.WorkerName);
         foreach (var container in ours)
         {
+            if (!container.Running && await runtime.NeverStartedAsync(container.ContainerId, cancellationToken))
+            {
+                // The agent stopped between creating and starting it: nothing ran, so the job grain starts it afresh.
+                await runtime.RemoveAsync(container.ContainerId);
+                continue;
+            }
+
             var job = new SupervisedJob(container.JobId, container.Worker)
             {
                 ContainerId = container.ContainerId,
