@@ -8,21 +8,34 @@ namespace Corral.Tests.Egress;
 
 /// <summary>
 /// The egress chains in this machine's real iptables and ip6tables. The jumps match MAC addresses that no interface
-/// here has, so these rules touch no traffic.
+/// here has, so these rules touch no traffic. Each job here has a container that is never started, so that the host
+/// agents of the systems running beside these tests take its chains for a live job's and leave them alone.
 /// </summary>
-public sealed class EgressFirewallTests
+public sealed class EgressFirewallTests : IAsyncLifetime
 {
+    private readonly List<string> _containers = [];
+
     private static readonly IPNetwork[] Excluded = [IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("fc00::/7")];
 
     private readonly EgressFirewall _firewall = new(new IptablesCli(), new HostLock(), NullLogger<EgressFirewall>.Instance);
 
     public static TheoryData<IpFamily> Families => [IpFamily.V4, IpFamily.V6];
 
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var container in _containers)
+        {
+            await TestEnvironment.DockerAsync("rm", "-f", container);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Families))]
     public async Task Attach_CreatesTheChainAndOneJump_AndAgainKeepsTheChainAsItIs(IpFamily family)
     {
-        var job = NewJob();
+        var job = await NewJobAsync();
         try
         {
             await AttachAsync(family, job, quota: 1_000_000);
@@ -49,7 +62,7 @@ public sealed class EgressFirewallTests
     [MemberData(nameof(Families))]
     public async Task Rearm_ChangesTheAllowanceOnly_AndDetachRemovesJumpAndChain(IpFamily family)
     {
-        var job = NewJob();
+        var job = await NewJobAsync();
         try
         {
             await AttachAsync(family, job, quota: 1_000_000);
@@ -75,8 +88,8 @@ public sealed class EgressFirewallTests
     [Fact]
     public async Task Prepare_RemovesTheChainsOfGoneJobs_InBothFamilies_AndKeepsLiveOnes()
     {
-        var gone = NewJob();
-        var live = NewJob();
+        var gone = await NewJobAsync(live: false);
+        var live = await NewJobAsync();
         try
         {
             foreach (var family in IpFamilies.All)
@@ -85,10 +98,10 @@ public sealed class EgressFirewallTests
                 await AttachAsync(family, live, quota: 0);
             }
 
-            // Live: every job container on the engine (other tests' jobs run meanwhile), and the one kept here.
+            // Live: every job container on the engine, as an agent sees them (other tests' jobs run meanwhile).
             var removed = await _firewall.PrepareAsync(
                 async _ => (await TestEnvironment.DockerAsync("ps", "-a", "--format", "{{.Label \"corral.job-id\"}}"))
-                    .Split('\n', StringSplitOptions.RemoveEmptyEntries).Append(live.Id),
+                    .Split('\n', StringSplitOptions.RemoveEmptyEntries),
                 CancellationToken.None);
 
             Assert.Equal([(IpFamily.V4, gone.Chain), (IpFamily.V6, gone.Chain)], removed.Where(r => r.Chain == gone.Chain || r.Chain == live.Chain));
@@ -138,9 +151,15 @@ public sealed class EgressFirewallTests
     }
 
     /// <summary>A job id, its chain, and a MAC address that no interface has (not even a job's: 0a, not 06).</summary>
-    private static (string Id, string Chain, string Mac) NewJob()
+    private async Task<(string Id, string Chain, string Mac)> NewJobAsync(bool live = true)
     {
         var id = Guid.NewGuid().ToString("N");
+        if (live)
+        {
+            _containers.Add(await TestEnvironment.DockerAsync(
+                "create", "--label", $"corral.job-id={id}", "--network", "none", "corral/busybox:latest", "true"));
+        }
+
         return (id, EgressChainName.ForJob(id), "0a:" + string.Join(':', Enumerable.Range(0, 5).Select(i => id.Substring(i * 2, 2))));
     }
 
