@@ -1,6 +1,7 @@
 using Corral.Configuration;
 using Corral.HostAgent;
 using Corral.HostAgent.Containers;
+using Corral.HostAgent.Egress;
 using Corral.HostAgent.Hardware;
 using Corral.HostAgent.Jobs;
 using Corral.HostAgent.Logs;
@@ -26,6 +27,8 @@ try
     }
 
     var capacity = await HardwareProbe.ProbeAsync(agent.InjectedGpus, CancellationToken.None);
+    var iptables = new IptablesCli();
+    await EgressCheck.EnsureAvailableAsync(iptables, CancellationToken.None);
 
     var builder = Host.CreateApplicationBuilder(args);
     builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
@@ -42,6 +45,12 @@ try
     builder.Services.AddSingleton<LogPump>();
     builder.Services.AddSingleton<JobReporter>();
     builder.Services.AddSingleton<JobSupervisor>();
+    builder.Services.AddSingleton<IIptables>(iptables);
+    builder.Services.AddSingleton<HostLock>();
+    builder.Services.AddSingleton<EgressFirewall>();
+    builder.Services.AddSingleton(EgressOptions.Default);
+    builder.Services.AddSingleton<EgressMeter>();
+    builder.Services.AddSingleton<IJobMonitor>(services => services.GetRequiredService<EgressMeter>());
     builder.UseOrleans(silo =>
     {
         silo.Configure<ClusterOptions>(o =>
@@ -63,11 +72,13 @@ try
         silo.ConfigureEndpoints(endpoints.Address, endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: false);
         silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
     });
+    // Hosted services start in order: the egress meter removes stale chains before the registrar adopts containers.
+    builder.Services.AddHostedService(services => services.GetRequiredService<EgressMeter>());
     builder.Services.AddHostedService<WorkerRegistrar>();
     await builder.Build().RunAsync();
     return 0;
 }
-catch (Exception error) when (error is InvalidSettingException or EngineUnavailableException)
+catch (Exception error) when (error is InvalidSettingException or EngineUnavailableException or EgressUnavailableException or IptablesException)
 {
     Console.Error.WriteLine($"corral-hostagent: {error.Message}");
     return 2;

@@ -30,6 +30,8 @@ public static class ContainerSpecBuilder
         var parameters = new CreateContainerParameters
         {
             Name = ContainerLabels.NameFor(launch.JobId),
+            // Fixed before start: the egress rules match it from the container's first packet on.
+            MacAddress = JobMacAddress.For(launch.JobId),
             Image = launch.Spec.Image,
             Cmd = [.. launch.Spec.Command],
             Env = env,

@@ -20,8 +20,12 @@ public sealed partial class ContainerLauncher(
 {
     private static readonly TimeSpan SshGreetingTimeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Checks the launch against this host and creates its container, not yet started, so monitors can be in
+    /// place before it runs.
+    /// </summary>
     /// <exception cref="InvalidOperationException">This host refuses the launch; the message says why.</exception>
-    public async Task<(string ContainerId, SshEndpoint? Ssh)> StartAsync(JobLaunch launch, CancellationToken cancellationToken)
+    public async Task<PreparedContainer> CreateAsync(JobLaunch launch, CancellationToken cancellationToken)
     {
         var guarded = LaunchGuard.Check(launch, settings.SshCaps, capacity.Gpus);
         if (guarded.Refusal is { } refusal)
@@ -36,27 +40,41 @@ public sealed partial class ContainerLauncher(
 
         if (launch.Spec.Kind != JobKind.Ssh)
         {
-            return (await runtime.CreateAndStartAsync(ContainerSpecBuilder.Build(guarded.Launch), cancellationToken), null);
+            return new PreparedContainer(await runtime.CreateAsync(ContainerSpecBuilder.Build(guarded.Launch), cancellationToken), launch.JobId, null);
         }
 
         var bind = BindAddress(settings.PublicAddress);
         var options = new SshHostOptions(bind.ToString(), ProcBinds());
-        var containerId = await runtime.CreateAndStartAsync(ContainerSpecBuilder.Build(guarded.Launch, options), cancellationToken);
+        return new PreparedContainer(await runtime.CreateAsync(ContainerSpecBuilder.Build(guarded.Launch, options), cancellationToken), launch.JobId, bind);
+    }
+
+    /// <summary>
+    /// Starts a prepared container. For an SSH session, finds the port Docker published and waits until the server
+    /// greets, so that "running" means a user can log in; returns where to reach it.
+    /// </summary>
+    public async Task<SshEndpoint?> StartAsync(PreparedContainer prepared, CancellationToken cancellationToken)
+    {
+        await runtime.StartAsync(prepared.ContainerId, cancellationToken);
+        if (prepared.SshBind is not { } bind)
+        {
+            return null;
+        }
+
         try
         {
-            var port = await runtime.GetPublishedPortAsync(containerId, SshSession.PortKey, cancellationToken);
+            var port = await runtime.GetPublishedPortAsync(prepared.ContainerId, SshSession.PortKey, cancellationToken);
             var probe = bind.Equals(IPAddress.Any) ? IPAddress.Loopback : bind;
             if (!await ContainerRuntime.WaitForSshGreetingAsync(probe.ToString(), port, SshGreetingTimeout, cancellationToken))
             {
                 // A long setup command, or a server that died (its exit is reported next): report it anyway.
-                LogSshSilent(launch.JobId, port, SshGreetingTimeout.TotalSeconds);
+                LogSshSilent(prepared.JobId, port, SshGreetingTimeout.TotalSeconds);
             }
 
-            return (containerId, new SshEndpoint(settings.PublicAddress, port, SshSession.User));
+            return new SshEndpoint(settings.PublicAddress, port, SshSession.User);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
-            await runtime.RemoveAsync(containerId);
+            await runtime.RemoveAsync(prepared.ContainerId);
             throw;
         }
     }
@@ -92,3 +110,6 @@ public sealed partial class ContainerLauncher(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the SSH server on port {Port} did not greet within {Seconds} s")]
     private partial void LogSshSilent(string jobId, int port, double seconds);
 }
+
+/// <summary>A created, not yet started job container; <paramref name="SshBind"/> is set for SSH sessions.</summary>
+public sealed record PreparedContainer(string ContainerId, string JobId, IPAddress? SshBind);

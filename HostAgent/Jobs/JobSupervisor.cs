@@ -58,6 +58,13 @@ public sealed partial class JobSupervisor(
         var ours = (await runtime.ListJobContainersAsync(cancellationToken)).Where(c => c.Worker == settings.WorkerName);
         foreach (var container in ours)
         {
+            if (!container.Running && await runtime.NeverStartedAsync(container.ContainerId, cancellationToken))
+            {
+                // The agent stopped between creating and starting it: nothing ran, so the job grain starts it afresh.
+                await runtime.RemoveAsync(container.ContainerId);
+                continue;
+            }
+
             var job = new SupervisedJob(container.JobId, container.Worker)
             {
                 ContainerId = container.ContainerId,
@@ -73,35 +80,48 @@ public sealed partial class JobSupervisor(
 
     private async Task RunAsync(SupervisedJob job, JobLaunch launch)
     {
-        SshEndpoint? ssh;
+        var watching = new List<IAsyncDisposable>();
+        SshEndpoint? ssh = null;
         try
         {
-            (job.ContainerId, ssh) = await launcher.StartAsync(launch, Stopping);
+            var prepared = await launcher.CreateAsync(launch, Stopping);
+            job.ContainerId = prepared.ContainerId;
+            // Monitors attach before the container starts, so nothing it does (its first packet, say) goes unwatched.
+            watching = await StartMonitorsAsync(job, job.ContainerId);
+            // Stopped (cancelled, say) or refused by a monitor while it was being created: it never starts.
+            if (job.KilledFor is null)
+            {
+                ssh = await launcher.StartAsync(prepared, Stopping);
+            }
         }
         catch (Exception error) when (error is DockerApiException or HttpRequestException or InvalidOperationException)
         {
             LogStartFailed(job.JobId, error.Message);
+            await DisposeAllAsync(watching);
             var outcome = JobOutcome.Killed(TerminationReason.ContainerError, $"could not start the container: {FirstLine(error.Message)}");
             await FinishAsync(job, outcome);
             return;
         }
 
-        job.Phase = HostJobPhase.Running;
-        if (job.KilledFor is not null)
+        if (job.KilledFor is { } refused)
         {
-            // Stopped (cancelled, say) while the container was being created: it must not run on.
-            await runtime.KillAsync(job.ContainerId);
+            await DisposeAllAsync(watching);
+            await FinishAsync(job, JobOutcome.Killed(refused.Reason, refused.Message));
+            await runtime.RemoveAsync(job.ContainerId);
+            return;
         }
 
+        job.Phase = HostJobPhase.Running;
         await reporter.SendAsync(job.JobId, grain => grain.ReportRunningAsync(job.Worker, ssh), Stopping);
-        await SuperviseAsync(job, adopted: false);
+        await SuperviseAsync(job, adopted: false, watching);
     }
 
-    private async Task SuperviseAsync(SupervisedJob job, bool adopted)
+    private async Task SuperviseAsync(SupervisedJob job, bool adopted, List<IAsyncDisposable>? watching = null)
     {
         var containerId = job.ContainerId!;
         try
         {
+            watching ??= await StartMonitorsAsync(job, containerId);
             // Counting resumes from what is stored, so a restarted agent keeps this hour's count.
             var progress = await logs.GetProgressAsync(job.JobId, LogQuotaMeter.HourOf(clock.GetUtcNow()), Stopping);
             job.Meter = new LogQuotaMeter(settings.LogQuotaPerJobHour, clock, progress.BytesSince, progress.BytesTotal);
@@ -109,13 +129,9 @@ public sealed partial class JobSupervisor(
             var reporting = ReportCountersAsync(job, counters);
             // An adopted container's earlier output was stored by the previous run: follow only new output.
             var pumping = PumpLogsAsync(job, containerId, progress.NextSeq, adopted ? clock.GetUtcNow() : null);
-            var watching = await StartMonitorsAsync(job, containerId);
             var exit = await runtime.WaitAsync(containerId, Stopping);
             await pumping;
-            foreach (var monitor in watching)
-            {
-                await monitor.DisposeAsync();
-            }
+            await DisposeAllAsync(watching);
 
             counters.Dispose();
             await reporting;
@@ -142,6 +158,14 @@ public sealed partial class JobSupervisor(
         }
 
         return started;
+    }
+
+    private static async Task DisposeAllAsync(List<IAsyncDisposable> monitors)
+    {
+        foreach (var monitor in monitors)
+        {
+            await monitor.DisposeAsync();
+        }
     }
 
     private async Task PumpLogsAsync(SupervisedJob job, string containerId, long firstSeq, DateTimeOffset? since)

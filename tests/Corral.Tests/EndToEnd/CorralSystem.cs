@@ -15,7 +15,7 @@ public class CorralSystem : IAsyncLifetime
 {
     private readonly string _database = "corral_e2e_" + Guid.NewGuid().ToString("N")[..10];
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
-    private readonly IReadOnlyDictionary<string, string> _hostAgentSettings;
+    private readonly Dictionary<string, string> _hostAgentEnvironment;
 
     public CorralSystem()
         : this(new Dictionary<string, string>())
@@ -25,7 +25,7 @@ public class CorralSystem : IAsyncLifetime
     // Protected: xunit wants a single public constructor on a fixture.
     protected CorralSystem(IReadOnlyDictionary<string, string> hostAgentSettings)
     {
-        _hostAgentSettings = hostAgentSettings;
+        _hostAgentEnvironment = new Dictionary<string, string>(hostAgentSettings, StringComparer.Ordinal);
     }
 
     public string WorkerName { get; } = "e2e-" + Guid.NewGuid().ToString("N")[..8];
@@ -40,7 +40,7 @@ public class CorralSystem : IAsyncLifetime
 
     public ManagedProcess Gateway { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var connectionString = await TestEnvironment.CreateDatabaseAsync(_database);
         var httpPort = TestEnvironment.FreePort();
@@ -62,7 +62,7 @@ public class CorralSystem : IAsyncLifetime
         await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Gateway?.Dispose();
         HostAgent?.Dispose();
@@ -73,6 +73,8 @@ public class CorralSystem : IAsyncLifetime
             await TestEnvironment.DockerAsync("rm", "-f", id);
         }
 
+        // A killed agent leaves the chains of jobs it still ran; an agent's start would remove them.
+        await TestEnvironment.RemoveStaleEgressChainsAsync();
         await TestEnvironment.DropDatabaseAsync(_database);
     }
 
@@ -84,6 +86,16 @@ public class CorralSystem : IAsyncLifetime
         Silo = NewSilo();
         Silo.Start();
         await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>Kills the host agent with SIGKILL, as in a crash; its containers keep running.</summary>
+    public void KillHostAgent() => HostAgent.Kill();
+
+    /// <summary>Starts a new host agent for the same worker (after <see cref="KillHostAgent"/>).</summary>
+    public void RestartHostAgent()
+    {
+        HostAgent.Dispose();
+        HostAgent = StartHostAgent();
     }
 
     /// <summary>Starts one more gateway process on its own port, for tests of several gateways.</summary>
@@ -116,14 +128,25 @@ public class CorralSystem : IAsyncLifetime
         throw new TimeoutException("the extra gateway did not answer:\n" + gateway.Output);
     }
 
-    /// <summary>Kills the host agent with SIGKILL, as in a crash; its containers keep running.</summary>
-    public void KillHostAgent() => HostAgent.Kill();
-
-    /// <summary>Starts a new host agent for the same worker (after <see cref="KillHostAgent"/>).</summary>
-    public void RestartHostAgent()
+    /// <summary>
+    /// Kills the host agent with SIGKILL, as in a crash, and starts a new one for the same worker; returns once the new
+    /// one has adopted its containers and is registering.
+    /// </summary>
+    public async Task RestartHostAgentHardAsync()
     {
+        HostAgent.Kill();
         HostAgent.Dispose();
         HostAgent = StartHostAgent();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (!HostAgent.Output.Contains("Registering worker", StringComparison.Ordinal))
+        {
+            if (HostAgent.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"the restarted host agent did not register:\n{Diagnostics()}");
+            }
+
+            await Task.Delay(250);
+        }
     }
 
     public HttpClient Client(string? token)
@@ -183,7 +206,10 @@ public class CorralSystem : IAsyncLifetime
         return new ManagedProcess("silo", TestEnvironment.ProcessPath("Silo", "Corral.Silo"), new Dictionary<string, string>(_environment));
     }
 
-    private ManagedProcess StartHostAgent() => Start("hostagent", "HostAgent", "Corral.HostAgent", new(_hostAgentSettings)
+    /// <summary>Sets a variable for the host agent only; call before <see cref="InitializeAsync"/>.</summary>
+    protected void SetHostAgentVariable(string name, string value) => _hostAgentEnvironment[name] = value;
+
+    private ManagedProcess StartHostAgent() => Start("hostagent", "HostAgent", "Corral.HostAgent", new(_hostAgentEnvironment)
     {
         ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
         ["CORRAL_GATEWAY_PORT"] = "0",

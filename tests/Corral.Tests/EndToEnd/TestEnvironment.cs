@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Corral.HostAgent.Egress;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Corral.Tests.EndToEnd;
@@ -59,6 +61,16 @@ public static class TestEnvironment
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Removes the egress chains of jobs whose containers are gone, as a host agent's start does.</summary>
+    public static async Task RemoveStaleEgressChainsAsync()
+    {
+        var firewall = new EgressFirewall(new IptablesCli(), new HostLock(), NullLogger<EgressFirewall>.Instance);
+        await firewall.PrepareAsync(
+            async _ => (await DockerAsync("ps", "-a", "--filter", "label=corral.job-id", "--format", "{{.Label \"corral.job-id\"}}"))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            CancellationToken.None);
     }
 
     /// <summary>Runs the docker CLI against the local engine and returns its output.</summary>

@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Corral.HostAgent.Egress;
+
+/// <summary>
+/// The egress chains in the host's filter tables (IPv4 and IPv6): the entry chain and its hook, and one chain per
+/// job. Every change to shared chains happens under <see cref="HostLock"/>; a job's chain and its jump appear
+/// together in one <c>iptables-restore</c>, so no packet meets half a rule set.
+/// </summary>
+/// <remarks>
+/// The hook sits first in DOCKER-USER, which Docker evaluates first in FORWARD, re-inserts first on every start and
+/// never flushes; a hook of our own in FORWARD would end up below the ACCEPT rules Docker re-inserts at the top of
+/// FORWARD when dockerd restarts, and the job's traffic would pass unmetered. Where a family has no DOCKER-USER chain
+/// (Docker 20.10 creates it for IPv4 only) or DOCKER-USER is not first in FORWARD, the hook goes first in FORWARD,
+/// and each poll puts it back on top if anything moved it (<see cref="EnsureHookAsync"/>).
+/// </remarks>
+public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock, ILogger<EgressFirewall> logger)
+{
+    private const string Forward = "FORWARD";
+    private const string DockerUser = "DOCKER-USER";
+    private const string Entry = EgressChainName.Entry;
+
+    /// <summary>The whole filter table of a family, chains by name, with exact counters.</summary>
+    public async Task<IReadOnlyDictionary<string, IptablesChain>> ListAsync(IpFamily family, CancellationToken cancellationToken) =>
+        IptablesListingParser.ParseByName(await iptables.RunAsync(family, ["-x", "-v", "-n", "-L"], cancellationToken));
+
+    /// <summary>
+    /// Sets up the entry chain and its hook in both families, and removes the chains of jobs that are gone. The chains
+    /// of live jobs stay, counters and all, for the agent to re-attach.
+    /// </summary>
+    /// <param name="liveJobIds">The jobs that still have a container (running or not), on any worker.</param>
+    /// <param name="cancellationToken">Stops between changes.</param>
+    /// <returns>The chains removed.</returns>
+    public async Task<IReadOnlyList<(IpFamily Family, string Chain)>> PrepareAsync(
+        Func<CancellationToken, Task<IEnumerable<string>>> liveJobIds, CancellationToken cancellationToken)
+    {
+        var found = new List<(IpFamily Family, string Chain)>();
+        foreach (var family in IpFamilies.All)
+        {
+            using var held = await hostLock.AcquireAsync(cancellationToken);
+            var listing = await EnsureEntryLockedAsync(family, await ListAsync(family, cancellationToken), cancellationToken);
+            found.AddRange(listing.Keys.Where(EgressChainName.IsJobChain).Select(chain => (family, chain)));
+        }
+
+        // Asked after the chains were listed: a chain made since then belongs to a container that this answer shows.
+        var live = (await liveJobIds(cancellationToken)).Select(EgressChainName.ForJob).ToHashSet(StringComparer.Ordinal);
+        var stale = found.Where(c => !live.Contains(c.Chain)).ToList();
+        foreach (var (family, chain) in stale)
+        {
+            await DetachAsync(family, chain, cancellationToken);
+        }
+
+        return stale;
+    }
+
+    /// <summary>
+    /// Repairs the hook when the listing shows it missing, doubled or no longer first (a dockerd restart, an operator's
+    /// rule); true when it had to.
+    /// </summary>
+    public async Task<bool> EnsureHookAsync(IpFamily family, IReadOnlyDictionary<string, IptablesChain> listing, CancellationToken cancellationToken)
+    {
+        if (HookIsHealthy(listing))
+        {
+            return false;
+        }
+
+        using var held = await hostLock.AcquireAsync(cancellationToken);
+        await EnsureEntryLockedAsync(family, await ListAsync(family, cancellationToken), cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Makes sure the job's chain exists (created with <paramref name="rules"/> when it does not; kept, counters and
+    /// all, when it does) and that exactly one rule of the entry chain sends the job's packets to it.
+    /// </summary>
+    /// <param name="family">The firewall to change.</param>
+    /// <param name="chain">The job's chain.</param>
+    /// <param name="macAddress">The job container's MAC address.</param>
+    /// <param name="jobId">Named in the jump's comment, for whoever reads the rules.</param>
+    /// <param name="rules">The chain's rules, used only when it has to be created.</param>
+    /// <param name="cancellationToken">Stops waiting for the lock; a change under way is finished.</param>
+    public async Task AttachAsync(
+        IpFamily family, string chain, string macAddress, string jobId, IReadOnlyList<string[]> rules, CancellationToken cancellationToken)
+    {
+        using var held = await hostLock.AcquireAsync(cancellationToken);
+        var listing = await EnsureEntryLockedAsync(family, await ListAsync(family, cancellationToken), cancellationToken);
+        var script = new StringBuilder("*filter\n");
+        if (!listing.ContainsKey(chain))
+        {
+            script.Append(CultureInfo.InvariantCulture, $":{chain} - [0:0]\n");
+            foreach (var rule in rules)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"-A {chain} {string.Join(' ', rule)}\n");
+            }
+        }
+
+        // Rule numbers shift as rules go, so they are deleted from the last; the entry chain changes only under the lock.
+        var jumps = listing[Entry].Rules;
+        var kept = false;
+        for (var i = jumps.Count - 1; i >= 0; i--)
+        {
+            if (jumps[i].Target != chain)
+            {
+                continue;
+            }
+
+            if (!kept && jumps[i].Options.Contains(macAddress, StringComparison.OrdinalIgnoreCase))
+            {
+                kept = true;
+            }
+            else
+            {
+                script.Append(CultureInfo.InvariantCulture, $"-D {Entry} {i + 1}\n");
+            }
+        }
+
+        if (!kept)
+        {
+            script.Append(CultureInfo.InvariantCulture, $"-A {Entry} {string.Join(' ', EgressRules.Jump(chain, macAddress, jobId))}\n");
+        }
+
+        script.Append("COMMIT\n");
+        await iptables.RestoreAsync(family, script.ToString(), cancellationToken);
+    }
+
+    /// <summary>Gives the job's quota match a new allowance; the counting rule, and so the count, is untouched.</summary>
+    public async Task RearmAsync(IpFamily family, string chain, int ruleNumber, long allowance, CancellationToken cancellationToken)
+    {
+        using var held = await hostLock.AcquireAsync(cancellationToken);
+        await iptables.RunAsync(
+            family, ["-R", chain, ruleNumber.ToString(CultureInfo.InvariantCulture), .. EgressRules.Allowance(allowance)], cancellationToken);
+    }
+
+    /// <summary>Removes the job's jumps and its chain; nothing happens when there is no such chain.</summary>
+    public async Task DetachAsync(IpFamily family, string chain, CancellationToken cancellationToken)
+    {
+        using var held = await hostLock.AcquireAsync(cancellationToken);
+        var listing = await ListAsync(family, cancellationToken);
+        if (!listing.ContainsKey(chain))
+        {
+            return;
+        }
+
+        var script = new StringBuilder("*filter\n");
+        if (listing.TryGetValue(Entry, out var entry))
+        {
+            for (var i = entry.Rules.Count - 1; i >= 0; i--)
+            {
+                if (entry.Rules[i].Target == chain)
+                {
+                    script.Append(CultureInfo.InvariantCulture, $"-D {Entry} {i + 1}\n");
+                }
+            }
+        }
+
+        script.Append(CultureInfo.InvariantCulture, $"-F {chain}\n-X {chain}\nCOMMIT\n");
+        await iptables.RestoreAsync(family, script.ToString(), cancellationToken);
+    }
+
+    /// <summary>
+    /// True when every forwarded packet meets the entry chain exactly once, before any other rule: the hook is the
+    /// only reference to the entry chain and the first rule of the chain it belongs in.
+    /// </summary>
+    public static bool HookIsHealthy(IReadOnlyDictionary<string, IptablesChain> listing) =>
+        listing.TryGetValue(Entry, out var entry)
+        && entry.References == 1
+        && listing.TryGetValue(HookChain(listing), out var hook)
+        && hook.Rules.Count > 0
+        && hook.Rules[0].Target == Entry;
+
+    /// <summary>DOCKER-USER while Docker keeps it first in FORWARD; FORWARD itself otherwise.</summary>
+    public static string HookChain(IReadOnlyDictionary<string, IptablesChain> listing) =>
+        listing.ContainsKey(DockerUser)
+        && listing.TryGetValue(Forward, out var forward)
+        && forward.Rules.Count > 0
+        && forward.Rules[0].Target == DockerUser
+            ? DockerUser
+            : Forward;
+
+    private async Task<IReadOnlyDictionary<string, IptablesChain>> EnsureEntryLockedAsync(
+        IpFamily family, IReadOnlyDictionary<string, IptablesChain> listing, CancellationToken cancellationToken)
+    {
+        if (listing.ContainsKey(Entry) && HookIsHealthy(listing))
+        {
+            return listing;
+        }
+
+        // One restore, so packets meet either the old hooks or the new one, never none. Docker's chains may change
+        // under us (dockerd may be starting), so hooks there are deleted by their rule, never by number.
+        var repairing = listing.ContainsKey(Entry);
+        var script = new StringBuilder("*filter\n");
+        if (!repairing)
+        {
+            script.Append(CultureInfo.InvariantCulture, $":{Entry} - [0:0]\n");
+        }
+
+        var hook = string.Join(' ', EgressRules.Hook);
+        foreach (var chain in new[] { Forward, DockerUser })
+        {
+            var hooks = listing.TryGetValue(chain, out var existing) ? existing.Rules.Count(r => r.Target == Entry) : 0;
+            for (var i = 0; i < hooks; i++)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"-D {chain} {hook}\n");
+            }
+        }
+
+        var hookChain = HookChain(listing);
+        script.Append(CultureInfo.InvariantCulture, $"-I {hookChain} 1 {hook}\nCOMMIT\n");
+        await iptables.RestoreAsync(family, script.ToString(), cancellationToken);
+        if (repairing)
+        {
+            LogHookRepaired(family.Command(), hookChain);
+        }
+        else
+        {
+            LogHookInstalled(family.Command(), hookChain);
+        }
+
+        return await ListAsync(family, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Egress metering hooked in: {Command} chain {Chain} starts with a jump to CORRAL-EGRESS")]
+    private partial void LogHookInstalled(string command, string chain);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Egress hook was missing, doubled or shadowed (a dockerd restart?): {Command} chain {Chain} starts with a jump to CORRAL-EGRESS again")]
+    private partial void LogHookRepaired(string command, string chain);
+}

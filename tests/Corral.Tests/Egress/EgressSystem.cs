@@ -1,0 +1,56 @@
+using Corral.HostAgent;
+using Corral.Tests.EndToEnd;
+using Xunit;
+
+namespace Corral.Tests.Egress;
+
+/// <summary>
+/// The whole system with a 1 MB data-transfer quota, and an external test host to send to. The test host's
+/// "excluded" addresses are added to the default DATA_TRANSFER_EXCLUDED_CIDRS: excluded traffic that really
+/// crosses FORWARD, as traffic to a private network would.
+/// </summary>
+public sealed class EgressSystem : CorralSystem
+{
+    public const long Quota = 1_000_000;
+
+    public ExternalTestHost TestHost { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        TestHost = await ExternalTestHost.CreateAsync();
+        SetHostAgentVariable("DATA_TRANSFER_QUOTA_PER_JOB", Quota.ToString());
+        SetHostAgentVariable(
+            "DATA_TRANSFER_EXCLUDED_CIDRS",
+            $"{HostAgentSettings.DefaultExcludedCidrs},{TestHost.ExcludedV4}/32,{TestHost.ExcludedV6}/128");
+        try
+        {
+            await base.InitializeAsync();
+        }
+        catch
+        {
+            await TestHost.DisposeAsync();
+            throw;
+        }
+    }
+
+    public override async Task DisposeAsync()
+    {
+        try
+        {
+            await base.DisposeAsync();
+        }
+        finally
+        {
+            if (TestHost is not null)
+            {
+                await TestHost.DisposeAsync();
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class EgressCollection : ICollectionFixture<EgressSystem>
+{
+    public const string Name = "running system with an egress quota";
+}
