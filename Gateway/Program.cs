@@ -20,6 +20,7 @@ try
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
     builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+    builder.Logging.AddFilter("Polly", LogLevel.Warning);
     builder.WebHost.UseUrls(settings.GetString("CORRAL_URL", "http://127.0.0.1:5000"));
     builder.UseOrleansClient(client =>
     {

@@ -33,6 +33,7 @@ try
     var builder = Host.CreateApplicationBuilder(args);
     builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
     builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+    builder.Logging.AddFilter("Polly", LogLevel.Warning);
     builder.Services.AddSingleton(agent);
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddSingleton(docker);

@@ -15,6 +15,7 @@ try
     var builder = Host.CreateApplicationBuilder(args);
     builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
     builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+    builder.Logging.AddFilter("Polly", LogLevel.Warning);
     builder.UseOrleans(silo => silo
         .AddCorralCore(cluster, quotas)
         .ConfigureEndpoints(endpoints.Address, endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: false));

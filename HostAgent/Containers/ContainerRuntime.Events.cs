@@ -15,10 +15,12 @@ public sealed partial class ContainerRuntime
     public async Task WatchOomAsync(string containerId, Func<Task> onOom, CancellationToken cancellationToken)
     {
         var inspected = await docker.Containers.InspectContainerAsync(containerId, cancellationToken);
-        // From the start: an event that came before this watch (an adopted container) still counts.
+        // From the start: an event that came before this watch (an adopted container) still counts. A container
+        // not started yet (watches attach between create and start) reports year 1: watch from now on.
         var since = DateTimeOffset.TryParse(inspected.State.StartedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var started)
+            && started.Year > 2000
             ? started.AddSeconds(-1)
-            : DateTimeOffset.UtcNow.AddMinutes(-1);
+            : DateTimeOffset.UtcNow.AddSeconds(-1);
         var filters = new Dictionary<string, IDictionary<string, bool>>
         {
             ["type"] = new Dictionary<string, bool> { ["container"] = true },
