@@ -2,6 +2,7 @@ using Corral.Configuration;
 using Corral.Placement;
 using Corral.Quotas;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Orleans.Configuration;
 using Orleans.Storage;
 
@@ -10,8 +11,12 @@ namespace Corral.Silo;
 /// <summary>Wires the core silo: PostgreSQL clustering, grain state and reminders, and the core grains' services.</summary>
 public static class CoreSiloSetup
 {
+    /// <summary>Statements Npgsql prepares per connection once they repeat (Orleans runs a handful, very often).</summary>
+    public const int AutoPreparedStatements = 32;
+
     public static ISiloBuilder AddCorralCore(this ISiloBuilder silo, ClusterSettings cluster, QuotaOptions quotas)
     {
+        var connectionString = OrleansConnectionString(cluster.PostgresConnectionString);
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = cluster.ClusterId;
@@ -20,12 +25,12 @@ public static class CoreSiloSetup
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = cluster.PostgresConnectionString;
+            o.ConnectionString = connectionString;
         });
         silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
         {
             o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = cluster.PostgresConnectionString;
+            o.ConnectionString = connectionString;
         });
         // Orleans' own binary format: it round-trips our [GenerateSerializer] state records exactly.
         silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStorage.Name)
@@ -34,11 +39,24 @@ public static class CoreSiloSetup
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = cluster.PostgresConnectionString;
+            o.ConnectionString = connectionString;
         });
         silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
         silo.Services.AddSingleton(quotas);
         silo.Services.AddSingleton(TimeProvider.System);
         return silo;
     }
+
+    /// <summary>
+    /// The connection string for Orleans' providers: every grain write is a short statement on a pooled
+    /// connection, so Npgsql prepares the repeated ones (no parse and plan per write) and skips resetting the
+    /// session on every return to the pool (the providers set no session state). That halves the statements
+    /// PostgreSQL runs per job.
+    /// </summary>
+    public static string OrleansConnectionString(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            MaxAutoPrepare = AutoPreparedStatements,
+            NoResetOnClose = true,
+        }.ConnectionString;
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Docker.DotNet;
 
@@ -8,21 +9,31 @@ namespace Corral.HostAgent.Logs;
 /// batches. Reading waits while the store is behind (a small bounded channel), so a job that writes faster
 /// than PostgreSQL takes it is slowed down instead of growing a buffer.
 /// </summary>
+/// <remarks>
+/// The engine hands output over one line per frame, so a chatty job produces many tiny reads. Stripped bytes of
+/// consecutive reads are gathered into one chunk for as long as the next read is already buffered, and the chunk
+/// is passed on as soon as a read would wait (or the chunk is full): a burst becomes a few large rows, and a quiet
+/// job's last line is stored at once, never held back.
+/// </remarks>
 public sealed class LogPump(LogStore store)
 {
     private const int ReadBufferBytes = 64 * 1024;
+    private const int ChunkBytes = 64 * 1024;
+
+    // A chunk with less room than this is passed on rather than filled with ever smaller reads.
+    private const int MinReadBytes = 4 * 1024;
     private const int MaxBatchBytes = 1024 * 1024;
     private const int ChunksInFlight = 16;
 
     /// <summary>
     /// Pumps until the stream ends or the quota is crossed (then <paramref name="onQuotaExceeded"/> runs once and
-    /// reading stops). Everything read before the crossing is stored, including the chunk that crossed it.
+    /// reading stops). Everything read before the crossing is stored, including the read that crossed it.
     /// </summary>
     public async Task RunAsync(
         string jobId, MultiplexedStream stream, LogQuotaMeter meter, long firstSeq,
         Func<Task> onQuotaExceeded, CancellationToken cancellationToken)
     {
-        var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ChunksInFlight)
+        var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(ChunksInFlight)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -40,37 +51,72 @@ public sealed class LogPump(LogStore store)
     }
 
     private static async Task ReadAsync(
-        MultiplexedStream stream, LogQuotaMeter meter, ChannelWriter<byte[]> chunks,
+        MultiplexedStream stream, LogQuotaMeter meter, ChannelWriter<Chunk> chunks,
         Func<Task> onQuotaExceeded, CancellationToken cancellationToken)
     {
         var stripper = new AnsiStripper();
         var raw = new byte[ReadBufferBytes];
-        var stripped = new byte[ReadBufferBytes];
-        while (true)
+        var chunk = new Chunk(ArrayPool<byte>.Shared.Rent(ChunkBytes), 0);
+        try
         {
-            var read = await stream.ReadOutputAsync(raw, 0, raw.Length, cancellationToken);
-            if (read.EOF || read.Count == 0)
+            while (true)
             {
-                return;
-            }
+                var room = chunk.Buffer.Length - chunk.Length;
+                var reading = stream.ReadOutputAsync(raw, 0, Math.Min(raw.Length, room), cancellationToken);
+                if (!reading.IsCompleted && chunk.Length > 0)
+                {
+                    // Nothing more is waiting: store what there is before waiting for the container.
+                    chunk = await PassOnAsync(chunk, chunks, cancellationToken);
+                }
 
-            var length = stripper.Strip(raw.AsSpan(0, read.Count), stripped);
-            if (length == 0)
-            {
-                continue;
-            }
+                var read = await reading;
+                if (read.EOF || read.Count == 0)
+                {
+                    return;
+                }
 
-            var over = meter.Add(length);
-            await chunks.WriteAsync(stripped.AsSpan(0, length).ToArray(), cancellationToken);
-            if (over)
+                var length = stripper.Strip(raw.AsSpan(0, read.Count), chunk.Buffer.AsSpan(chunk.Length));
+                if (length == 0)
+                {
+                    continue;
+                }
+
+                chunk = chunk with { Length = chunk.Length + length };
+                if (meter.Add(length))
+                {
+                    chunk = await PassOnAsync(chunk, chunks, cancellationToken);
+                    await onQuotaExceeded();
+                    return;
+                }
+
+                if (chunk.Buffer.Length - chunk.Length < MinReadBytes)
+                {
+                    chunk = await PassOnAsync(chunk, chunks, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            // What was read is stored, also when reading failed; only a cancelled pump drops its last chunk.
+            if (chunk.Length > 0 && !cancellationToken.IsCancellationRequested)
             {
-                await onQuotaExceeded();
-                return;
+                await chunks.WriteAsync(chunk, cancellationToken);
+            }
+            else
+            {
+                ArrayPool<byte>.Shared.Return(chunk.Buffer);
             }
         }
     }
 
-    private async Task StoreAsync(string jobId, ChannelReader<byte[]> chunks, long seq, CancellationToken cancellationToken)
+    /// <summary>Hands a filled chunk to the store (waiting while it is behind) and returns a fresh, empty one.</summary>
+    private static async Task<Chunk> PassOnAsync(Chunk chunk, ChannelWriter<Chunk> chunks, CancellationToken cancellationToken)
+    {
+        await chunks.WriteAsync(chunk, cancellationToken);
+        return new Chunk(ArrayPool<byte>.Shared.Rent(ChunkBytes), 0);
+    }
+
+    private async Task StoreAsync(string jobId, ChannelReader<Chunk> chunks, long seq, CancellationToken cancellationToken)
     {
         var batch = new MemoryStream();
         while (await chunks.WaitToReadAsync(cancellationToken))
@@ -78,11 +124,15 @@ public sealed class LogPump(LogStore store)
             // Take whatever is waiting, up to a batch: one row per burst rather than per read.
             while (batch.Length < MaxBatchBytes && chunks.TryRead(out var chunk))
             {
-                batch.Write(chunk);
+                batch.Write(chunk.Buffer, 0, chunk.Length);
+                ArrayPool<byte>.Shared.Return(chunk.Buffer);
             }
 
             await store.AppendAsync(jobId, seq++, batch.GetBuffer().AsMemory(0, (int)batch.Length), cancellationToken);
             batch.SetLength(0);
         }
     }
+
+    /// <summary>Stripped bytes <c>Buffer[..Length]</c>, in a pooled buffer the store returns once written.</summary>
+    private readonly record struct Chunk(byte[] Buffer, int Length);
 }
