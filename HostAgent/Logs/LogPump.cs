@@ -38,7 +38,7 @@ public sealed class LogPump(LogStore store)
             SingleReader = true,
             SingleWriter = true,
         });
-        var writer = StoreAsync(jobId, chunks.Reader, firstSeq, cancellationToken);
+        var writer = StoreAsync(jobId, chunks, firstSeq, cancellationToken);
         try
         {
             await ReadAsync(stream, meter, chunks.Writer, onQuotaExceeded, cancellationToken);
@@ -116,20 +116,29 @@ public sealed class LogPump(LogStore store)
         return new Chunk(ArrayPool<byte>.Shared.Rent(ChunkBytes), 0);
     }
 
-    private async Task StoreAsync(string jobId, ChannelReader<Chunk> chunks, long seq, CancellationToken cancellationToken)
+    private async Task StoreAsync(string jobId, Channel<Chunk> chunks, long seq, CancellationToken cancellationToken)
     {
         var batch = new MemoryStream();
-        while (await chunks.WaitToReadAsync(cancellationToken))
+        try
         {
-            // Take whatever is waiting, up to a batch: one row per burst rather than per read.
-            while (batch.Length < MaxBatchBytes && chunks.TryRead(out var chunk))
+            while (await chunks.Reader.WaitToReadAsync(cancellationToken))
             {
-                batch.Write(chunk.Buffer, 0, chunk.Length);
-                ArrayPool<byte>.Shared.Return(chunk.Buffer);
-            }
+                // Take whatever is waiting, up to a batch: one row per burst rather than per read.
+                while (batch.Length < MaxBatchBytes && chunks.Reader.TryRead(out var chunk))
+                {
+                    batch.Write(chunk.Buffer, 0, chunk.Length);
+                    ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                }
 
-            await store.AppendAsync(jobId, seq++, batch.GetBuffer().AsMemory(0, (int)batch.Length), cancellationToken);
-            batch.SetLength(0);
+                await store.AppendAsync(jobId, seq++, batch.GetBuffer().AsMemory(0, (int)batch.Length), cancellationToken);
+                batch.SetLength(0);
+            }
+        }
+        catch (Exception error)
+        {
+            // Stop the reader too, instead of leaving it waiting on a full channel nobody empties.
+            chunks.Writer.TryComplete(error);
+            throw;
         }
     }
 

@@ -4,7 +4,8 @@ using Xunit;
 
 namespace Corral.Tests.Grains;
 
-[Collection(InMemoryClusterCollection.Name)]
+// A cluster of its own: the workers registered here would otherwise be seen by other tests' dispatcher.
+[Collection(WorkerClusterCollection.Name)]
 public sealed class WorkerGrainTests(InMemoryClusterFixture fixture)
 {
     [Fact]
@@ -53,4 +54,10 @@ public sealed class WorkerGrainTests(InMemoryClusterFixture fixture)
 
     private static PlacementRequest Request(string jobId, double cpu) =>
         new(jobId, "alice", JobKind.Batch, new ResourceRequest(cpu, 1L << 20, null, null), "corral/busybox:latest");
+}
+
+[CollectionDefinition(Name)]
+public sealed class WorkerClusterCollection : ICollectionFixture<InMemoryClusterFixture>
+{
+    public const string Name = "in-memory cluster with workers";
 }
