@@ -50,7 +50,7 @@ public static class CoreSiloSetup
     /// <summary>
     /// The connection string for Orleans' providers: every grain write is a short statement on a pooled
     /// connection, so Npgsql prepares the repeated ones (no parse and plan per write) and skips resetting the
-    /// session on every return to the pool (the providers set no session state). That halves the statements
+    /// connection state on every return to the pool (the providers change none). That halves the statements
     /// PostgreSQL runs per job.
     /// </summary>
     public static string OrleansConnectionString(string connectionString) =>

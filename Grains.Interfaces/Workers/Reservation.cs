@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Corral.Jobs;
 
 namespace Corral.Workers;
@@ -10,9 +9,3 @@ public sealed record Reservation(
     [property: Id(1)] EffectiveLimits? Limits,
     [property: Id(2)] string? Shortfall,
     [property: Id(3)] WorkerView Worker);
-
-/// <summary>A worker's answer to several reservations: the limits of every job it took, and itself afterwards.</summary>
-[GenerateSerializer, Immutable, Alias("corral.reservation-batch")]
-public sealed record ReservationBatch(
-    [property: Id(0)] ImmutableDictionary<string, EffectiveLimits> Granted,
-    [property: Id(1)] WorkerView Worker);

@@ -74,7 +74,7 @@ public sealed class BenchmarkSilo : IAsyncDisposable
                 silo.ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort, listenOnAnyHostAddress: false);
             }
 
-            // The host agent's assembly is referenced for the log benchmark; its HostGrain must not compete with
+            // Corral.HostAgent is referenced for the log benchmark; its HostGrain must not compete with
             // the simulated one for IHostGrain (Orleans resolves an interface to exactly one grain class).
             silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(HostGrain)));
         });

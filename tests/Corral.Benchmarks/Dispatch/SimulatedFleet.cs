@@ -5,8 +5,8 @@ using Corral.Jobs;
 namespace Corral.Benchmarks.Dispatch;
 
 /// <summary>
-/// Stands in for the host agents' job supervisors: a job handed over is reported running at once and completed
-/// successfully after <see cref="RunTime"/>, through the same job grain calls a host agent makes. Real containers
+/// Stands in for the job supervisors of the HostAgent processes: a job handed over is reported running at once and
+/// completed successfully after <see cref="RunTime"/>, through the same job grain calls a HostAgent makes. Real containers
 /// take a second to start, which would measure Docker, not admission and dispatch.
 /// </summary>
 public sealed class SimulatedFleet(IGrainFactory grains)

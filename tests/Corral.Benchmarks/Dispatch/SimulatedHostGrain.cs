@@ -5,8 +5,8 @@ using Corral.Placement;
 namespace Corral.Benchmarks.Dispatch;
 
 /// <summary>
-/// The benchmark silo's host grain: placed on its own silo by the product's placement, exactly like the host
-/// agent's, but handing jobs to the <see cref="SimulatedFleet"/> instead of Docker. The benchmark silo leaves the
+/// The benchmark silo's host grain: placed on its own silo by the product's placement, exactly like the product's
+/// HostGrain, but handing jobs to the <see cref="SimulatedFleet"/> instead of Docker. The benchmark silo leaves the
 /// product's HostGrain out (see <see cref="BenchmarkSilo"/>), so this is the one implementation of IHostGrain.
 /// </summary>
 [HostSiloPlacement]
