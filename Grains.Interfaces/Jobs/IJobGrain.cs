@@ -18,8 +18,12 @@ public interface IJobGrain : IGrainWithStringKey
     [OneWay]
     Task AdmitAsync();
 
-    /// <summary>The dispatcher reserved room on a worker. False when the job no longer wants it.</summary>
-    Task<bool> AssignAsync(string worker, EffectiveLimits limits);
+    /// <summary>
+    /// The dispatcher reserved room on a worker; a job that no longer wants it gives the room back. One-way: the
+    /// dispatcher never waits on a job, since a job waits on the dispatcher when it asks to be placed.
+    /// </summary>
+    [OneWay]
+    Task AssignAsync(string worker, EffectiveLimits limits);
 
     /// <summary>The dispatcher explains why the job still waits for a worker.</summary>
     [OneWay]

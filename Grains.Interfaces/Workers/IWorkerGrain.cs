@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Corral.Jobs;
 
 namespace Corral.Workers;
@@ -10,6 +11,12 @@ public interface IWorkerGrain : IGrainWithStringKey
 
     /// <summary>Atomically reserves room for a job, or says what is short. Idempotent per job.</summary>
     Task<Reservation> TryReserveAsync(string jobId, JobKind kind, ResourceRequest request);
+
+    /// <summary>
+    /// Reserves room for several jobs at once, in the order given, each exactly as <see cref="TryReserveAsync"/>
+    /// would, with one write for all of them. Jobs that do not fit are left out of the answer.
+    /// </summary>
+    Task<ReservationBatch> TryReserveManyAsync(ImmutableArray<PlacementRequest> requests);
 
     /// <summary>Gives back a job's room. Idempotent.</summary>
     Task ReleaseAsync(string jobId);

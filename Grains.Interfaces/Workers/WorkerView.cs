@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Corral.Jobs;
 
 namespace Corral.Workers;
 
@@ -27,6 +28,18 @@ public sealed record WorkerView(
 
     public ImmutableArray<GpuDevice> FreeGpus =>
         [.. Capacity.Gpus.Where(g => !AllocatedGpuIds.Contains(g.Id))];
+
+    /// <summary>
+    /// The same worker with one more job's room reserved: what <see cref="IWorkerGrain"/> would report after that
+    /// reservation, as far as placement checks go (free CPU, memory and GPUs).
+    /// </summary>
+    public WorkerView WithReservation(string jobId, EffectiveLimits limits) => this with
+    {
+        AllocatedCpu = AllocatedCpu + limits.Cpu,
+        AllocatedMemoryBytes = AllocatedMemoryBytes + limits.MemoryBytes,
+        AllocatedGpuIds = [.. AllocatedGpuIds.Union(limits.Gpus)],
+        Jobs = Jobs.Add(jobId),
+    };
 
     /// <summary>The same worker with nothing reserved: what it could hold at best.</summary>
     public WorkerView WithNothingAllocated() => this with { AllocatedCpu = 0, AllocatedMemoryBytes = 0, AllocatedGpuIds = [] };

@@ -94,7 +94,7 @@ public sealed partial class JobGrain(
         }
     }
 
-    public async Task<bool> AssignAsync(string worker, EffectiveLimits limits)
+    public async Task AssignAsync(string worker, EffectiveLimits limits)
     {
         if (S.Status != JobStatus.Pending)
         {
@@ -104,7 +104,7 @@ public sealed partial class JobGrain(
                 await GrainFactory.GetGrain<IWorkerGrain>(worker).ReleaseAsync(Id);
             }
 
-            return false;
+            return;
         }
 
         S.Worker = worker;
@@ -112,7 +112,6 @@ public sealed partial class JobGrain(
         S.Message = null;
         await MoveAsync(JobStatus.Starting, $"placed on worker '{worker}'");
         await StartOnHostAsync();
-        return true;
     }
 
     public async Task NotePendingAsync(string message)
@@ -361,18 +360,21 @@ public sealed partial class JobGrain(
     }
 
     /// <summary>Gives back the quota slot and the worker's room, once each, then stops the reminder.</summary>
+    /// <remarks>
+    /// Both flags are written together, after both releases: each release is idempotent, so a crash in between
+    /// only repeats one, and a job's end costs one write here instead of two.
+    /// </remarks>
     private async Task ReleaseAsync()
     {
-        if (!S.QuotaReleased)
+        if (!S.QuotaReleased || !S.WorkerReleased)
         {
-            await Quota.ReleaseAsync(Id);
-            S.QuotaReleased = true;
-            await state.WriteStateAsync();
-        }
+            if (!S.QuotaReleased)
+            {
+                await Quota.ReleaseAsync(Id);
+                S.QuotaReleased = true;
+            }
 
-        if (!S.WorkerReleased)
-        {
-            if (S.Worker is { } worker)
+            if (!S.WorkerReleased && S.Worker is { } worker)
             {
                 await GrainFactory.GetGrain<IWorkerGrain>(worker).ReleaseAsync(Id);
             }

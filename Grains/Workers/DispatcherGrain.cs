@@ -9,6 +9,12 @@ namespace Corral.Workers;
 /// <remarks>
 /// Works from in-memory snapshots of the workers and lets each worker grain make the final, atomic
 /// reservation. It never waits on a job grain (assignments are one-way), so no call cycle can form.
+/// <para>
+/// Throughput: the dispatcher is one grain, so nothing it does is paid per job in a round trip. A pass plans every
+/// pending job against the snapshots (counting the room it already planned), then asks each chosen worker once
+/// for its whole share, all workers at once. The pending set is written once per pass, not once per job: a job
+/// admitted just before a crash and not yet written asks again from its own reconcile step.
+/// </para>
 /// </remarks>
 public sealed partial class DispatcherGrain(
     [PersistentState("dispatcher", GrainStorage.Name)] IPersistentState<DispatcherState> state,
@@ -16,10 +22,15 @@ public sealed partial class DispatcherGrain(
 {
     private readonly Dictionary<string, WorkerView> _workers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _lastNote = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _pendingIds = new(StringComparer.Ordinal);
     private IGrainTimer? _pass;
+
+    // The pending set changed since it was last written.
+    private bool _dirty;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _pendingIds.UnionWith(state.State.Pending.Select(p => p.JobId));
         foreach (var name in state.State.Workers)
         {
             if (await GrainFactory.GetGrain<IWorkerGrain>(name).GetAsync() is { } view)
@@ -31,23 +42,26 @@ public sealed partial class DispatcherGrain(
         SchedulePass();
     }
 
-    public async Task EnqueueAsync(PlacementRequest request)
+    public Task EnqueueAsync(PlacementRequest request)
     {
-        if (!state.State.Pending.Exists(p => p.JobId == request.JobId))
+        if (_pendingIds.Add(request.JobId))
         {
             state.State.Pending.Add(request);
-            await state.WriteStateAsync();
+            _dirty = true;
         }
 
         SchedulePass();
+        return Task.CompletedTask;
     }
 
     public async Task RemoveAsync(string jobId)
     {
-        if (state.State.Pending.RemoveAll(p => p.JobId == jobId) > 0)
+        if (_pendingIds.Remove(jobId))
         {
+            state.State.Pending.RemoveAll(p => p.JobId == jobId);
             _lastNote.Remove(jobId);
             await state.WriteStateAsync();
+            _dirty = false;
         }
     }
 
@@ -57,6 +71,7 @@ public sealed partial class DispatcherGrain(
         if (state.State.Workers.Add(worker.Name))
         {
             await state.WriteStateAsync();
+            _dirty = false;
         }
 
         if (state.State.Pending.Count > 0)
@@ -84,46 +99,112 @@ public sealed partial class DispatcherGrain(
     {
         _pass?.Dispose();
         _pass = null;
-        var placed = new List<string>();
-        foreach (var request in FairOrder.Interleave(state.State.Pending))
+        var plan = await PlanAsync();
+        var batches = await Task.WhenAll(plan.Select(share => ReserveAsync(share.Key, share.Value)));
+        var placed = new HashSet<string>(StringComparer.Ordinal);
+        var refused = false;
+        foreach (var (worker, requests, batch) in batches)
         {
-            if (await TryPlaceAsync(request))
+            if (batch is null)
             {
+                continue;
+            }
+
+            _workers[worker] = batch.Worker;
+            foreach (var request in requests)
+            {
+                if (!batch.Granted.TryGetValue(request.JobId, out var limits))
+                {
+                    // The snapshot was behind the worker: the job stays pending for the next pass.
+                    refused = true;
+                    continue;
+                }
+
                 placed.Add(request.JobId);
+                _lastNote.Remove(request.JobId);
+                LogPlaced(request.JobId, worker);
+                await GrainFactory.GetGrain<IJobGrain>(request.JobId).AssignAsync(worker, limits);
             }
         }
 
         if (placed.Count > 0)
         {
             state.State.Pending.RemoveAll(p => placed.Contains(p.JobId));
+            _pendingIds.ExceptWith(placed);
+            _dirty = true;
+        }
+
+        if (_dirty)
+        {
             await state.WriteStateAsync();
+            _dirty = false;
+        }
+
+        if (refused)
+        {
+            SchedulePass();
         }
     }
 
-    private async Task<bool> TryPlaceAsync(PlacementRequest request)
+    /// <summary>
+    /// Picks a worker for every pending job, in fair order, against the snapshots plus what this pass already
+    /// planned. Best fit: the worker with the least free CPU that still fits keeps big holes for big jobs.
+    /// </summary>
+    private async Task<Dictionary<string, List<PlacementRequest>>> PlanAsync()
     {
         var live = _workers.Values.Where(w => w.Alive).ToList();
-        // Best fit: the worker with the least free CPU that still fits keeps big holes for big jobs.
-        var candidates = live
-            .Where(w => PlacementCheck.Check(w, request.Kind, request.Resources).Fits)
-            .OrderBy(w => w.FreeCpu)
-            .ThenBy(w => w.Name, StringComparer.Ordinal);
-        foreach (var candidate in candidates)
+        var plan = new Dictionary<string, List<PlacementRequest>>(StringComparer.Ordinal);
+        foreach (var request in FairOrder.Interleave(state.State.Pending))
         {
-            var reservation = await GrainFactory.GetGrain<IWorkerGrain>(candidate.Name)
-                .TryReserveAsync(request.JobId, request.Kind, request.Resources);
-            _workers[candidate.Name] = reservation.Worker;
-            if (reservation.Granted)
+            var best = -1;
+            EffectiveLimits? bestLimits = null;
+            for (var i = 0; i < live.Count; i++)
             {
-                _lastNote.Remove(request.JobId);
-                LogPlaced(request.JobId, candidate.Name);
-                await GrainFactory.GetGrain<IJobGrain>(request.JobId).AssignAsync(candidate.Name, reservation.Limits!);
-                return true;
+                if (PlacementCheck.Check(live[i], request.Kind, request.Resources).Limits is not { } limits)
+                {
+                    continue;
+                }
+
+                if (best < 0 || live[i].FreeCpu < live[best].FreeCpu
+                    || (live[i].FreeCpu == live[best].FreeCpu && string.CompareOrdinal(live[i].Name, live[best].Name) < 0))
+                {
+                    best = i;
+                    bestLimits = limits;
+                }
             }
+
+            if (best < 0)
+            {
+                await NoteAsync(request, WhyNot(request, live));
+                continue;
+            }
+
+            var chosen = live[best];
+            if (!plan.TryGetValue(chosen.Name, out var share))
+            {
+                plan[chosen.Name] = share = [];
+            }
+
+            share.Add(request);
+            live[best] = chosen.WithReservation(request.JobId, bestLimits!);
         }
 
-        await NoteAsync(request, WhyNot(request, live));
-        return false;
+        return plan;
+    }
+
+    private async Task<(string Worker, List<PlacementRequest> Requests, ReservationBatch? Batch)> ReserveAsync(
+        string worker, List<PlacementRequest> requests)
+    {
+        try
+        {
+            return (worker, requests, await GrainFactory.GetGrain<IWorkerGrain>(worker).TryReserveManyAsync([.. requests]));
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // The jobs stay pending; the next pass (a worker change, a job asking again) tries again.
+            LogReserveFailed(worker, error.Message);
+            return (worker, requests, null);
+        }
     }
 
     private static string WhyNot(PlacementRequest request, List<WorkerView> live)
@@ -158,4 +239,7 @@ public sealed partial class DispatcherGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} stays pending: {Reason}")]
     private partial void LogWaiting(string jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reserving on worker {Worker} failed; its jobs stay pending: {Error}")]
+    private partial void LogReserveFailed(string worker, string error);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Corral.Jobs;
 using Corral.Resources;
 
@@ -59,6 +60,42 @@ public sealed class WorkerGrain(
         state.State.Allocations[jobId] = fit.Limits!;
         await state.WriteStateAsync();
         return new Reservation(true, fit.Limits, null, View()!);
+    }
+
+    public async Task<ReservationBatch> TryReserveManyAsync(ImmutableArray<PlacementRequest> requests)
+    {
+        var view = View();
+        if (view is null || !view.Alive)
+        {
+            return new ReservationBatch(ImmutableDictionary<string, EffectiveLimits>.Empty, view ?? Empty());
+        }
+
+        var granted = ImmutableDictionary.CreateBuilder<string, EffectiveLimits>(StringComparer.Ordinal);
+        var changed = false;
+        foreach (var request in requests)
+        {
+            if (state.State.Allocations.TryGetValue(request.JobId, out var existing))
+            {
+                granted[request.JobId] = existing;
+                continue;
+            }
+
+            var fit = PlacementCheck.Check(view, request.Kind, request.Resources);
+            if (fit.Limits is { } limits)
+            {
+                state.State.Allocations[request.JobId] = limits;
+                granted[request.JobId] = limits;
+                view = view.WithReservation(request.JobId, limits);
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await state.WriteStateAsync();
+        }
+
+        return new ReservationBatch(granted.ToImmutable(), View()!);
     }
 
     public async Task ReleaseAsync(string jobId)

@@ -1,0 +1,92 @@
+using System.Net;
+using Corral.Configuration;
+using Corral.HostAgent;
+using Corral.Placement;
+using Corral.Quotas;
+using Corral.Silo;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Storage;
+
+namespace Corral.Benchmarks.Dispatch;
+
+/// <summary>
+/// A core silo in this process: either the in-memory configuration of the grain tests, or the production wiring
+/// (<see cref="CoreSiloSetup.AddCorralCore"/>: PostgreSQL clustering, grain state with Orleans' binary serializer,
+/// reminders). Host grains are <see cref="SimulatedHostGrain"/>s on this very silo.
+/// </summary>
+public sealed class BenchmarkSilo : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private BenchmarkSilo(IHost host)
+    {
+        _host = host;
+        Grains = host.Services.GetRequiredService<IGrainFactory>();
+        Fleet = host.Services.GetRequiredService<SimulatedFleet>();
+        HostKey = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
+    }
+
+    public IGrainFactory Grains { get; }
+
+    public SimulatedFleet Fleet { get; }
+
+    /// <summary>The key of this silo's host grain: what simulated workers register with.</summary>
+    public string HostKey { get; }
+
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>Starts a silo; with a connection string it persists to PostgreSQL, otherwise in memory.</summary>
+    public static async Task<BenchmarkSilo> StartAsync(string? postgresConnectionString, CancellationToken cancellationToken)
+    {
+        var quotas = new QuotaOptions(new Dictionary<string, int>());
+        var clusterId = "bench-" + Guid.NewGuid().ToString("N")[..8];
+        var siloPort = BenchmarkEnvironment.FreePort();
+        var gatewayPort = BenchmarkEnvironment.FreePort();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
+            o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.AddSingleton<SimulatedFleet>();
+        builder.UseOrleans(silo =>
+        {
+            if (postgresConnectionString is null)
+            {
+                silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: clusterId, clusterId: clusterId);
+                // The production storage serializer (Orleans' binary format, as CoreSiloSetup gives the ADO.NET
+                // provider) instead of the memory provider's default JSON: the two runs differ only in the store.
+                silo.AddMemoryGrainStorage(GrainStorage.Name);
+                silo.Services.AddOptions<MemoryGrainStorageOptions>(GrainStorage.Name)
+                    .Configure<Orleans.Serialization.Serializer>((o, serializer) =>
+                        o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+                silo.UseInMemoryReminderService();
+                silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
+                silo.Services.AddSingleton(quotas);
+                silo.Services.AddSingleton(TimeProvider.System);
+            }
+            else
+            {
+                silo.AddCorralCore(new ClusterSettings(postgresConnectionString, clusterId, clusterId), quotas);
+                silo.ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort, listenOnAnyHostAddress: false);
+            }
+
+            // Corral.HostAgent is referenced for the log benchmark; its HostGrain must not compete with
+            // the simulated one for IHostGrain (Orleans resolves an interface to exactly one grain class).
+            silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(HostGrain)));
+        });
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new BenchmarkSilo(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _host.StopAsync(timeout.Token);
+        _host.Dispose();
+    }
+}

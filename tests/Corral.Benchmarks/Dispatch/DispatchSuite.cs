@@ -1,0 +1,67 @@
+namespace Corral.Benchmarks.Dispatch;
+
+/// <summary>
+/// Issue 3's figures: admission-and-dispatch throughput and latency with many users, several services and a
+/// simulated fleet, on the in-memory cluster and on PostgreSQL storage; pgbench on the same server as the baseline;
+/// the persisted size of a queued job.
+/// </summary>
+public sealed class DispatchSuite : IBenchmarkSuite
+{
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Measured = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan LatencyRun = TimeSpan.FromSeconds(10);
+
+    public string Name => "dispatch";
+
+    public string Description => "jobs/s and latency from submission to a worker, in memory and on PostgreSQL; pgbench tps";
+
+    public async Task RunAsync(BenchmarkReport report, CancellationToken cancellationToken)
+    {
+        // Published anchors, measured elsewhere, printed for context only. Slurm: about 500 jobs/s sustained
+        // when tuned (its high-throughput guide; approximate). Nomad: 2 million containers in 22 minutes
+        // (about 1,500/s) with 3 schedulers. kube-scheduler: gated at about 100 pods/s.
+        report.Figure("anchor.slurm_jobs_per_s", 500);
+        report.Figure("anchor.nomad_jobs_per_s", 1500);
+        report.Figure("anchor.kube_scheduler_pods_per_s", 100);
+
+        report.Note("in-memory cluster");
+        await using (var silo = await BenchmarkSilo.StartAsync(null, cancellationToken))
+        {
+            var memory = await new DispatchWorkload(silo, report).RunAsync(Warmup, Measured, LatencyRun, null, cancellationToken);
+            Print(report, "dispatch.memory", memory);
+            report.Figure("queue.bytes_per_job", await QueueFootprint.PersistedBytesPerJobAsync(silo, report));
+        }
+
+        report.Figure("queue.heap_bytes_per_job", QueueFootprint.HeapBytesPerJob());
+
+        report.Note("PostgreSQL storage");
+        DispatchFigures postgres;
+        await using (var database = await BenchmarkDatabase.CreateAsync("dispatch"))
+        await using (var silo = await BenchmarkSilo.StartAsync(database.ConnectionString, cancellationToken))
+        {
+            postgres = await new DispatchWorkload(silo, report).RunAsync(Warmup, Measured, LatencyRun, CommitsAsync, cancellationToken);
+            Print(report, "dispatch.postgres", postgres);
+            report.Figure("dispatch.postgres.db_transactions_per_job", postgres.DatabaseTransactionsPerJob);
+
+            // PostgreSQL's cumulative statistics, which its backends report at least once a second.
+            Task<long> CommitsAsync() => database.ScalarAsync<long>(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()");
+        }
+
+        var tps = await PgBench.MeasureTpsAsync(report, cancellationToken);
+        report.Figure("pgbench.tps", tps);
+        report.Ratio("dispatch.postgres.vs_pgbench_ratio", postgres.JobsPerSecond, tps);
+        // The database work the dispatch run asked for, against what pgbench got out of the same server.
+        report.Ratio("dispatch.postgres.db_tps_vs_pgbench_ratio", postgres.JobsPerSecond * postgres.DatabaseTransactionsPerJob, tps);
+    }
+
+    private static void Print(BenchmarkReport report, string prefix, DispatchFigures figures)
+    {
+        report.Figure($"{prefix}.jobs_per_s", figures.JobsPerSecond);
+        report.Figure($"{prefix}.cpu_ms_per_job", figures.CpuMsPerJob);
+        report.Figure($"{prefix}.latency_load_jobs_per_s", figures.LatencyLoad);
+        report.Figure($"{prefix}.p50_ms", figures.P50Ms);
+        report.Figure($"{prefix}.p99_ms", figures.P99Ms);
+        report.Figure($"{prefix}.backlog_jobs_per_s", figures.BacklogJobsPerSecond);
+    }
+}

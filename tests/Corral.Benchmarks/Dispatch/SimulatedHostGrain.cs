@@ -1,0 +1,28 @@
+using Corral.Hosting;
+using Corral.Jobs;
+using Corral.Placement;
+
+namespace Corral.Benchmarks.Dispatch;
+
+/// <summary>
+/// The benchmark silo's host grain: placed on its own silo by the product's placement, exactly like the product's
+/// HostGrain, but handing jobs to the <see cref="SimulatedFleet"/> instead of Docker. The benchmark silo leaves the
+/// product's HostGrain out (see <see cref="BenchmarkSilo"/>), so this is the one implementation of IHostGrain.
+/// </summary>
+[HostSiloPlacement]
+public sealed class SimulatedHostGrain(SimulatedFleet fleet) : Grain, IHostGrain
+{
+    public Task StartAsync(JobLaunch launch)
+    {
+        fleet.Start(launch);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(string jobId, TerminationReason reason, string message)
+    {
+        fleet.Stop(jobId, reason, message);
+        return Task.CompletedTask;
+    }
+
+    public Task<HostJobState> InspectAsync(string jobId) => Task.FromResult(fleet.Inspect(jobId));
+}
