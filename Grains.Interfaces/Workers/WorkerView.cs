@@ -37,7 +37,8 @@ public sealed record WorkerView(
     {
         AllocatedCpu = AllocatedCpu + limits.Cpu,
         AllocatedMemoryBytes = AllocatedMemoryBytes + limits.MemoryBytes,
-        AllocatedGpuIds = [.. AllocatedGpuIds.Union(limits.Gpus)],
+        // Held devices, as the worker grain counts them (an unsliced SSH session sees more than it holds).
+        AllocatedGpuIds = [.. AllocatedGpuIds.Union(limits.ReservedGpus.IsDefault ? limits.Gpus : limits.ReservedGpus)],
         Jobs = Jobs.Add(jobId),
     };
 

@@ -24,5 +24,11 @@ public sealed class SimulatedHostGrain(SimulatedFleet fleet) : Grain, IHostGrain
         return Task.CompletedTask;
     }
 
+    public Task EndAsync(string jobId, string message)
+    {
+        fleet.Stop(jobId, TerminationReason.CancelledByUser, message);
+        return Task.CompletedTask;
+    }
+
     public Task<HostJobState> InspectAsync(string jobId) => Task.FromResult(fleet.Inspect(jobId));
 }

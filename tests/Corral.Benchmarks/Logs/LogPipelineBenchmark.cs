@@ -98,7 +98,7 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
         var spec = new JobSpec(
             "benchmark", Image, ["sh", "-c", $"yes \"${LinesVariable}\" | head -c {ContainerBytes}"], JobKind.Batch,
             ImmutableDictionary<string, string>.Empty.Add(LinesVariable, lines), ResourceRequest.None, null);
-        var limits = new EffectiveLimits(Environment.ProcessorCount, 256L * 1024 * 1024, 64, [], null);
+        var limits = new EffectiveLimits(Environment.ProcessorCount, 256L * 1024 * 1024, 64, [], null, []);
         // A worker name no running HostAgent uses, so none adopts this container.
         var launch = new JobLaunch(jobId, "benchmark", spec, limits, "corral-benchmark");
         var containerId = await runtime.CreateAndStartAsync(ContainerSpecBuilder.Build(launch), cancellationToken);

@@ -5,7 +5,7 @@ using Xunit;
 namespace Corral.Tests.Grains;
 
 // A cluster of its own: the workers registered here would otherwise be seen by other tests' dispatcher.
-[Collection(WorkerClusterCollection.Name)]
+[Collection(WorkerReservationCollection.Name)]
 public sealed class WorkerGrainTests(InMemoryClusterFixture fixture)
 {
     [Fact]
@@ -37,7 +37,7 @@ public sealed class WorkerGrainTests(InMemoryClusterFixture fixture)
         var view = new WorkerView(
             "w", new WorkerCapacity(8, 16L << 30, []), SshCaps.Uncapped, 1, 1L << 30, [], ["x"], true, null, [], "127.0.0.1");
 
-        var after = view.WithReservation("y", new EffectiveLimits(2, 2L << 30, 64, ["GPU-1"], "0"));
+        var after = view.WithReservation("y", new EffectiveLimits(2, 2L << 30, 64, ["GPU-1"], "0", ["GPU-1"]));
 
         Assert.Equal((3, 3L << 30), (after.AllocatedCpu, after.AllocatedMemoryBytes));
         Assert.Equal(["GPU-1"], after.AllocatedGpuIds.ToArray());
@@ -57,7 +57,7 @@ public sealed class WorkerGrainTests(InMemoryClusterFixture fixture)
 }
 
 [CollectionDefinition(Name)]
-public sealed class WorkerClusterCollection : ICollectionFixture<InMemoryClusterFixture>
+public sealed class WorkerReservationCollection : ICollectionFixture<InMemoryClusterFixture>
 {
-    public const string Name = "in-memory cluster with workers";
+    public const string Name = "in-memory cluster with workers (reservations)";
 }
