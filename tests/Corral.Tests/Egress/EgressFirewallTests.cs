@@ -11,6 +11,7 @@ namespace Corral.Tests.Egress;
 /// here has, so these rules touch no traffic. Each job here has a container that is never started, so that the host
 /// agents of the systems running beside these tests take its chains for a live job's and leave them alone.
 /// </summary>
+[Collection(HostFirewallCollection.Name)]
 public sealed class EgressFirewallTests : IAsyncLifetime
 {
     private readonly List<string> _containers = [];
@@ -165,4 +166,11 @@ public sealed class EgressFirewallTests : IAsyncLifetime
 
     private Task AttachAsync(IpFamily family, (string Id, string Chain, string Mac) job, long quota) =>
         _firewall.AttachAsync(family, job.Chain, job.Mac, job.Id, EgressRules.JobChain(family, Excluded, quota, quota), CancellationToken.None);
+}
+
+/// <summary>Tests on the host's real filter tables run alone, after the parallel collections (see EgressCollection).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HostFirewallCollection
+{
+    public const string Name = "host firewall";
 }

@@ -49,7 +49,11 @@ public sealed class EgressSystem : CorralSystem
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>
+/// Runs alone, after the parallel collections: these tests change the host's real firewall, which every agent and
+/// container on this machine shares, so they must not overlap other end-to-end tests.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class EgressCollection : ICollectionFixture<EgressSystem>
 {
     public const string Name = "running system with an egress quota";
