@@ -1,6 +1,7 @@
 using Corral.Configuration;
 using Corral.Placement;
 using Corral.Quotas;
+using Corral.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Configuration;
@@ -14,7 +15,7 @@ public static class CoreSiloSetup
     /// <summary>Statements Npgsql prepares per connection once they repeat (Orleans runs a handful, very often).</summary>
     public const int AutoPreparedStatements = 32;
 
-    public static ISiloBuilder AddCorralCore(this ISiloBuilder silo, ClusterSettings cluster, QuotaOptions quotas)
+    public static ISiloBuilder AddCorralCore(this ISiloBuilder silo, ClusterSettings cluster, QuotaOptions quotas, WorkerLiveness liveness)
     {
         var connectionString = OrleansConnectionString(cluster.PostgresConnectionString);
         silo.Configure<ClusterOptions>(o =>
@@ -27,7 +28,7 @@ public static class CoreSiloSetup
             o.Invariant = ClusterSettings.AdoInvariant;
             o.ConnectionString = connectionString;
         });
-        return silo.AddCorralStorage(cluster.PostgresConnectionString).AddCorralServices(quotas);
+        return silo.AddCorralStorage(cluster.PostgresConnectionString).AddCorralServices(quotas, liveness);
     }
 
     /// <summary>Grain state and reminders in PostgreSQL.</summary>
@@ -51,8 +52,9 @@ public static class CoreSiloSetup
     }
 
     /// <summary>What the core grains need besides storage.</summary>
-    public static ISiloBuilder AddCorralServices(this ISiloBuilder silo, QuotaOptions quotas)
+    public static ISiloBuilder AddCorralServices(this ISiloBuilder silo, QuotaOptions quotas, WorkerLiveness? liveness = null)
     {
+        silo.Services.AddSingleton(liveness ?? WorkerLiveness.Default);
         silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
         silo.Services.AddSingleton(quotas);
         silo.Services.AddSingleton(TimeProvider.System);

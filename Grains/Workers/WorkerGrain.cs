@@ -7,7 +7,8 @@ namespace Corral.Workers;
 /// <inheritdoc cref="IWorkerGrain"/>
 public sealed class WorkerGrain(
     [PersistentState("worker", GrainStorage.Name)] IPersistentState<WorkerState> state,
-    TimeProvider clock) : Grain, IWorkerGrain
+    TimeProvider clock,
+    WorkerLiveness liveness) : Grain, IWorkerGrain
 {
     // Kept in memory only: a heartbeat every few seconds is not worth a database write. After this grain
     // is reactivated the worker gets one full grace period before it counts as lost.
@@ -139,7 +140,7 @@ public sealed class WorkerGrain(
             // Allocations persisted before ReservedGpus existed hold what they see.
             [.. allocations.SelectMany(a => a.ReservedGpus.IsDefault ? a.Gpus : a.ReservedGpus).Distinct()],
             [.. state.State.Allocations.Keys.Order(StringComparer.Ordinal)],
-            clock.GetUtcNow() - _lastHeartbeat < WorkerLiveness.LostAfter,
+            clock.GetUtcNow() - _lastHeartbeat < liveness.LostAfter,
             _lastHeartbeat,
             registration.Images,
             registration.Address,

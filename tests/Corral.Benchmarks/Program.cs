@@ -8,6 +8,7 @@ public static class Program
         new Logs.LogsSuite(),
         new Dispatch.DispatchSuite(),
         new Egress.EgressBenchmarkSuite(),
+        new Live.LiveSuite(),
     ];
 
     public static async Task<int> Main(string[] args)

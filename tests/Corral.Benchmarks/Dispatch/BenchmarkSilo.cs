@@ -67,10 +67,11 @@ public sealed class BenchmarkSilo : IAsyncDisposable
                 silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
                 silo.Services.AddSingleton(quotas);
                 silo.Services.AddSingleton(TimeProvider.System);
+                silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
             }
             else
             {
-                silo.AddCorralCore(new ClusterSettings(postgresConnectionString, clusterId, clusterId), quotas);
+                silo.AddCorralCore(new ClusterSettings(postgresConnectionString, clusterId, clusterId), quotas, Corral.Workers.WorkerLiveness.Default);
                 silo.ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort, listenOnAnyHostAddress: false);
             }
 

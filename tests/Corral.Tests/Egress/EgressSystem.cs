@@ -19,6 +19,8 @@ public sealed class EgressSystem : CorralSystem
     {
         TestHost = await ExternalTestHost.CreateAsync();
         SetHostAgentVariable("DATA_TRANSFER_QUOTA_PER_JOB", Quota.ToString());
+        // The restart test kills the agent mid-job: its jobs must outlive the restart, however slow the machine.
+        SetSystemVariable("CORRAL_WORKER_LOST_AFTER_SECONDS", "120");
         SetHostAgentVariable(
             "DATA_TRANSFER_EXCLUDED_CIDRS",
             $"{HostAgentSettings.DefaultExcludedCidrs},{TestHost.ExcludedV4}/32,{TestHost.ExcludedV6}/128");

@@ -50,6 +50,8 @@ public class CorralSystem : IAsyncLifetime
         _environment["SERVICE_EXAMPLE_RUNS_PER_USER"] = "5";
         _environment["SERVICE_TIGHT_RUNS_PER_USER"] = "1";
         _environment["LOG_QUOTA_PER_JOB_HOUR"] = "20000";
+        // Short enough for the worker-lost test, long enough for an agent restart on a busy machine.
+        _environment.TryAdd("CORRAL_WORKER_LOST_AFTER_SECONDS", "30");
 
         Silo = NewSilo();
         Silo.Start();
@@ -207,6 +209,9 @@ public class CorralSystem : IAsyncLifetime
     }
 
     /// <summary>Sets a variable for the host agent only; call before <see cref="InitializeAsync"/>.</summary>
+    /// <summary>Sets a variable every process of this system gets (before <see cref="InitializeAsync"/>).</summary>
+    protected void SetSystemVariable(string name, string value) => _environment[name] = value;
+
     protected void SetHostAgentVariable(string name, string value) => _hostAgentEnvironment[name] = value;
 
     private ManagedProcess StartHostAgent() => Start("hostagent", "HostAgent", "Corral.HostAgent", new(_hostAgentEnvironment)

@@ -29,6 +29,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
             silo.Services.AddSingleton(new QuotaOptions(new Dictionary<string, int> { ["TIGHT"] = TightLimit }));
             silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
         }
     }
 }

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Corral.Benchmarks.Live;
+
+/// <summary>A core silo and a gateway, started as processes on a throwaway database, the way deploy/up.sh starts them.</summary>
+public sealed class LiveProcesses : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+
+    private LiveProcesses(Uri address, string adminToken)
+    {
+        Address = address;
+        AdminToken = adminToken;
+    }
+
+    public Uri Address { get; }
+
+    public string AdminToken { get; }
+
+    public static async Task<LiveProcesses> StartAsync(BenchmarkDatabase database, IReadOnlyDictionary<string, string> settings)
+    {
+        var address = new Uri($"http://127.0.0.1:{BenchmarkEnvironment.FreePort()}");
+        var live = new LiveProcesses(address, "corral_bench_admin_" + Guid.NewGuid().ToString("N"));
+        var environment = new Dictionary<string, string>(settings)
+        {
+            ["CORRAL_POSTGRES"] = database.ConnectionString,
+            ["CORRAL_CLUSTER_ID"] = database.Name,
+            ["CORRAL_SILO_PORT"] = BenchmarkEnvironment.FreePort().ToString(),
+            ["CORRAL_GATEWAY_PORT"] = BenchmarkEnvironment.FreePort().ToString(),
+            ["CORRAL_URL"] = address.ToString().TrimEnd('/'),
+            ["CORRAL_ADMIN_TOKEN"] = live.AdminToken,
+        };
+        live.Start("Silo", "Corral.Silo", environment);
+        live.Start("Gateway", "Corral.Gateway", environment);
+        await live.WaitUntilReadyAsync();
+        return live;
+    }
+
+    public HttpClient Client(string token)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async Task<string> CreateUserAsync(string name)
+    {
+        using var admin = Client(AdminToken);
+        var response = await admin.PostAsJsonAsync("/api/users", new { name });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+
+            process.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Start(string project, string assembly, Dictionary<string, string> environment)
+    {
+        var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+        var dll = Path.Combine(BenchmarkEnvironment.RepositoryRoot, project, "bin", configuration, "net10.0", assembly + ".dll");
+        var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start)!;
+        // Drain the output so a chatty process never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var admin = Client(AdminToken);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_processes.Any(p => p.HasExited))
+            {
+                throw new InvalidOperationException("a process exited during start");
+            }
+
+            try
+            {
+                if ((await admin.GetAsync("/api/quotas")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException("the gateway did not answer within 120 s");
+    }
+}
