@@ -5,7 +5,10 @@ using System.Text.Json.Nodes;
 
 namespace Corral.Benchmarks.Live;
 
-/// <summary>A core silo and a gateway, started as processes on a throwaway database, the way deploy/up.sh starts them.</summary>
+/// <summary>
+/// A core silo, a host agent and a gateway, started as processes on a throwaway database, the way deploy/up.sh
+/// starts them. Disposing kills them and removes the agent's containers.
+/// </summary>
 public sealed class LiveProcesses : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
@@ -17,6 +20,8 @@ public sealed class LiveProcesses : IAsyncDisposable
     }
 
     public Uri Address { get; }
+
+    public string WorkerName { get; } = "bench-" + Guid.NewGuid().ToString("N")[..8];
 
     public string AdminToken { get; }
 
@@ -34,6 +39,12 @@ public sealed class LiveProcesses : IAsyncDisposable
             ["CORRAL_ADMIN_TOKEN"] = live.AdminToken,
         };
         live.Start("Silo", "Corral.Silo", environment);
+        live.Start("HostAgent", "Corral.HostAgent", new Dictionary<string, string>(environment)
+        {
+            ["CORRAL_SILO_PORT"] = BenchmarkEnvironment.FreePort().ToString(),
+            ["CORRAL_GATEWAY_PORT"] = "0",
+            ["CORRAL_WORKER_NAME"] = live.WorkerName,
+        });
         live.Start("Gateway", "Corral.Gateway", environment);
         await live.WaitUntilReadyAsync();
         return live;
@@ -54,7 +65,7 @@ public sealed class LiveProcesses : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         foreach (var process in _processes)
         {
@@ -67,7 +78,14 @@ public sealed class LiveProcesses : IAsyncDisposable
             process.Dispose();
         }
 
-        return ValueTask.CompletedTask;
+        using var list = Process.Start(new ProcessStartInfo("docker", ["ps", "-aq", "--filter", $"label=corral.worker={WorkerName}"]) { RedirectStandardOutput = true })!;
+        var leftovers = (await list.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        await list.WaitForExitAsync();
+        if (leftovers.Length > 0)
+        {
+            using var remove = Process.Start(new ProcessStartInfo("docker", ["rm", "-f", .. leftovers]) { RedirectStandardOutput = true })!;
+            await remove.WaitForExitAsync();
+        }
     }
 
     private void Start(string project, string assembly, Dictionary<string, string> environment)
@@ -102,12 +120,13 @@ public sealed class LiveProcesses : IAsyncDisposable
 
             try
             {
-                if ((await admin.GetAsync("/api/quotas")).IsSuccessStatusCode)
+                var workers = await admin.GetFromJsonAsync<JsonArray>("/api/workers");
+                if (workers!.Any(w => w!["name"]!.GetValue<string>() == WorkerName && w["alive"]!.GetValue<bool>()))
                 {
                     return;
                 }
             }
-            catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+            catch (Exception error) when (error is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
             {
             }
 
