@@ -23,17 +23,10 @@ source "$here/lib/processes.sh"
   corral_docker_build_job_image
 
   echo "== benchmark database server"
-  pg_data="$CORRAL_TEST_HOME/postgres/data"
-  corral_pg_start "$pg_data" "$CORRAL_TEST_PG_PORT"
-  pg_password=$(corral_secret "$CORRAL_TEST_HOME/secrets/pg-password")
-  corral_pg_ensure_database "$pg_data" "$CORRAL_TEST_PG_PORT" corral_test corral_test "$pg_password"
-  # Each suite creates throwaway databases of its own (and pgbench's), so the role may create databases.
-  runuser -u postgres -- psql -h "$pg_data" -p "$CORRAL_TEST_PG_PORT" -d postgres -qc 'ALTER ROLE corral_test CREATEDB' >/dev/null
+  corral_pg_start_test_server "$CORRAL_TEST_HOME" "$CORRAL_TEST_PG_PORT"
 
   echo "== build (Release)"
   dotnet build "$root/tests/Corral.Benchmarks/Corral.Benchmarks.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly
 } >&2
-CORRAL_TEST_POSTGRES=$(corral_pg_connection_string "$CORRAL_TEST_PG_PORT" corral_test corral_test "$pg_password")
-export CORRAL_TEST_POSTGRES
 
 exec dotnet run -c Release --no-build --project "$root/tests/Corral.Benchmarks" -- "$@"

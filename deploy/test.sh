@@ -33,14 +33,7 @@ if ! command -v ssh >/dev/null 2>&1 || ! command -v ssh-keygen >/dev/null 2>&1; 
 fi
 
 echo "== test database"
-pg_data="$CORRAL_TEST_HOME/postgres/data"
-corral_pg_start "$pg_data" "$CORRAL_TEST_PG_PORT"
-pg_password=$(corral_secret "$CORRAL_TEST_HOME/secrets/pg-password")
-corral_pg_ensure_database "$pg_data" "$CORRAL_TEST_PG_PORT" corral_test corral_test "$pg_password"
-# Each test fixture creates a fresh database of its own, so the test role may create databases.
-runuser -u postgres -- psql -h "$pg_data" -p "$CORRAL_TEST_PG_PORT" -d postgres -qc 'ALTER ROLE corral_test CREATEDB' >/dev/null
-CORRAL_TEST_POSTGRES=$(corral_pg_connection_string "$CORRAL_TEST_PG_PORT" corral_test corral_test "$pg_password")
-export CORRAL_TEST_POSTGRES
+corral_pg_start_test_server "$CORRAL_TEST_HOME" "$CORRAL_TEST_PG_PORT"
 
 echo "== build"
 dotnet build "$root/Orleans.sln" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly

@@ -368,3 +368,17 @@ corral_pg_connection_string() {
     printf 'Host=127.0.0.1;Port=%s;Database=%s;Username=%s;Password=%s\n' \
         "$1" "$(_corral_pg_cs_value "$2")" "$(_corral_pg_cs_value "$3")" "$(_corral_pg_cs_value "$4")"
 }
+
+# corral_pg_start_test_server HOME PORT: starts the PostgreSQL that tests and benchmarks use (data under HOME),
+# with a role corral_test that may create databases (every test fixture and benchmark suite makes its own), and
+# exports its connection string as CORRAL_TEST_POSTGRES.
+corral_pg_start_test_server() {
+  local home=$1 port=$2
+  local data="$home/postgres/data" password
+  corral_pg_start "$data" "$port"
+  password=$(corral_secret "$home/secrets/pg-password")
+  corral_pg_ensure_database "$data" "$port" corral_test corral_test "$password"
+  runuser -u postgres -- psql -h "$data" -p "$port" -d postgres -qc 'ALTER ROLE corral_test CREATEDB' >/dev/null
+  CORRAL_TEST_POSTGRES=$(corral_pg_connection_string "$port" corral_test corral_test "$password")
+  export CORRAL_TEST_POSTGRES
+}
