@@ -37,10 +37,14 @@ dotnet build "$CORRAL_ROOT/Orleans.sln" -c "$CORRAL_BUILD_CONFIGURATION" -nologo
 bin() { echo "$CORRAL_ROOT/$1/bin/$CORRAL_BUILD_CONFIGURATION/net10.0/$2.dll"; }
 
 echo "== processes"
-corral_proc_start silo "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin Silo Corral.Silo)"
-corral_proc_wait silo "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 corral_port_open "${CORRAL_GATEWAY_PORT:-30000}"
-corral_proc_start hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin HostAgent Corral.HostAgent)"
-corral_proc_wait hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 corral_port_open 11112
+# Both silos read CORRAL_SILO_PORT and CORRAL_GATEWAY_PORT, so each gets its own values here: the host agent
+# must never open a client gateway, and the two silos must not share a port.
+CORRAL_SILO_PORT=$CORRAL_SILO_PORT CORRAL_GATEWAY_PORT=$CORRAL_GATEWAY_PORT \
+  corral_proc_start silo "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin Silo Corral.Silo)"
+corral_proc_wait silo "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 corral_port_open "$CORRAL_GATEWAY_PORT"
+CORRAL_SILO_PORT=$CORRAL_AGENT_PORT CORRAL_GATEWAY_PORT=0 \
+  corral_proc_start hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin HostAgent Corral.HostAgent)"
+corral_proc_wait hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 corral_port_open "$CORRAL_AGENT_PORT"
 corral_proc_start gateway "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin Gateway Corral.Gateway)"
 corral_proc_wait gateway "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 curl -fsS "$CORRAL_URL/healthz"
 
