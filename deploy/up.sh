@@ -37,6 +37,10 @@ dotnet build "$CORRAL_ROOT/Orleans.sln" -c "$CORRAL_BUILD_CONFIGURATION" -nologo
 bin() { echo "$CORRAL_ROOT/$1/bin/$CORRAL_BUILD_CONFIGURATION/net10.0/$2.dll"; }
 
 echo "== processes"
+corral_port_free_or_fail silo "$CORRAL_RUN_DIR" "$CORRAL_SILO_PORT" CORRAL_SILO_PORT
+corral_port_free_or_fail silo "$CORRAL_RUN_DIR" "$CORRAL_GATEWAY_PORT" CORRAL_GATEWAY_PORT
+corral_port_free_or_fail hostagent "$CORRAL_RUN_DIR" "$CORRAL_AGENT_PORT" CORRAL_AGENT_PORT
+corral_port_free_or_fail gateway "$CORRAL_RUN_DIR" "$CORRAL_HTTP_PORT" CORRAL_HTTP_PORT
 # Both silos read CORRAL_SILO_PORT and CORRAL_GATEWAY_PORT, so each gets its own values here: the host agent
 # must never open a client gateway, and the two silos must not share a port.
 CORRAL_SILO_PORT=$CORRAL_SILO_PORT CORRAL_GATEWAY_PORT=$CORRAL_GATEWAY_PORT \

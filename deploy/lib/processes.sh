@@ -74,3 +74,13 @@ corral_secret() {
   fi
   cat "$file"
 }
+
+# corral_port_free_or_fail NAME RUN_DIR PORT VARIABLE: before starting NAME, fails when another process already listens
+# on PORT (Orleans binds with address reuse, so a second cluster on the same port would not fail: it would mix).
+corral_port_free_or_fail() {
+  local name=$1 run_dir=$2 port=$3 variable=$4
+  if ! corral_proc_running "$name" "$run_dir" && corral_port_open "$port"; then
+    echo "error: port $port (for $name) is in use by another process; stop it or set $variable to another port" >&2
+    return 1
+  fi
+}
