@@ -1,10 +1,13 @@
 using Corral.Configuration;
 using Corral.Placement;
 using Corral.Quotas;
+using Corral.Silo.Storage;
 using Corral.Workers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 
 namespace Corral.Silo;
@@ -34,19 +37,26 @@ public static class CoreSiloSetup
     /// <summary>Grain state and reminders in PostgreSQL.</summary>
     public static ISiloBuilder AddCorralStorage(this ISiloBuilder silo, string connectionString)
     {
-        silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
+        var orleansConnectionString = OrleansConnectionString(connectionString);
+        silo.Services.AddSingleton(services => new GroupCommitQueue(
+            NpgsqlDataSource.Create(orleansConnectionString), services.GetRequiredService<ILogger<GroupCommitQueue>>()));
+        silo.Services.AddGrainStorage(GrainStorage.Name, (services, _) => new PostgresGrainStore(
+            services.GetRequiredService<GroupCommitQueue>(),
+            new OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>())));
+
+        silo.AddAdoNetGrainStorage(GrainStorage.Dispatcher, o =>
         {
             o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = connectionString;
+            o.ConnectionString = orleansConnectionString;
         });
         // Orleans' own binary format: it round-trips our [GenerateSerializer] state records exactly.
-        silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStorage.Name)
+        silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStorage.Dispatcher)
             .Configure<Orleans.Serialization.Serializer>((o, serializer) =>
                 o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = connectionString;
+            o.ConnectionString = orleansConnectionString;
         });
         return silo;
     }

@@ -17,7 +17,7 @@ namespace Corral.Workers;
 /// </para>
 /// </remarks>
 public sealed partial class DispatcherGrain(
-    [PersistentState("dispatcher", GrainStorage.Name)] IPersistentState<DispatcherState> state,
+    [PersistentState("dispatcher", GrainStorage.Dispatcher)] IPersistentState<DispatcherState> state,
     ILogger<DispatcherGrain> logger) : Grain, IDispatcherGrain
 {
     private readonly Dictionary<string, WorkerView> _workers = new(StringComparer.Ordinal);

@@ -59,10 +59,13 @@ public sealed class BenchmarkSilo : IAsyncDisposable
                 silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: clusterId, clusterId: clusterId);
                 // The production storage serializer (Orleans' binary format, as CoreSiloSetup gives the ADO.NET
                 // provider) instead of the memory provider's default JSON: the two runs differ only in the store.
-                silo.AddMemoryGrainStorage(GrainStorage.Name);
-                silo.Services.AddOptions<MemoryGrainStorageOptions>(GrainStorage.Name)
-                    .Configure<Orleans.Serialization.Serializer>((o, serializer) =>
-                        o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+                foreach (var name in new[] { GrainStorage.Name, GrainStorage.Dispatcher })
+                {
+                    silo.AddMemoryGrainStorage(name);
+                    silo.Services.AddOptions<MemoryGrainStorageOptions>(name)
+                        .Configure<Orleans.Serialization.Serializer>((o, serializer) =>
+                            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+                }
                 silo.UseInMemoryReminderService();
                 silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
                 silo.Services.AddSingleton(quotas);

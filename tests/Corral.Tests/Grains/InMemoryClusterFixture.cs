@@ -25,6 +25,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder silo)
         {
             silo.AddMemoryGrainStorage(GrainStorage.Name);
+            silo.AddMemoryGrainStorage(GrainStorage.Dispatcher);
             silo.UseInMemoryReminderService();
             silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
             silo.Services.AddSingleton(new QuotaOptions(new Dictionary<string, int> { ["TIGHT"] = TightLimit }));

@@ -1,0 +1,41 @@
+using Npgsql;
+
+namespace Corral.Silo.Storage;
+
+/// <summary>
+/// One statement waiting for the next group commit, and the caller waiting for its outcome. Every statement of
+/// the grain store returns at most one row of (etag, payload), so one shape serves reads, writes and deletes.
+/// </summary>
+internal sealed class GroupCommitStatement(string sql, object[] parameters)
+{
+    private readonly TaskCompletionSource<StoredRow?> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<StoredRow?> Outcome => _outcome.Task;
+
+    public NpgsqlBatchCommand ToCommand()
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return command;
+    }
+
+    /// <summary>Reads this statement's result set (the reader is positioned on it) and remembers the row, if any.</summary>
+    public async Task<StoredRow?> ReadRowAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var payload = await reader.IsDBNullAsync(1, cancellationToken) ? null : reader.GetFieldValue<byte[]>(1);
+        return new StoredRow(reader.GetInt64(0), payload);
+    }
+
+    public void Succeed(StoredRow? row) => _outcome.TrySetResult(row);
+
+    public void Fail(Exception error) => _outcome.TrySetException(error);
+}
