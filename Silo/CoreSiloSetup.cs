@@ -1,10 +1,11 @@
 using Corral.Configuration;
+using Corral.Jobs;
 using Corral.Placement;
 using Corral.Quotas;
+using Corral.Reconciling;
 using Corral.Silo.Storage;
 using Corral.Workers;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
@@ -38,8 +39,9 @@ public static class CoreSiloSetup
     public static ISiloBuilder AddCorralStorage(this ISiloBuilder silo, string connectionString)
     {
         var orleansConnectionString = OrleansConnectionString(connectionString);
-        silo.Services.AddSingleton(services => new GroupCommitQueue(
-            NpgsqlDataSource.Create(orleansConnectionString), services.GetRequiredService<ILogger<GroupCommitQueue>>()));
+        silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(orleansConnectionString));
+        silo.Services.AddSingleton<GroupCommitQueue>();
+        silo.Services.AddSingleton<IActiveGrainIndex, PostgresActiveGrainIndex>();
         silo.Services.AddGrainStorage(GrainStorage.Name, (services, _) => new PostgresGrainStore(
             services.GetRequiredService<GroupCommitQueue>(),
             new OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>())));
@@ -58,6 +60,8 @@ public static class CoreSiloSetup
             o.Invariant = ClusterSettings.AdoInvariant;
             o.ConnectionString = orleansConnectionString;
         });
+        silo.AddStartupTask((services, _) =>
+            services.GetRequiredService<IGrainFactory>().GetGrain<IJobReconcilerGrain>(0).StartAsync());
         return silo;
     }
 

@@ -38,4 +38,11 @@ public interface IJobGrain : IGrainWithStringKey
 
     /// <summary>The container ended (or could not start). Idempotent; the first outcome wins.</summary>
     Task CompleteAsync(string worker, JobOutcome outcome);
+
+    /// <summary>
+    /// Re-drives the job from its persisted status (every step is idempotent). Sent by the job reconciler to
+    /// unfinished jobs that have been quiet for a while, which is how a job whose silo crashed is woken again.
+    /// </summary>
+    [OneWay]
+    Task ReconcileAsync();
 }

@@ -11,15 +11,14 @@ namespace Corral.Jobs;
 /// <remarks>
 /// Every transition is persisted before anyone is told. Messages that come back to this grain (admission,
 /// assignment) are one-way, and <see cref="AdvanceAsync"/> re-drives the job from its persisted status on a
-/// timer and a reminder, so a message lost in a crash only delays a job, never strands it.
+/// timer while the grain is active and when the job reconciler wakes it (<see cref="ReconcileAsync"/>, which
+/// finds unfinished jobs in storage after a crash), so a message lost in a crash only delays a job, never strands it.
 /// </remarks>
 public sealed partial class JobGrain(
     [PersistentState("job", GrainStorage.Name)] IPersistentState<JobState> state,
     TimeProvider clock,
-    ILogger<JobGrain> logger) : Grain, IJobGrain, IRemindable
+    ILogger<JobGrain> logger) : Grain, IJobGrain
 {
-    private const string ReconcileReminder = "reconcile";
-    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan HealthCheckPeriod = TimeSpan.FromSeconds(10);
 
     private IGrainTimer? _healthCheck;
@@ -56,7 +55,6 @@ public sealed partial class JobGrain(
         S.Status = JobStatus.Queued;
         S.History.Add(new JobTransition(JobStatus.Queued, S.SubmittedAt, null));
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ReconcileReminder, ReminderPeriod, ReminderPeriod);
         _healthCheck ??= this.RegisterGrainTimer(
             _ => AdvanceSafelyAsync(), new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod));
         await AdvanceAsync();
@@ -168,7 +166,7 @@ public sealed partial class JobGrain(
         await FinishAsync(status, outcome.Reason, outcome.Message, outcome.ExitCode);
     }
 
-    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status) => await AdvanceSafelyAsync();
+    public Task ReconcileAsync() => AdvanceSafelyAsync();
 
     /// <summary>Moves the job forward from its persisted status. Safe to repeat: every step is idempotent.</summary>
     private async Task AdvanceAsync()
@@ -359,7 +357,7 @@ public sealed partial class JobGrain(
         await ReleaseAsync();
     }
 
-    /// <summary>Gives back the quota slot and the worker's room, once each, then stops the reminder.</summary>
+    /// <summary>Gives back the quota slot and the worker's room, once each; after that the reconciler leaves the job be.</summary>
     /// <remarks>
     /// Both flags are written together, after both releases: each release is idempotent, so a crash in between
     /// only repeats one, and a job's end costs one write here instead of two.
@@ -381,11 +379,6 @@ public sealed partial class JobGrain(
 
             S.WorkerReleased = true;
             await state.WriteStateAsync();
-        }
-
-        if (await this.GetReminder(ReconcileReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
         }
     }
 

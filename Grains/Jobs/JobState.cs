@@ -1,7 +1,9 @@
+using Corral.Reconciling;
+
 namespace Corral.Jobs;
 
 [GenerateSerializer, Alias("corral.job-state")]
-public sealed class JobState
+public sealed class JobState : IReconciledState
 {
     [Id(0)] public string? User { get; set; }
 
@@ -36,4 +38,7 @@ public sealed class JobState
 
     /// <summary>Set once the worker's reservation was given back after the job ended.</summary>
     [Id(15)] public bool WorkerReleased { get; set; }
+
+    /// <summary>Until it ended and gave back its slot and its room, a job may need waking after a crash.</summary>
+    public bool NeedsReconciling => Spec is not null && !(JobStateMachine.IsTerminal(Status) && QuotaReleased && WorkerReleased);
 }

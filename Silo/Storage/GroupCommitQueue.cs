@@ -59,7 +59,6 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
         // Whatever was accepted is still committed: the loops drain the channel before they end.
         _waiting.Writer.TryComplete();
         await Task.WhenAll(_loops);
-        await _database.DisposeAsync();
     }
 
     private async Task CommitLoopAsync()

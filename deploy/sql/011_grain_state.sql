@@ -7,5 +7,11 @@ CREATE TABLE IF NOT EXISTS corral_grain_state
     state_name text NOT NULL,
     etag bigint NOT NULL,
     payload bytea NOT NULL,
+    -- The state says its grain has unfinished work (a job that has not ended and given back its slot): the
+    -- job reconciler wakes such grains after a crash, in place of a reminder per grain.
+    active boolean NOT NULL DEFAULT false,
+    written_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (grain_id, state_name)
 );
+
+CREATE INDEX IF NOT EXISTS corral_grain_state_active ON corral_grain_state (state_name, grain_id) WHERE active;

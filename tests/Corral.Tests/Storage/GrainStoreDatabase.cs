@@ -16,6 +16,8 @@ public sealed class GrainStoreDatabase : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
+    public NpgsqlDataSource Database { get; private set; } = null!;
+
     public GroupCommitQueue Statements { get; private set; } = null!;
 
     public PostgresGrainStore Store { get; private set; } = null!;
@@ -23,7 +25,8 @@ public sealed class GrainStoreDatabase : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await TestEnvironment.CreateDatabaseAsync(_name);
-        Statements = new GroupCommitQueue(NpgsqlDataSource.Create(ConnectionString), NullLogger<GroupCommitQueue>.Instance);
+        Database = NpgsqlDataSource.Create(ConnectionString);
+        Statements = new GroupCommitQueue(Database, NullLogger<GroupCommitQueue>.Instance);
         var serializer = new ServiceCollection().AddSerializer(b => b.AddAssembly(typeof(Corral.Quotas.QuotaState).Assembly))
             .BuildServiceProvider().GetRequiredService<Serializer>();
         Store = new PostgresGrainStore(Statements, new OrleansGrainStorageSerializer(serializer));
@@ -32,6 +35,7 @@ public sealed class GrainStoreDatabase : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Statements.DisposeAsync();
+        await Database.DisposeAsync();
         await TestEnvironment.DropDatabaseAsync(_name);
     }
 

@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using Corral.Jobs;
+using Corral.Quotas;
+using Corral.Reconciling;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using Xunit;
+
+namespace Corral.Tests.Grains;
+
+/// <summary>
+/// The safety net that replaced a reminder per job, on PostgreSQL storage: unfinished jobs are flagged in their
+/// state rows, and a sweep wakes those nobody messages any more.
+/// </summary>
+public sealed class JobReconcilerTests : IClassFixture<PostgresClusterFixture>
+{
+    private readonly PostgresClusterFixture _fixture;
+
+    public JobReconcilerTests(PostgresClusterFixture fixture) => _fixture = fixture;
+
+    private IServiceProvider SiloServices => _fixture.Cluster.Silos.OfType<InProcessSiloHandle>().First().SiloHost.Services;
+
+    [Fact]
+    public async Task A_job_persisted_queued_whose_quota_never_heard_of_it_is_admitted_by_the_sweep()
+    {
+        // What a crash right after the job's first write leaves behind: the job stored as queued, nothing else.
+        var user = "strand" + Guid.NewGuid().ToString("N")[..8];
+        var id = Guid.NewGuid().ToString("N");
+        var job = _fixture.Cluster.Client.GetGrain<IJobGrain>(id);
+        var submittedAt = DateTimeOffset.UtcNow;
+        var stranded = new JobState
+        {
+            User = user,
+            Spec = Spec(),
+            Status = JobStatus.Queued,
+            SubmittedAt = submittedAt,
+            History = [new JobTransition(JobStatus.Queued, submittedAt, null)],
+        };
+        var store = SiloServices.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+        await store.WriteStateAsync(JobReconcilerGrain.JobStateName, job.GetGrainId(), new GrainState<JobState>(stranded));
+
+        var index = SiloServices.GetRequiredService<IActiveGrainIndex>();
+        Assert.Contains(job.GetGrainId(), await index.ListQuietAsync(JobReconcilerGrain.JobStateName, TimeSpan.Zero, null, 100_000));
+
+        var woken = await _fixture.Cluster.Client.GetGrain<IJobReconcilerGrain>(0).SweepAsync(TimeSpan.Zero);
+        Assert.True(woken >= 1);
+
+        // No worker exists, so an admitted job waits pending, holding its slot.
+        var quota = _fixture.Cluster.Client.GetGrain<IQuotaGrain>(QuotaKey.For(user, PostgresClusterFixture.Service));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await job.GetAsync())!.Status != JobStatus.Pending)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the swept job was not admitted");
+            await Task.Delay(100);
+        }
+
+        Assert.Contains(id, await quota.GetHoldersAsync());
+    }
+
+    [Fact]
+    public async Task A_job_that_ended_and_gave_back_its_slot_is_no_longer_swept()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var job = _fixture.Cluster.Client.GetGrain<IJobGrain>(id);
+        await job.SubmitAsync("ended" + Guid.NewGuid().ToString("N")[..8], Spec());
+        var index = SiloServices.GetRequiredService<IActiveGrainIndex>();
+        Assert.Contains(job.GetGrainId(), await index.ListQuietAsync(JobReconcilerGrain.JobStateName, TimeSpan.Zero, null, 100_000));
+
+        await job.CancelAsync();
+
+        Assert.DoesNotContain(job.GetGrainId(), await index.ListQuietAsync(JobReconcilerGrain.JobStateName, TimeSpan.Zero, null, 100_000));
+    }
+
+    private static JobSpec Spec() => new(
+        PostgresClusterFixture.Service, "corral/busybox:latest", ["true"], JobKind.Batch,
+        ImmutableDictionary<string, string>.Empty, ResourceRequest.None, null);
+}
