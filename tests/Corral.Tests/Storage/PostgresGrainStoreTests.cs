@@ -98,7 +98,7 @@ public sealed class PostgresGrainStoreTests : IClassFixture<GrainStoreDatabase>
 
         var after = _db.Statements.Totals;
         Assert.Equal(grains, after.Statements - before.Statements);
-        // With two committers and every write issued at once, most writes wait for a commit already in flight.
+        // With every write issued at once, most wait for a commit already in flight and share the next one.
         Assert.True(after.Commits - before.Commits <= grains / 4, $"{after.Commits - before.Commits} commits for {grains} writes");
         Assert.Equal(grains, await _db.CountAsync("SELECT count(*) FROM corral_grain_state WHERE grain_id LIKE 'quota/many/%'"));
     }
