@@ -44,6 +44,7 @@ try
     builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));
     builder.Services.AddSingleton<LogStore>();
     builder.Services.AddSingleton<LogPump>();
+    builder.Services.AddSingleton<LogSourceSelector>();
     builder.Services.AddSingleton<JobReporter>();
     builder.Services.AddSingleton<JobSupervisor>();
     builder.Services.AddSingleton<IIptables>(iptables);

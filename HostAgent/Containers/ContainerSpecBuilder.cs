@@ -53,6 +53,9 @@ public static class ContainerSpecBuilder
                 SecurityOpt = ["no-new-privileges"],
                 Privileged = false,
                 NetworkMode = "bridge",
+                // Named rather than left to the engine's default: the agent follows json-file logs on disk
+                // (LogSourceSelector), whatever driver the engine would pick. No max-size: see LogSourceSelector.
+                LogConfig = new LogConfig { Type = ContainerLogFile.JsonFileDriver },
                 DeviceRequests = limits.Gpus.IsEmpty
                     ? null
                     : [new DeviceRequest { Driver = "nvidia", DeviceIDs = [.. limits.Gpus], Capabilities = [["gpu"]] }],

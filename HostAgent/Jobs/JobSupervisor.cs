@@ -18,6 +18,7 @@ public sealed partial class JobSupervisor(
     ContainerLauncher launcher,
     LogStore logs,
     LogPump pump,
+    LogSourceSelector logSources,
     JobReporter reporter,
     IEnumerable<IJobMonitor> monitors,
     HostAgentSettings settings,
@@ -127,9 +128,10 @@ public sealed partial class JobSupervisor(
             job.Meter = new LogQuotaMeter(settings.LogQuotaPerJobHour, clock, progress.BytesSince, progress.BytesTotal);
             using var counters = new PeriodicTimer(CounterReportInterval);
             var reporting = ReportCountersAsync(job, counters);
-            // An adopted container's earlier output was stored by the previous run: follow only new output.
-            var pumping = PumpLogsAsync(job, containerId, progress.NextSeq, adopted ? clock.GetUtcNow() : null);
-            var exit = await runtime.WaitAsync(containerId, Stopping);
+            var waiting = runtime.WaitAsync(containerId, Stopping);
+            // Reading goes on from where the stored log ends, also for a container a previous run was reading.
+            var pumping = PumpLogsAsync(job, containerId, progress, adopted, waiting);
+            var exit = await waiting;
             await pumping;
             await DisposeAllAsync(watching);
 
@@ -168,15 +170,18 @@ public sealed partial class JobSupervisor(
         }
     }
 
-    private async Task PumpLogsAsync(SupervisedJob job, string containerId, long firstSeq, DateTimeOffset? since)
+    private async Task PumpLogsAsync(SupervisedJob job, string containerId, LogProgress stored, bool adopted, Task exited)
     {
         try
         {
-            using var stream = await runtime.FollowLogsAsync(containerId, since, Stopping);
-            await pump.RunAsync(job.JobId, stream, job.Meter!, firstSeq, () => KillAsync(
-                job,
-                TerminationReason.LogQuotaExceeded,
-                $"wrote more than {job.Meter!.QuotaPerHour} log bytes this hour (LOG_QUOTA_PER_JOB_HOUR)"), Stopping);
+            var (source, stripper) = await logSources.OpenAsync(job.JobId, containerId, stored, adopted, exited, Stopping);
+            using (source)
+            {
+                await pump.RunAsync(job.JobId, source, job.Meter!, stored.NextSeq, stripper, () => KillAsync(
+                    job,
+                    TerminationReason.LogQuotaExceeded,
+                    $"wrote more than {job.Meter!.QuotaPerHour} log bytes this hour (LOG_QUOTA_PER_JOB_HOUR)"), Stopping);
+            }
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

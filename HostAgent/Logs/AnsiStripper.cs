@@ -247,6 +247,25 @@ public sealed class AnsiStripper
         return written;
     }
 
+    /// <summary>
+    /// The parser state as one number, stored with each log chunk so that a restarted agent resumes stripping
+    /// exactly where the chunk ended, even inside a sequence split across two log entries.
+    /// </summary>
+    public int Checkpoint => ((int)_state << 16) | _length;
+
+    /// <summary>A stripper in the state <paramref name="checkpoint"/> (from <see cref="Checkpoint"/>) describes.</summary>
+    public static AnsiStripper FromCheckpoint(int checkpoint)
+    {
+        var state = (State)(checkpoint >> 16);
+        var length = checkpoint & 0xFFFF;
+        if (!Enum.IsDefined(state) || length > MaxSequenceLength + 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(checkpoint), checkpoint, "not a stripper checkpoint");
+        }
+
+        return new AnsiStripper { _state = state, _length = length };
+    }
+
     /// <summary>Returns to the ground state, forgetting any partial sequence.</summary>
     public void Reset()
     {

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text;
 using System.Threading.Channels;
 using Corral.Feeds;
-using Docker.DotNet;
 
 namespace Corral.HostAgent.Logs;
 
@@ -12,10 +11,12 @@ namespace Corral.HostAgent.Logs;
 /// than PostgreSQL takes it is slowed down instead of growing a buffer.
 /// </summary>
 /// <remarks>
-/// The engine hands output over one line per frame, so a chatty job produces many tiny reads. Stripped bytes of
-/// consecutive reads are gathered into one chunk for as long as the next read is already buffered, and the chunk
-/// is passed on as soon as a read would wait (or the chunk is full): a burst becomes a few large rows, and a quiet
-/// job's last line is stored at once, never held back.
+/// A source hands output over in reads of very different sizes (the engine's API one line per frame, the log
+/// file whole MiBs). Stripped bytes of consecutive reads are gathered into one chunk for as long as the next read
+/// is already waiting, and the chunk is passed on as soon as a read would wait (or the next read might not fit):
+/// a burst becomes a few large rows, and a quiet job's last line is stored at once, never held back. Each chunk
+/// carries the source's position after its last read, stored in the same row, so a resumed pump starts exactly
+/// after the last stored byte.
 /// </remarks>
 /// <param name="store">Where stripped output is kept.</param>
 /// <param name="grains">The cluster, for live output; without one (a benchmark of the pipeline alone) nothing is published.</param>
@@ -23,20 +24,21 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
 {
     private static readonly TimeSpan WatchCheckInterval = TimeSpan.FromSeconds(2);
 
-    private const int ReadBufferBytes = 64 * 1024;
-    private const int ChunkBytes = 64 * 1024;
+    // A read must hold the largest json-file entry; a chunk the largest read (stripping never makes output longer).
+    private const int ReadBufferBytes = JsonFileLogSource.MaxEntryBytes;
+    private const int ChunkBytes = ReadBufferBytes;
 
-    // A chunk with less room than this is passed on rather than filled with ever smaller reads.
-    private const int MinReadBytes = 4 * 1024;
     private const int MaxBatchBytes = 1024 * 1024;
     private const int ChunksInFlight = 16;
 
     /// <summary>
-    /// Pumps until the stream ends or the quota is crossed (then <paramref name="onQuotaExceeded"/> runs once and
+    /// Pumps until the source ends or the quota is crossed (then <paramref name="onQuotaExceeded"/> runs once and
     /// reading stops). Everything read before the crossing is stored, including the read that crossed it.
+    /// Rows are numbered from <paramref name="firstSeq"/> (rows stored before a restart come first), and
+    /// <paramref name="stripper"/> is a fresh one or one restored from the last stored row's checkpoint.
     /// </summary>
     public async Task RunAsync(
-        string jobId, MultiplexedStream stream, LogQuotaMeter meter, long firstSeq,
+        string jobId, ILogSource source, LogQuotaMeter meter, long firstSeq, AnsiStripper stripper,
         Func<Task> onQuotaExceeded, CancellationToken cancellationToken)
     {
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(ChunksInFlight)
@@ -47,7 +49,7 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
         var writer = StoreAsync(jobId, chunks, firstSeq, cancellationToken);
         try
         {
-            await ReadAsync(stream, meter, chunks.Writer, onQuotaExceeded, cancellationToken);
+            await ReadAsync(source, stripper, meter, chunks.Writer, onQuotaExceeded, cancellationToken);
         }
         finally
         {
@@ -57,47 +59,44 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
     }
 
     private static async Task ReadAsync(
-        MultiplexedStream stream, LogQuotaMeter meter, ChannelWriter<Chunk> chunks,
+        ILogSource source, AnsiStripper stripper, LogQuotaMeter meter, ChannelWriter<Chunk> chunks,
         Func<Task> onQuotaExceeded, CancellationToken cancellationToken)
     {
-        var stripper = new AnsiStripper();
         var raw = new byte[ReadBufferBytes];
-        var chunk = new Chunk(ArrayPool<byte>.Shared.Rent(ChunkBytes), 0);
+        var chunk = Chunk.Rent();
         try
         {
             while (true)
             {
-                var room = chunk.Buffer.Length - chunk.Length;
-                var reading = stream.ReadOutputAsync(raw, 0, Math.Min(raw.Length, room), cancellationToken);
+                var reading = source.ReadAsync(raw, cancellationToken);
                 if (!reading.IsCompleted && chunk.Length > 0)
                 {
                     // Nothing more is waiting: store what there is before waiting for the container.
                     chunk = await PassOnAsync(chunk, chunks, cancellationToken);
                 }
 
-                var read = await reading;
-                if (read.EOF || read.Count == 0)
+                var count = await reading;
+                if (count == 0)
                 {
                     return;
                 }
 
-                var length = stripper.Strip(raw.AsSpan(0, read.Count), chunk.Buffer.AsSpan(chunk.Length));
-                if (length == 0)
+                if (chunk.Buffer.Length - chunk.Length < count)
                 {
-                    continue;
+                    chunk = await PassOnAsync(chunk, chunks, cancellationToken);
                 }
 
-                chunk = chunk with { Length = chunk.Length + length };
-                if (meter.Add(length))
+                var length = stripper.Strip(raw.AsSpan(0, count), chunk.Buffer.AsSpan(chunk.Length));
+                chunk = chunk with
+                {
+                    Length = chunk.Length + length,
+                    End = source.Position is { } offset ? new LogPosition(offset, stripper.Checkpoint) : null,
+                };
+                if (length > 0 && meter.Add(length))
                 {
                     chunk = await PassOnAsync(chunk, chunks, cancellationToken);
                     await onQuotaExceeded();
                     return;
-                }
-
-                if (chunk.Buffer.Length - chunk.Length < MinReadBytes)
-                {
-                    chunk = await PassOnAsync(chunk, chunks, cancellationToken);
                 }
             }
         }
@@ -119,7 +118,7 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
     private static async Task<Chunk> PassOnAsync(Chunk chunk, ChannelWriter<Chunk> chunks, CancellationToken cancellationToken)
     {
         await chunks.WriteAsync(chunk, cancellationToken);
-        return new Chunk(ArrayPool<byte>.Shared.Rent(ChunkBytes), 0);
+        return Chunk.Rent();
     }
 
     private async Task StoreAsync(string jobId, Channel<Chunk> chunks, long seq, CancellationToken cancellationToken)
@@ -135,14 +134,16 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
             while (await chunks.Reader.WaitToReadAsync(cancellationToken))
             {
                 // Take whatever is waiting, up to a batch: one row per burst rather than per read.
+                LogPosition? end = null;
                 while (batch.Length < MaxBatchBytes && chunks.Reader.TryRead(out var chunk))
                 {
                     batch.Write(chunk.Buffer, 0, chunk.Length);
+                    end = chunk.End;
                     ArrayPool<byte>.Shared.Return(chunk.Buffer);
                 }
 
                 var bytes = batch.GetBuffer().AsMemory(0, (int)batch.Length);
-                await store.AppendAsync(jobId, seq, bytes, cancellationToken);
+                await store.AppendAsync(jobId, seq, bytes, end, cancellationToken);
                 // Stored chunks also go to the job's live feed, but only while some gateway watches it.
                 if (feed is not null && DateTime.UtcNow >= nextWatchCheck)
                 {
@@ -187,6 +188,12 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
         return new string(chars, 0, count);
     }
 
-    /// <summary>Stripped bytes <c>Buffer[..Length]</c>, in a pooled buffer the store returns once written.</summary>
-    private readonly record struct Chunk(byte[] Buffer, int Length);
+    /// <summary>
+    /// Stripped bytes <c>Buffer[..Length]</c>, in a pooled buffer the store returns once written, and where they end
+    /// in the source (null for a source without positions).
+    /// </summary>
+    private readonly record struct Chunk(byte[] Buffer, int Length, LogPosition? End)
+    {
+        public static Chunk Rent() => new(ArrayPool<byte>.Shared.Rent(ChunkBytes), 0, null);
+    }
 }

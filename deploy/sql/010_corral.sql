@@ -27,3 +27,10 @@ CREATE TABLE IF NOT EXISTS corral_job_logs
     content bytea NOT NULL,
     PRIMARY KEY (job_id, seq)
 );
+
+-- Where each chunk ends in the container's json-file log (the byte offset just after its last entry) and the
+-- ANSI stripper's state there, written in the same row as the chunk: a restarted host agent reads on from the
+-- last row's offset with that state, so no byte is lost or stored twice. NULL for chunks read through the
+-- engine's log API, which cannot be resumed at a byte.
+ALTER TABLE corral_job_logs ADD COLUMN IF NOT EXISTS source_offset bigint;
+ALTER TABLE corral_job_logs ADD COLUMN IF NOT EXISTS stripper_state integer;

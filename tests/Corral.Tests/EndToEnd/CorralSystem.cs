@@ -34,6 +34,9 @@ public class CorralSystem : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The system's own database, for tests that check what is stored (or hold locks in it).</summary>
+    public string ConnectionString => _environment["CORRAL_POSTGRES"];
+
     public ManagedProcess Silo { get; private set; } = null!;
 
     public ManagedProcess HostAgent { get; private set; } = null!;

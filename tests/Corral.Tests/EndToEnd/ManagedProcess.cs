@@ -13,6 +13,9 @@ public sealed class ManagedProcess(string name, string dll, IReadOnlyDictionary<
 
     public bool HasExited => _process is null || _process.HasExited;
 
+    /// <summary>The process id (for reading its memory figures in /proc).</summary>
+    public int Id => _process?.Id ?? throw new InvalidOperationException($"{Name} was never started");
+
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 
     public string Output
