@@ -4,6 +4,7 @@ using Corral.Placement;
 using Corral.Quotas;
 using Corral.Reconciling;
 using Corral.Silo.Storage;
+using Corral.Users;
 using Corral.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -42,6 +43,7 @@ public static class CoreSiloSetup
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(orleansConnectionString));
         silo.Services.AddSingleton<GroupCommitQueue>();
         silo.Services.AddSingleton<IActiveGrainIndex, PostgresActiveGrainIndex>();
+        silo.Services.AddSingleton<IUserJobIndex, PostgresUserJobIndex>();
         silo.Services.AddGrainStorage(GrainStorage.Name, (services, _) => new PostgresGrainStore(
             services.GetRequiredService<GroupCommitQueue>(),
             new OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>())));

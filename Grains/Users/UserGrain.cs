@@ -6,22 +6,21 @@ namespace Corral.Users;
 /// <inheritdoc cref="IUserGrain"/>
 public sealed class UserGrain(
     [PersistentState("user", GrainStorage.Name)] IPersistentState<UserState> state,
+    IUserJobIndex jobs,
     QuotaOptions options) : Grain, IUserGrain
 {
     public async Task AddJobAsync(string jobId, string service)
     {
-        if (state.State.Jobs.Contains(jobId))
+        // The services a user ran change rarely, so the grain's own state is written only then.
+        if (state.State.Services.Add(service.ToLowerInvariant()))
         {
-            return;
+            await state.WriteStateAsync();
         }
 
-        state.State.Jobs.Add(jobId);
-        state.State.Services.Add(service.ToLowerInvariant());
-        await state.WriteStateAsync();
+        await jobs.AddAsync(this.GetPrimaryKeyString(), jobId);
     }
 
-    public Task<ImmutableArray<string>> GetJobIdsAsync() =>
-        Task.FromResult(state.State.Jobs.AsEnumerable().Reverse().ToImmutableArray());
+    public Task<ImmutableArray<string>> GetJobIdsAsync() => jobs.ListAsync(this.GetPrimaryKeyString());
 
     public async Task<ImmutableArray<QuotaUsage>> GetQuotasAsync()
     {

@@ -44,6 +44,11 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
     private long _statements;
 
     /// <summary>Runs one statement in the next group commit; completes once that commit is durable.</summary>
+    /// <remarks>
+    /// Every statement must return a result set of (bigint, bytea), even an empty one (a SELECT, or RETURNING):
+    /// a batch's results are matched to its statements by position, and a statement without a result set (an
+    /// INSERT with no RETURNING) has none for the reader to step over, which would shift all the rest.
+    /// </remarks>
     public Task<StoredRow?> RunAsync(string sql, params object[] parameters)
     {
         var statement = new GroupCommitStatement(sql, parameters);

@@ -4,7 +4,8 @@ namespace Corral.Silo.Storage;
 
 /// <summary>
 /// One statement waiting for the next group commit, and the caller waiting for its outcome. Every statement of
-/// the grain store returns at most one row of (etag, payload), so one shape serves reads, writes and deletes.
+/// the grain store returns a result set of at most one row of (etag, payload), so one shape serves reads, writes
+/// and deletes; a statement that returns no result set at all is refused, since results are matched by position.
 /// </summary>
 internal sealed class GroupCommitStatement(string sql, object[] parameters)
 {
@@ -12,9 +13,17 @@ internal sealed class GroupCommitStatement(string sql, object[] parameters)
 
     public Task<StoredRow?> Outcome => _outcome.Task;
 
+    private readonly string _sql = ReturnsResultSet(sql)
+        ? sql
+        : throw new ArgumentException($"A group-commit statement must return a result set (SELECT or RETURNING): {sql}", nameof(sql));
+
+    private static bool ReturnsResultSet(string sql) =>
+        sql.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase)
+        || sql.Contains(" RETURNING ", StringComparison.OrdinalIgnoreCase);
+
     public NpgsqlBatchCommand ToCommand()
     {
-        var command = new NpgsqlBatchCommand(sql);
+        var command = new NpgsqlBatchCommand(_sql);
         foreach (var parameter in parameters)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = parameter });

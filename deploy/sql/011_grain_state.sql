@@ -15,3 +15,14 @@ CREATE TABLE IF NOT EXISTS corral_grain_state
 );
 
 CREATE INDEX IF NOT EXISTS corral_grain_state_active ON corral_grain_state (state_name, grain_id) WHERE active;
+
+-- Which jobs each user submitted, in order: one small row per job, inserted in the same group commits as the
+-- job's state, instead of one list in the user's grain state rewritten (whole) on every submission.
+CREATE TABLE IF NOT EXISTS corral_user_jobs
+(
+    user_name text NOT NULL,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    job_id text NOT NULL,
+    PRIMARY KEY (user_name, seq),
+    UNIQUE (user_name, job_id)
+);
