@@ -57,8 +57,11 @@ try
     builder.Services.AddAuthorizationBuilder()
         .AddPolicy(AdminPolicy.Name, p => p.RequireRole(TokenAuthenticationHandler.AdminRole));
     builder.Services.AddOpenApi();
-    builder.Services.AddSignalR().AddJsonProtocol(o =>
-        o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower)));
+    // JSON for the web page; MessagePack for clients that ask for it (smaller frames, cheaper to read). A group
+    // send serializes once per protocol in use, not once per connection.
+    builder.Services.AddSignalR()
+        .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower)))
+        .AddMessagePackProtocol();
     builder.Services.AddSingleton<FeedRelay>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedRelay>());
 

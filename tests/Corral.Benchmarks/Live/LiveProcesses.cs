@@ -12,6 +12,7 @@ namespace Corral.Benchmarks.Live;
 public sealed class LiveProcesses : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
+    private readonly List<string> _names = [];
 
     private LiveProcesses(Uri address, string adminToken)
     {
@@ -48,6 +49,20 @@ public sealed class LiveProcesses : IAsyncDisposable
         live.Start("Gateway", "Corral.Gateway", environment);
         await live.WaitUntilReadyAsync();
         return live;
+    }
+
+    /// <summary>CPU time used so far by each server process and by this one (the clients), by name.</summary>
+    public Dictionary<string, TimeSpan> CpuTimes()
+    {
+        var times = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        for (var i = 0; i < _processes.Count; i++)
+        {
+            _processes[i].Refresh();
+            times[_names[i].ToLowerInvariant() switch { "hostagent" => "host_agent", var name => name }] = _processes[i].TotalProcessorTime;
+        }
+
+        times["clients"] = Process.GetCurrentProcess().TotalProcessorTime;
+        return times;
     }
 
     public HttpClient Client(string token)
@@ -105,6 +120,7 @@ public sealed class LiveProcesses : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
+        _names.Add(project);
     }
 
     private async Task WaitUntilReadyAsync()

@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Corral.Benchmarks.Live;
 
@@ -18,7 +16,13 @@ public sealed class LiveSuite : IBenchmarkSuite
     private const int BurstJobs = 40;
 
     /// <summary>Jobs of a latency round, one at a time, so events arrive well below the fan-out capacity.</summary>
-    private const int PacedJobs = 10;
+    private const int PacedJobs = 20;
+
+    /// <summary>
+    /// Paced jobs run before each measured round and not counted: the first events through freshly connected clients
+    /// and not yet optimized code (tiered compilation) would otherwise be a round's slowest percent.
+    /// </summary>
+    private const int WarmupJobs = 3;
 
     private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(500);
 
@@ -34,115 +38,102 @@ public sealed class LiveSuite : IBenchmarkSuite
             ["SERVICE_LIVE_RUNS_PER_USER"] = "100000",
         });
         report.Note("silo and gateway up");
-        foreach (var clients in new[] { 1, 1000 })
+
+        var one = await MeasureAsync(system, 1, HubWire.Json, PacedJobs, Pace, report, cancellationToken);
+        report.Figure("signalr.p50_ms_1_client", one.Percentile(0.50));
+        report.Figure("signalr.p99_ms_1_client", one.Percentile(0.99));
+
+        // The web page's protocol first, then the one a dashboard of many clients would pick.
+        foreach (var wire in new[] { HubWire.Json, HubWire.MessagePack })
         {
-            var paced = await RunRoundAsync(system, clients, PacedJobs, Pace, report, cancellationToken);
-            var suffix = clients == 1 ? "1_client" : $"{clients}_clients";
-            report.Figure($"signalr.p50_ms_{suffix}", Measure.Percentile(paced.LatenciesMs, 0.50));
-            report.Figure($"signalr.p99_ms_{suffix}", Measure.Percentile(paced.LatenciesMs, 0.99));
+            var prefix = wire == HubWire.Json ? "signalr.json" : "signalr";
+            var round = await MeasureAsync(system, 1000, wire, PacedJobs, Pace, report, cancellationToken);
+            report.Figure($"{prefix}.p50_ms_1000_clients", round.Percentile(0.50));
+            report.Figure($"{prefix}.p99_ms_1000_clients", round.Percentile(0.99));
+            round.ReportCpu(report, prefix);
         }
 
         // Fan-out capacity: a burst of events, each delivered to 1,000 clients, as fast as the gateway can.
-        var burst = await RunRoundAsync(system, 1000, BurstJobs, TimeSpan.Zero, report, cancellationToken);
+        var burst = await MeasureAsync(system, 1000, HubWire.MessagePack, BurstJobs, TimeSpan.Zero, report, cancellationToken);
         report.Figure("signalr.msgs_per_s", burst.MessagesPerSecond);
         report.Figure("signalr.burst_deliveries", burst.Deliveries);
-        report.Figure("signalr.burst_p99_ms", Measure.Percentile(burst.LatenciesMs, 0.99));
+        report.Figure("signalr.burst_p99_ms", burst.Percentile(0.99));
+        burst.ReportCpu(report, "signalr.burst");
 
         // Azure SignalR Service rates one unit at 2,000 outbound messages/s across 1,000 connections.
         report.Figure("anchor.azure_signalr_unit_msgs_per_s", 2000);
     }
 
-    private static async Task<Round> RunRoundAsync(
-        LiveProcesses system, int clients, int jobs, TimeSpan pace, BenchmarkReport report, CancellationToken cancellationToken)
+    private static async Task<Round> MeasureAsync(
+        LiveProcesses system, int clients, HubWire wire, int jobs, TimeSpan pace, BenchmarkReport report, CancellationToken cancellationToken)
     {
         var token = await system.CreateUserAsync($"live{clients}u{Guid.NewGuid().ToString("N")[..6]}");
-        var latencies = new ConcurrentBag<double>();
-        var deliveries = 0L;
-        var lastDelivery = 0L;
-        var cancelledSeen = 0;
-        var connections = new List<HubConnection>();
-        try
+        await using var fleet = await ClientFleet.ConnectAsync(new Uri(system.Address, "/hubs/jobs"), token, clients, wire, cancellationToken);
+        using var http = system.Client(token);
+        report.Note($"{clients} {wire} client(s) connected");
+
+        await RunJobsAsync(http, fleet, clients, WarmupJobs, Pace, cancellationToken);
+        fleet.Reset();
+
+        var cpu = CpuMeter.Start(system);
+        var started = Stopwatch.GetTimestamp();
+        await RunJobsAsync(http, fleet, clients, jobs, pace, cancellationToken);
+        var usage = cpu.Stop();
+        var seconds = Stopwatch.GetElapsedTime(started, fleet.LastDelivery).TotalSeconds;
+        report.Note($"{clients} {wire}: {fleet.Deliveries} deliveries, {fleet.CancelledSeen}/{jobs * clients} ends seen, {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        return new Round(fleet.SortedLatenciesMs(), fleet.Deliveries, fleet.Deliveries / Math.Max(seconds, 1e-3), usage);
+    }
+
+    /// <summary>Submits and cancels <paramref name="jobs"/> jobs, paced or all at once, and waits until every client saw each end.</summary>
+    private static async Task RunJobsAsync(HttpClient http, ClientFleet fleet, int clients, int jobs, TimeSpan pace, CancellationToken cancellationToken)
+    {
+        var expected = fleet.CancelledSeen + ((long)jobs * clients);
+        if (pace == TimeSpan.Zero)
         {
-            for (var batch = 0; batch < clients; batch += 50)
-            {
-                var opened = Enumerable.Range(batch, Math.Min(50, clients - batch)).Select(async _ =>
-                {
-                    var connection = new HubConnectionBuilder()
-                        .WithUrl(new Uri(system.Address, "/hubs/jobs"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
-                        .Build();
-                    var seenSteps = new Dictionary<string, int>(StringComparer.Ordinal);
-                    connection.On<JsonObject>("jobUpdated", job =>
-                    {
-                        var now = DateTimeOffset.UtcNow;
-                        Interlocked.Increment(ref deliveries);
-                        Interlocked.Exchange(ref lastDelivery, Stopwatch.GetTimestamp());
-                        var history = job["history"]!.AsArray();
-                        var id = job["id"]!.GetValue<string>();
-                        lock (seenSteps)
-                        {
-                            // Only events that carry a new step: their last history entry is the change measured.
-                            if (seenSteps.TryGetValue(id, out var seen) && seen >= history.Count)
-                            {
-                                return;
-                            }
-
-                            seenSteps[id] = history.Count;
-                        }
-
-                        var changedAt = history[^1]!["at"]!.GetValue<DateTimeOffset>();
-                        latencies.Add((now - changedAt).TotalMilliseconds);
-                        if (job["status"]!.GetValue<string>() == "cancelled")
-                        {
-                            Interlocked.Increment(ref cancelledSeen);
-                        }
-                    });
-                    await connection.StartAsync(cancellationToken);
-                    return connection;
-                });
-                connections.AddRange(await Task.WhenAll(opened));
-            }
-
-            report.Note($"{clients} client(s) connected");
-            using var http = system.Client(token);
-            var started = Stopwatch.GetTimestamp();
-            async Task<string> SubmitAsync()
-            {
-                var response = await http.PostAsJsonAsync("/api/jobs", new { service = "live", command = new[] { "sleep", "600" }, resources = new { cpu = 0.01, memory = "16Mi" } }, cancellationToken);
-                response.EnsureSuccessStatusCode();
-                return (await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["id"]!.GetValue<string>();
-            }
-
-            if (pace == TimeSpan.Zero)
-            {
-                var ids = await Task.WhenAll(Enumerable.Range(0, jobs).Select(_ => SubmitAsync()));
-                await Task.WhenAll(ids.Select(id => http.PostAsync($"/api/jobs/{id}/cancel", null, cancellationToken)));
-            }
-            else
-            {
-                for (var i = 0; i < jobs; i++)
-                {
-                    var id = await SubmitAsync();
-                    await Task.Delay(pace, cancellationToken);
-                    await http.PostAsync($"/api/jobs/{id}/cancel", null, cancellationToken);
-                    await Task.Delay(pace, cancellationToken);
-                }
-            }
-
-            var deadline = DateTime.UtcNow.AddMinutes(2);
-            while (Volatile.Read(ref cancelledSeen) < jobs * clients && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100, cancellationToken);
-            }
-
-            var seconds = Stopwatch.GetElapsedTime(started, Interlocked.Read(ref lastDelivery)).TotalSeconds;
-            var sorted = latencies.Order().ToList();
-            return new Round(sorted, Interlocked.Read(ref deliveries), Interlocked.Read(ref deliveries) / Math.Max(seconds, 1e-3));
+            var ids = await Task.WhenAll(Enumerable.Range(0, jobs).Select(_ => SubmitAsync(http, cancellationToken)));
+            await Task.WhenAll(ids.Select(id => http.PostAsync($"/api/jobs/{id}/cancel", null, cancellationToken)));
         }
-        finally
+        else
         {
-            await Task.WhenAll(connections.Select(c => c.DisposeAsync().AsTask()));
+            for (var i = 0; i < jobs; i++)
+            {
+                var id = await SubmitAsync(http, cancellationToken);
+                await Task.Delay(pace, cancellationToken);
+                await http.PostAsync($"/api/jobs/{id}/cancel", null, cancellationToken);
+                await Task.Delay(pace, cancellationToken);
+            }
+        }
+
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (fleet.CancelledSeen < expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, cancellationToken);
         }
     }
 
-    private sealed record Round(List<double> LatenciesMs, long Deliveries, double MessagesPerSecond);
+    private static async Task<string> SubmitAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        var response = await http.PostAsJsonAsync("/api/jobs", new { service = "live", command = new[] { "sleep", "600" }, resources = new { cpu = 0.01, memory = "16Mi" } }, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["id"]!.GetValue<string>();
+    }
+
+    private sealed record Round(List<double> LatenciesMs, long Deliveries, double MessagesPerSecond, CpuUsage Cpu)
+    {
+        public double Percentile(double q) => Measure.Percentile(LatenciesMs, q);
+
+        /// <summary>
+        /// CPU per delivered message of each process, and how busy the whole machine was: the clients share the
+        /// cores with the servers (and with whatever else runs here), so each latency figure needs this beside it.
+        /// </summary>
+        public void ReportCpu(BenchmarkReport report, string prefix)
+        {
+            foreach (var (process, time) in Cpu.ByProcess)
+            {
+                report.Figure($"{prefix}.cpu_us_per_msg.{process}", time.TotalMicroseconds / Math.Max(Deliveries, 1));
+            }
+
+            report.Figure($"{prefix}.machine_busy_pct", Cpu.MachineBusyPercent);
+        }
+    }
 }

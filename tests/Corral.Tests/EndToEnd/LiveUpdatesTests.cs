@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Corral.Jobs;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Corral.Tests.EndToEnd;
@@ -107,6 +111,37 @@ public sealed class LiveUpdatesTests(CorralSystem system)
             Assert.Empty(alice.StatusesOf(bobJob));
             Assert.Empty(bob.StatusesOf(aliceJob));
         }
+    }
+
+    [Fact]
+    public async Task AMessagePackClient_GetsTheJobViewsTheApiShows()
+    {
+        var token = await system.CreateUserAsync("alice");
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(system.BaseAddress, "/hubs/jobs"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .AddMessagePackProtocol()
+            .Build();
+        var views = new ConcurrentQueue<JobView>();
+        connection.On<JobView>("jobUpdated", views.Enqueue);
+        // Refused at the handshake if the gateway did not offer the protocol.
+        await connection.StartAsync();
+        using var http = system.Client(token);
+
+        var id = await Jobs.SubmitAsync(http, Jobs.Shell("true"));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!views.Any(v => v.Id == id && v.Status == JobStatus.Succeeded))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no succeeded view; seen: " + string.Join(", ", views.Select(v => $"{v.Id}:{v.Status}")));
+            await Task.Delay(50);
+        }
+
+        var last = views.Last(v => v.Id == id);
+        var api = await http.GetFromJsonAsync<JsonObject>($"/api/jobs/{id}");
+        Assert.Equal("succeeded", api!["status"]!.GetValue<string>());
+        Assert.Equal(api["history"]!.AsArray().Count, last.History.Count);
+        Assert.Equal(api["history"]!.AsArray()[^1]!["at"]!.GetValue<DateTimeOffset>(), last.History[^1].At);
+        Assert.Equal(["sh", "-c", "true"], last.Command);
+        Assert.Equal(0, last.ExitCode);
     }
 
     [Fact]

@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Corral.Benchmarks.Live;
+
+/// <summary>The wire format the fleet's clients ask the hub for.</summary>
+public enum HubWire
+{
+    Json,
+    MessagePack,
+}
+
+/// <summary>
+/// Many SignalR clients of one user over real WebSockets, each recording, for every jobUpdated that carries a new
+/// step of a job, the time from that step (as the job's grain recorded it) to its own receipt.
+/// </summary>
+public sealed class ClientFleet : IAsyncDisposable
+{
+    private readonly List<HubConnection> _connections = [];
+    private ConcurrentQueue<double> _latencies = new();
+    private long _deliveries;
+    private long _lastDelivery;
+    private long _cancelled;
+
+    private ClientFleet()
+    {
+    }
+
+    /// <summary>Events delivered to any client since the last <see cref="Reset"/>, new step or not.</summary>
+    public long Deliveries => Interlocked.Read(ref _deliveries);
+
+    /// <summary>Deliveries of a job's cancelled step since the last <see cref="Reset"/>: one per job per client.</summary>
+    public long CancelledSeen => Interlocked.Read(ref _cancelled);
+
+    /// <summary>The <see cref="Stopwatch"/> timestamp of the latest delivery.</summary>
+    public long LastDelivery => Interlocked.Read(ref _lastDelivery);
+
+    public static async Task<ClientFleet> ConnectAsync(Uri hub, string token, int clients, HubWire wire, CancellationToken cancellationToken)
+    {
+        var fleet = new ClientFleet();
+        // 50 at a time: a thousand handshakes at once would time out on a small machine.
+        for (var batch = 0; batch < clients; batch += 50)
+        {
+            var opened = Enumerable.Range(batch, Math.Min(50, clients - batch))
+                .Select(_ => fleet.OpenAsync(hub, token, wire, cancellationToken));
+            fleet._connections.AddRange(await Task.WhenAll(opened));
+        }
+
+        return fleet;
+    }
+
+    /// <summary>Forgets what was recorded so far (the warm-up), keeping the connections.</summary>
+    public void Reset()
+    {
+        _latencies = new ConcurrentQueue<double>();
+        Interlocked.Exchange(ref _deliveries, 0);
+        Interlocked.Exchange(ref _cancelled, 0);
+    }
+
+    /// <summary>The latencies recorded since the last <see cref="Reset"/>, in milliseconds, sorted.</summary>
+    public List<double> SortedLatenciesMs() => [.. _latencies.Order()];
+
+    public async ValueTask DisposeAsync() =>
+        await Task.WhenAll(_connections.Select(c => c.DisposeAsync().AsTask()));
+
+    private async Task<HubConnection> OpenAsync(Uri hub, string token, HubWire wire, CancellationToken cancellationToken)
+    {
+        var builder = new HubConnectionBuilder()
+            .WithUrl(hub, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token));
+        if (wire == HubWire.MessagePack)
+        {
+            builder.AddMessagePackProtocol();
+        }
+        else
+        {
+            builder.AddJsonProtocol(o => o.PayloadSerializerOptions.PropertyNameCaseInsensitive = true);
+        }
+
+        var connection = builder.Build();
+        var steps = new JobSteps();
+        connection.On<JobEvent>("jobUpdated", job => Record(job, steps));
+        await connection.StartAsync(cancellationToken);
+        return connection;
+    }
+
+    private void Record(JobEvent job, JobSteps steps)
+    {
+        var now = DateTimeOffset.UtcNow;
+        Interlocked.Increment(ref _deliveries);
+        Interlocked.Exchange(ref _lastDelivery, Stopwatch.GetTimestamp());
+        // Counter-only updates repeat a step already measured; the snapshot on connect repeats old ones.
+        if (!steps.IsNew(job.Id, job.History.Count))
+        {
+            return;
+        }
+
+        _latencies.Enqueue((now - job.History[^1].At).TotalMilliseconds);
+        if (string.Equals(job.History[^1].Status, JobEvent.Cancelled, StringComparison.OrdinalIgnoreCase))
+        {
+            Interlocked.Increment(ref _cancelled);
+        }
+    }
+
+    /// <summary>How many steps of each job one client has seen; the client's events arrive one at a time.</summary>
+    private sealed class JobSteps
+    {
+        private readonly Dictionary<string, int> _seen = new(StringComparer.Ordinal);
+
+        public bool IsNew(string jobId, int steps)
+        {
+            if (_seen.TryGetValue(jobId, out var seen) && seen >= steps)
+            {
+                return false;
+            }
+
+            _seen[jobId] = steps;
+            return true;
+        }
+    }
+}

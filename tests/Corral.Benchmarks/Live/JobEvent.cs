@@ -1,0 +1,22 @@
+namespace Corral.Benchmarks.Live;
+
+/// <summary>
+/// The part of a jobUpdated view the benchmark's clients read: any other member of the view is skipped by the
+/// deserializer, as a client that shows only a list of jobs would. Names as the .NET view has them, so one type
+/// reads both wire formats (JSON case-insensitively, MessagePack by member name).
+/// </summary>
+public sealed class JobEvent
+{
+    public const string Cancelled = "cancelled";
+
+    public string Id { get; set; } = "";
+
+    public List<Step> History { get; set; } = [];
+
+    public sealed class Step
+    {
+        public string Status { get; set; } = "";
+
+        public DateTimeOffset At { get; set; }
+    }
+}
