@@ -43,9 +43,9 @@ public sealed class SshClient : IDisposable
         return RunAsync("ssh", [
             "-F", "/dev/null", "-i", KeyPath, "-p", ssh["port"]!.GetValue<int>().ToString(),
             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-            "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", .. options,
+            "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=30", "-o", "LogLevel=ERROR", .. options,
             $"{ssh["user"]!.GetValue<string>()}@{ssh["host"]!.GetValue<string>()}", command,
-        ], timeout ?? TimeSpan.FromSeconds(30));
+        ], timeout ?? TimeSpan.FromSeconds(60));
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
