@@ -10,6 +10,9 @@ public enum HubWire
 {
     Json,
     MessagePack,
+
+    /// <summary>JSON through <see cref="LeanHubClient"/> instead of the .NET <c>HubConnection</c>.</summary>
+    LeanJson,
 }
 
 /// <summary>
@@ -18,7 +21,7 @@ public enum HubWire
 /// </summary>
 public sealed class ClientFleet : IAsyncDisposable
 {
-    private readonly List<HubConnection> _connections = [];
+    private readonly List<IAsyncDisposable> _connections = [];
     private ConcurrentQueue<double> _latencies = new();
     private long _deliveries;
     private long _lastDelivery;
@@ -65,8 +68,14 @@ public sealed class ClientFleet : IAsyncDisposable
     public async ValueTask DisposeAsync() =>
         await Task.WhenAll(_connections.Select(c => c.DisposeAsync().AsTask()));
 
-    private async Task<HubConnection> OpenAsync(Uri hub, string token, HubWire wire, CancellationToken cancellationToken)
+    private async Task<IAsyncDisposable> OpenAsync(Uri hub, string token, HubWire wire, CancellationToken cancellationToken)
     {
+        if (wire == HubWire.LeanJson)
+        {
+            var seen = new JobSteps();
+            return await LeanHubClient.ConnectAsync(hub, token, job => Record(job, seen), cancellationToken);
+        }
+
         var builder = new HubConnectionBuilder()
             .WithUrl(hub, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token));
         if (wire == HubWire.MessagePack)
