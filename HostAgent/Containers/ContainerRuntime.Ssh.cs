@@ -23,6 +23,8 @@ public sealed partial class ContainerRuntime
         throw new InvalidOperationException($"Docker published no host port for {portKey} of container {containerId}");
     }
 
+    private static readonly TimeSpan GreetingAttempt = TimeSpan.FromSeconds(3);
+
     /// <summary>
     /// Waits until an SSH server greets on host:port ("SSH-2.0-..."), so a session reported running takes logins.
     /// Docker's proxy accepts connections before the server inside listens, hence the greeting, not the connect.
@@ -37,18 +39,26 @@ public sealed partial class ContainerRuntime
         {
             try
             {
+                // Each attempt gets a few seconds, not the whole wait: a connection Docker's proxy accepted while
+                // the server was not up yet can hang, and the next one would be answered.
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+                attempt.CancelAfter(GreetingAttempt);
                 using var client = new TcpClient();
-                await client.ConnectAsync(host, port, deadline.Token);
+                await client.ConnectAsync(host, port, attempt.Token);
                 var stream = client.GetStream();
-                var read = await stream.ReadAsync(buffer, deadline.Token);
+                var read = await stream.ReadAsync(buffer, attempt.Token);
                 if (read >= 4 && Encoding.ASCII.GetString(buffer, 0, 4) == "SSH-")
                 {
                     return true;
                 }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 return false;
+            }
+            catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
+            {
+                // This attempt hung; try a fresh connection.
             }
             catch (Exception error) when (error is SocketException or IOException)
             {

@@ -37,15 +37,29 @@ public sealed class SshClient : IDisposable
     }
 
     /// <summary>Runs a command in the session the job view's `ssh` names.</summary>
-    public Task<SshResult> RunAsync(JsonObject job, string command, TimeSpan? timeout = null, params string[] options)
+    /// <remarks>
+    /// A login that times out in the banner exchange is tried once more: in full test runs the first connection to
+    /// a just-started session has hung now and then (NOTES, "Known rough edges"), and a second attempt tells that
+    /// apart from a server that never answers. The attempts are in the result's error either way.
+    /// </remarks>
+    public async Task<SshResult> RunAsync(JsonObject job, string command, TimeSpan? timeout = null, params string[] options)
     {
         var ssh = job["ssh"]!;
-        return RunAsync("ssh", [
+        string[] arguments =
+        [
             "-F", "/dev/null", "-i", KeyPath, "-p", ssh["port"]!.GetValue<int>().ToString(),
             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
             "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=30", "-o", "LogLevel=ERROR", .. options,
             $"{ssh["user"]!.GetValue<string>()}@{ssh["host"]!.GetValue<string>()}", command,
-        ], timeout ?? TimeSpan.FromSeconds(60));
+        ];
+        var first = await RunAsync("ssh", arguments, timeout ?? TimeSpan.FromSeconds(60));
+        if (first.ExitCode != 255 || !first.Error.Contains("banner exchange", StringComparison.Ordinal))
+        {
+            return first;
+        }
+
+        var second = await RunAsync("ssh", arguments, timeout ?? TimeSpan.FromSeconds(60));
+        return second with { Error = $"first attempt: {first.Error.Trim()}; second attempt: {second.Error}" };
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
