@@ -7,6 +7,8 @@ namespace Corral.HostAgent.Containers;
 /// <summary>What an SSH session needs from the engine: where Docker published its port, and when it answers.</summary>
 public sealed partial class ContainerRuntime
 {
+    private static readonly TimeSpan GreetingAttempt = TimeSpan.FromSeconds(3);
+
     /// <summary>The host port Docker picked for a published container port (e.g. "2222/tcp").</summary>
     public async Task<int> GetPublishedPortAsync(string containerId, string portKey, CancellationToken cancellationToken)
     {
@@ -22,8 +24,6 @@ public sealed partial class ContainerRuntime
 
         throw new InvalidOperationException($"Docker published no host port for {portKey} of container {containerId}");
     }
-
-    private static readonly TimeSpan GreetingAttempt = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// Waits until an SSH server greets on host:port ("SSH-2.0-..."), so a session reported running takes logins.

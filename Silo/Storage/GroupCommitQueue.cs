@@ -29,6 +29,8 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
     private readonly NpgsqlDataSource _database;
     private readonly ILogger<GroupCommitQueue> _logger;
     private readonly Task[] _loops;
+    private long _commits;
+    private long _statements;
 
     public GroupCommitQueue(NpgsqlDataSource database, ILogger<GroupCommitQueue> logger)
     {
@@ -39,9 +41,6 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
 
     /// <summary>Transactions committed so far, and the statements they held (for benchmarks and tests).</summary>
     public (long Commits, long Statements) Totals => (Interlocked.Read(ref _commits), Interlocked.Read(ref _statements));
-
-    private long _commits;
-    private long _statements;
 
     /// <summary>Runs one statement in the next group commit; completes once that commit is durable.</summary>
     /// <remarks>
@@ -138,7 +137,7 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
                 throw new InvalidOperationException($"PostgreSQL returned {i} results for a batch of {statements.Count} statements.");
             }
 
-            rows[i] = await statements[i].ReadRowAsync(reader, CancellationToken.None);
+            rows[i] = await statements[i].ReadRowAsync(reader);
         }
 
         return rows;

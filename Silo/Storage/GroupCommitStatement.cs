@@ -33,14 +33,14 @@ internal sealed class GroupCommitStatement(string sql, object[] parameters)
     }
 
     /// <summary>Reads this statement's result set (the reader is positioned on it) and remembers the row, if any.</summary>
-    public async Task<StoredRow?> ReadRowAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    public async Task<StoredRow?> ReadRowAsync(NpgsqlDataReader reader)
     {
-        if (!await reader.ReadAsync(cancellationToken))
+        if (!await reader.ReadAsync())
         {
             return null;
         }
 
-        var payload = await reader.IsDBNullAsync(1, cancellationToken) ? null : reader.GetFieldValue<byte[]>(1);
+        var payload = await reader.IsDBNullAsync(1) ? null : reader.GetFieldValue<byte[]>(1);
         return new StoredRow(reader.GetInt64(0), payload);
     }
 

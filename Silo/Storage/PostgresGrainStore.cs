@@ -51,7 +51,7 @@ public sealed class PostgresGrainStore(GroupCommitQueue statements, IGrainStorag
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var payload = serializer.Serialize(grainState.State).ToArray();
+        var payload = serializer.Serialize(grainState.State).ToMemory();
         var active = grainState.State is IReconciledState { NeedsReconciling: true };
         var row = grainState.ETag is null
             ? await statements.RunAsync(Insert, grainId.ToString(), stateName, payload, active)

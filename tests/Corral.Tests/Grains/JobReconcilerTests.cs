@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Corral.Jobs;
 using Corral.Quotas;
 using Corral.Reconciling;
@@ -32,7 +31,7 @@ public sealed class JobReconcilerTests : IClassFixture<PostgresClusterFixture>
         var stranded = new JobState
         {
             User = user,
-            Spec = Spec(),
+            Spec = PostgresClusterFixture.BatchSpec(),
             Status = JobStatus.Queued,
             SubmittedAt = submittedAt,
             History = [new JobTransition(JobStatus.Queued, submittedAt, null)],
@@ -63,7 +62,7 @@ public sealed class JobReconcilerTests : IClassFixture<PostgresClusterFixture>
     {
         var id = Guid.NewGuid().ToString("N");
         var job = _fixture.Cluster.Client.GetGrain<IJobGrain>(id);
-        await job.SubmitAsync("ended" + Guid.NewGuid().ToString("N")[..8], Spec());
+        await job.SubmitAsync("ended" + Guid.NewGuid().ToString("N")[..8], PostgresClusterFixture.BatchSpec());
         var index = SiloServices.GetRequiredService<IActiveGrainIndex>();
         Assert.Contains(job.GetGrainId(), await index.ListQuietAsync(JobReconcilerGrain.JobStateName, TimeSpan.Zero, null, 100_000));
 
@@ -71,8 +70,4 @@ public sealed class JobReconcilerTests : IClassFixture<PostgresClusterFixture>
 
         Assert.DoesNotContain(job.GetGrainId(), await index.ListQuietAsync(JobReconcilerGrain.JobStateName, TimeSpan.Zero, null, 100_000));
     }
-
-    private static JobSpec Spec() => new(
-        PostgresClusterFixture.Service, "corral/busybox:latest", ["true"], JobKind.Batch,
-        ImmutableDictionary<string, string>.Empty, ResourceRequest.None, null);
 }

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using Corral.Jobs;
 using Corral.Quotas;
 using Corral.Silo;
 using Corral.Tests.EndToEnd;
@@ -19,6 +21,11 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
     private readonly string _database = "corral_grains_" + Guid.NewGuid().ToString("N")[..10];
 
     public TestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>A batch job of this fixture's service; no worker exists, so once admitted it waits pending.</summary>
+    public static JobSpec BatchSpec() => new(
+        Service, "corral/busybox:latest", ["true"], JobKind.Batch,
+        ImmutableDictionary<string, string>.Empty, ResourceRequest.None, null);
 
     public async Task InitializeAsync()
     {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using Corral.Jobs;
 using Corral.Quotas;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,7 +45,7 @@ public sealed class QuotaConsistencyTests : IClassFixture<PostgresClusterFixture
         var submitted = new ConcurrentBag<string>();
         var submitting = Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (id, _) =>
         {
-            await Retry(() => Grains(id).GetGrain<IJobGrain>(id).SubmitAsync(user, Spec()));
+            await Retry(() => Grains(id).GetGrain<IJobGrain>(id).SubmitAsync(user, PostgresClusterFixture.BatchSpec()));
             submitted.Add(id);
         });
 
@@ -133,8 +132,4 @@ public sealed class QuotaConsistencyTests : IClassFixture<PostgresClusterFixture
             }
         }
     }
-
-    private static JobSpec Spec() => new(
-        PostgresClusterFixture.Service, "corral/busybox:latest", ["true"], JobKind.Batch,
-        ImmutableDictionary<string, string>.Empty, ResourceRequest.None, null);
 }
