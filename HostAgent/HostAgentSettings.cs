@@ -19,9 +19,13 @@ public sealed record HostAgentSettings(
     SshCaps SshCaps,
     bool EnableSshGpuLimit,
     string? InjectedGpus,
-    bool? SshUseLxcfs = null)
+    bool? SshUseLxcfs = null,
+    string JobOutputDirectory = HostAgentSettings.DefaultJobOutputDirectory)
 {
     public const long DefaultLogQuotaPerJobHour = 52_428_800;
+
+    /// <summary>Where job output files live on the host (<see cref="Logs.JobOutputFiles"/>), one folder per worker name.</summary>
+    public const string DefaultJobOutputDirectory = "/var/lib/corral/job-output";
 
     public const string DefaultExcludedCidrs = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16,fc00::/7,fe80::/10";
 
@@ -39,7 +43,17 @@ public sealed record HostAgentSettings(
         settings.GetBool("ENABLE_SSH_GPU_LIMIT", false),
         ReadInjectedGpus(settings),
         // Unset or "auto": lxcfs for SSH sessions whenever it runs on this host.
-        settings.GetString("SSH_USE_LXCFS")?.Trim().ToLowerInvariant() is null or "auto" ? null : settings.GetBool("SSH_USE_LXCFS", false));
+        settings.GetString("SSH_USE_LXCFS")?.Trim().ToLowerInvariant() is null or "auto" ? null : settings.GetBool("SSH_USE_LXCFS", false),
+        ReadJobOutputDirectory(settings));
+
+    private static string ReadJobOutputDirectory(SettingsReader settings)
+    {
+        var directory = settings.GetString("JOB_OUTPUT_DIR", DefaultJobOutputDirectory);
+        // The engine mounts files from here by path, so the path must mean the same to the engine as to the agent.
+        return Path.IsPathFullyQualified(directory)
+            ? directory
+            : throw new InvalidSettingException("JOB_OUTPUT_DIR", directory, "it must be an absolute path");
+    }
 
     /// <summary>The injected device list, checked here so a typo stops the agent naming the variable.</summary>
     private static string? ReadInjectedGpus(SettingsReader settings)

@@ -27,6 +27,8 @@ try
     }
 
     var capacity = await HardwareProbe.ProbeAsync(agent.InjectedGpus, CancellationToken.None);
+    var outputs = new JobOutputFiles(agent);
+    outputs.EnsureReady();
     var iptables = new IptablesCli();
     await EgressCheck.EnsureAvailableAsync(iptables, CancellationToken.None);
 
@@ -42,6 +44,7 @@ try
     builder.Services.AddSingleton<ContainerLauncher>();
     builder.Services.AddSingleton<IJobMonitor, OomMonitor>();
     builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));
+    builder.Services.AddSingleton(outputs);
     builder.Services.AddSingleton<LogStore>();
     builder.Services.AddSingleton<LogPump>();
     builder.Services.AddSingleton<LogSourceSelector>();
@@ -80,7 +83,7 @@ try
     await builder.Build().RunAsync();
     return 0;
 }
-catch (Exception error) when (error is InvalidSettingException or EngineUnavailableException or EgressUnavailableException or IptablesException)
+catch (Exception error) when (error is InvalidSettingException or EngineUnavailableException or EgressUnavailableException or IptablesException or FileNotFoundException)
 {
     Console.Error.WriteLine($"corral-hostagent: {error.Message}");
     return 2;

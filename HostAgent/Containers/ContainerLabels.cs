@@ -7,5 +7,8 @@ public static class ContainerLabels
     public const string User = "corral.user";
     public const string Worker = "corral.worker";
 
+    /// <summary>The host path of the job's output file (<see cref="Logs.JobOutputFiles"/>).</summary>
+    public const string Output = "corral.output";
+
     public static string NameFor(string jobId) => $"corral-{jobId}";
 }

@@ -1,23 +1,21 @@
 namespace Corral.HostAgent.Containers;
 
-/// <summary>
-/// How the engine keeps a container's output: its log driver, the driver's options, and the file it writes
-/// (<c>LogPath</c>, set once the container has started; empty for drivers without a file).
-/// </summary>
-public sealed record ContainerLogFile(string Driver, string Path, IReadOnlyDictionary<string, string> Options)
-{
-    public const string JsonFileDriver = "json-file";
-}
-
 public sealed partial class ContainerRuntime
 {
-    public async Task<ContainerLogFile> InspectLogFileAsync(string containerId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The host path of the container's output file (its <see cref="ContainerLabels.Output"/> label), or null for a
+    /// container created by an agent that left output to the engine's log.
+    /// </summary>
+    public async Task<string?> GetOutputFileAsync(string containerId, CancellationToken cancellationToken)
     {
         var inspected = await docker.Containers.InspectContainerAsync(containerId, cancellationToken);
-        var config = inspected.HostConfig?.LogConfig;
-        return new ContainerLogFile(
-            config?.Type ?? string.Empty,
-            inspected.LogPath ?? string.Empty,
-            new Dictionary<string, string>(config?.Config ?? new Dictionary<string, string>(), StringComparer.Ordinal));
+        return inspected.Config?.Labels?.TryGetValue(ContainerLabels.Output, out var path) == true ? path : null;
+    }
+
+    /// <summary>The image's entry point (empty for none): the job's command is appended to it, as Docker would.</summary>
+    public async Task<IReadOnlyList<string>> GetImageEntrypointAsync(string image, CancellationToken cancellationToken)
+    {
+        var inspected = await docker.Images.InspectImageAsync(image, cancellationToken);
+        return [.. inspected.Config?.Entrypoint ?? []];
     }
 }

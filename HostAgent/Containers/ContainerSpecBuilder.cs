@@ -1,20 +1,30 @@
 using Corral.Hosting;
+using Corral.HostAgent.Logs;
 using Corral.Jobs;
 using Docker.DotNet.Models;
 
 namespace Corral.HostAgent.Containers;
 
 /// <summary>
+/// How a job's program starts: <paramref name="RunnerPath"/> (corral-run, on the host) makes
+/// <paramref name="OutputFile"/> (on the host) its stdout and stderr and runs the program, which is the image's
+/// entry point (<paramref name="ImageEntrypoint"/>, empty for none) followed by the job's command, as Docker would
+/// have run it.
+/// </summary>
+public sealed record JobEntry(string OutputFile, string RunnerPath, IReadOnlyList<string> ImageEntrypoint);
+
+/// <summary>
 /// Turns a job launch into Docker create parameters. Security by default: an unprivileged user, every
 /// capability dropped, no-new-privileges, a pids limit, no swap beyond the memory cap, bridge networking only.
 /// An SSH session is the same container with the SSH entry (<see cref="SshSession"/>) and its port published.
+/// Every job's output goes to its own file through the runner (<see cref="JobOutputFiles"/> says why).
 /// </summary>
 public static class ContainerSpecBuilder
 {
     /// <summary>The user jobs run as: the unprivileged "corral" user of the default image.</summary>
     public const string JobUser = "1000:1000";
 
-    public static CreateContainerParameters Build(JobLaunch launch, SshHostOptions? ssh = null)
+    public static CreateContainerParameters Build(JobLaunch launch, JobEntry entry, SshHostOptions? ssh = null)
     {
         var limits = launch.Limits;
         var env = launch.Spec.Env
@@ -33,7 +43,12 @@ public static class ContainerSpecBuilder
             // Fixed before start: the egress rules match it from the container's first packet on.
             MacAddress = JobMacAddress.For(launch.JobId),
             Image = launch.Spec.Image,
-            Cmd = [.. launch.Spec.Command],
+            // The runner is the entry point, so the program (the image's entry point and the job's command, or the
+            // SSH entry) is its arguments.
+            Entrypoint = [JobOutputFiles.RunnerInContainer, JobOutputFiles.FileInContainer],
+            Cmd = launch.Spec.Kind == JobKind.Ssh
+                ? [.. SshSession.Entrypoint, .. launch.Spec.Command]
+                : [.. entry.ImageEntrypoint, .. launch.Spec.Command],
             Env = env,
             User = JobUser,
             WorkingDir = "/tmp",
@@ -42,6 +57,7 @@ public static class ContainerSpecBuilder
                 [ContainerLabels.JobId] = launch.JobId,
                 [ContainerLabels.User] = launch.User,
                 [ContainerLabels.Worker] = launch.Worker,
+                [ContainerLabels.Output] = entry.OutputFile,
             },
             HostConfig = new HostConfig
             {
@@ -53,9 +69,18 @@ public static class ContainerSpecBuilder
                 SecurityOpt = ["no-new-privileges"],
                 Privileged = false,
                 NetworkMode = "bridge",
-                // Named rather than left to the engine's default: the agent follows json-file logs on disk
-                // (LogSourceSelector), whatever driver the engine would pick. No max-size: see LogSourceSelector.
-                LogConfig = new LogConfig { Type = ContainerLogFile.JsonFileDriver },
+                Mounts =
+                [
+                    new Mount { Type = "bind", Source = entry.RunnerPath, Target = JobOutputFiles.RunnerInContainer, ReadOnly = true },
+                    // A bind of a missing file is an error here (not a new folder, as Binds would make).
+                    new Mount { Type = "bind", Source = entry.OutputFile, Target = JobOutputFiles.FileInContainer },
+                ],
+                // The engine's log holds only what the runner says when it cannot start: a line, kept small.
+                LogConfig = new LogConfig
+                {
+                    Type = "json-file",
+                    Config = new Dictionary<string, string> { ["max-size"] = "64k", ["max-file"] = "1" },
+                },
                 DeviceRequests = limits.Gpus.IsEmpty
                     ? null
                     : [new DeviceRequest { Driver = "nvidia", DeviceIDs = [.. limits.Gpus], Capabilities = [["gpu"]] }],
@@ -71,9 +96,6 @@ public static class ContainerSpecBuilder
 
     private static void AddSsh(CreateContainerParameters parameters, JobLaunch launch, SshHostOptions ssh)
     {
-        // The job's command, if any, becomes the arguments of the entry script: a setup step before the server.
-        parameters.Entrypoint = SshSession.Entrypoint;
-        parameters.Cmd = launch.Spec.Command.IsEmpty ? null : [.. launch.Spec.Command];
         parameters.Env.Add($"{SshSession.PublicKeyVariable}={launch.Spec.SshPublicKey}");
         parameters.ExposedPorts = new Dictionary<string, EmptyStruct> { [SshSession.PortKey] = default };
         // HostPort "": Docker picks a free port; the agent reads it back after the start.

@@ -1,6 +1,7 @@
 using System.Net;
 using Corral.Hosting;
 using Corral.HostAgent.Containers;
+using Corral.HostAgent.Logs;
 using Corral.Jobs;
 using Corral.Workers;
 using Microsoft.Extensions.Logging;
@@ -9,13 +10,14 @@ namespace Corral.HostAgent.Jobs;
 
 /// <summary>
 /// Starts a job's container on this host: checks the launch against this host (<see cref="LaunchGuard"/>),
-/// builds the create parameters, and for an SSH session finds the port Docker published and waits until the
-/// server greets, so that "running" means a user can log in.
+/// gives the job its output file, builds the create parameters, and for an SSH session finds the port Docker
+/// published and waits until the server greets, so that "running" means a user can log in.
 /// </summary>
 public sealed partial class ContainerLauncher(
     ContainerRuntime runtime,
     HostAgentSettings settings,
     WorkerCapacity capacity,
+    JobOutputFiles outputs,
     ILogger<ContainerLauncher> logger)
 {
     private static readonly TimeSpan SshGreetingTimeout = TimeSpan.FromSeconds(15);
@@ -38,14 +40,29 @@ public sealed partial class ContainerLauncher(
             LogClamped(launch.JobId, clamp);
         }
 
-        if (launch.Spec.Kind != JobKind.Ssh)
+        var ssh = launch.Spec.Kind == JobKind.Ssh;
+        var bind = ssh ? BindAddress(settings.PublicAddress) : null;
+        var options = bind is null ? null : new SshHostOptions(bind.ToString(), ProcBinds());
+        // An SSH session runs the agent's entry script in place of the image's entry point.
+        var imageEntrypoint = ssh ? [] : await runtime.GetImageEntrypointAsync(launch.Spec.Image, cancellationToken);
+        var entry = new JobEntry(outputs.Create(launch.JobId), JobOutputFiles.RunnerPath, imageEntrypoint);
+        try
         {
-            return new PreparedContainer(await runtime.CreateAsync(ContainerSpecBuilder.Build(guarded.Launch), cancellationToken), launch.JobId, null);
+            var containerId = await runtime.CreateAsync(ContainerSpecBuilder.Build(guarded.Launch, entry, options), cancellationToken);
+            return new PreparedContainer(containerId, launch.JobId, bind);
         }
+        catch
+        {
+            outputs.Delete(launch.JobId);
+            throw;
+        }
+    }
 
-        var bind = BindAddress(settings.PublicAddress);
-        var options = new SshHostOptions(bind.ToString(), ProcBinds());
-        return new PreparedContainer(await runtime.CreateAsync(ContainerSpecBuilder.Build(guarded.Launch, options), cancellationToken), launch.JobId, bind);
+    /// <summary>Removes a job's container and its output file; call it once the output is stored.</summary>
+    public async Task RemoveAsync(string containerId, string jobId)
+    {
+        await runtime.RemoveAsync(containerId);
+        outputs.Delete(jobId);
     }
 
     /// <summary>
@@ -74,7 +91,7 @@ public sealed partial class ContainerLauncher(
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
-            await runtime.RemoveAsync(prepared.ContainerId);
+            await RemoveAsync(prepared.ContainerId, prepared.JobId);
             throw;
         }
     }

@@ -19,6 +19,7 @@ public sealed partial class JobSupervisor(
     LogStore logs,
     LogPump pump,
     LogSourceSelector logSources,
+    JobOutputFiles outputs,
     JobReporter reporter,
     IEnumerable<IJobMonitor> monitors,
     HostAgentSettings settings,
@@ -56,13 +57,15 @@ public sealed partial class JobSupervisor(
     /// <summary>Takes over the containers a previous run of this agent left, found by their labels.</summary>
     public async Task AdoptAsync(CancellationToken cancellationToken)
     {
-        var ours = (await runtime.ListJobContainersAsync(cancellationToken)).Where(c => c.Worker == settings.WorkerName);
+        var ours = (await runtime.ListJobContainersAsync(cancellationToken)).Where(c => c.Worker == settings.WorkerName).ToList();
+        // Output files whose container is gone: the agent stopped between removing a container and its file.
+        outputs.DeleteAllBut(ours.Select(c => c.JobId).ToHashSet(StringComparer.Ordinal));
         foreach (var container in ours)
         {
             if (!container.Running && await runtime.NeverStartedAsync(container.ContainerId, cancellationToken))
             {
                 // The agent stopped between creating and starting it: nothing ran, so the job grain starts it afresh.
-                await runtime.RemoveAsync(container.ContainerId);
+                await launcher.RemoveAsync(container.ContainerId, container.JobId);
                 continue;
             }
 
@@ -108,7 +111,7 @@ public sealed partial class JobSupervisor(
         {
             await DisposeAllAsync(watching);
             await FinishAsync(job, JobOutcome.Killed(refused.Reason, refused.Message));
-            await runtime.RemoveAsync(job.ContainerId);
+            await launcher.RemoveAsync(job.ContainerId, job.JobId);
             return;
         }
 
@@ -142,7 +145,7 @@ public sealed partial class JobSupervisor(
                 : JobOutcome.FromExit(exit.ExitCode, exit.OomKilled);
             await SendCountersAsync(job);
             await FinishAsync(job, outcome);
-            await runtime.RemoveAsync(containerId);
+            await launcher.RemoveAsync(containerId, job.JobId);
         }
         catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
         {

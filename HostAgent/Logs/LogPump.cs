@@ -24,8 +24,9 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
 {
     private static readonly TimeSpan WatchCheckInterval = TimeSpan.FromSeconds(2);
 
-    // A read must hold the largest json-file entry; a chunk the largest read (stripping never makes output longer).
-    private const int ReadBufferBytes = JsonFileLogSource.MaxEntryBytes;
+    // One read of the output file: a syscall per 256 KiB is nothing next to stripping it. A chunk holds the
+    // largest read (stripping never makes output longer).
+    private const int ReadBufferBytes = 256 * 1024;
     private const int ChunkBytes = ReadBufferBytes;
 
     private const int MaxBatchBytes = 1024 * 1024;

@@ -6,8 +6,11 @@
 # only defines functions and default settings (overridable CORRAL_* variables). It is written to work
 # under the caller's `set -euo pipefail` as well as without it.
 #
-#   corral_docker_ensure_installed   install docker.io, iptables and
-#                                    busybox-static via apt when missing
+#   corral_docker_ensure_installed   install docker.io, iptables,
+#                                    busybox-static, and gcc with libc6-dev (the
+#                                    HostAgent build compiles corral-run, the
+#                                    static first program of job containers)
+#                                    via apt when missing
 #   corral_docker_cli                print the path of the docker client
 #   corral_docker_ensure_running     start dockerd (detached) unless the engine
 #                                    already answers
@@ -79,16 +82,19 @@ corral_docker_ensure_installed() {
     [ -x /usr/bin/docker ] || _corral_docker_have docker || missing+=(docker)
     _corral_docker_have iptables || missing+=(iptables)
     _corral_docker_static_busybox >/dev/null || missing+=(busybox-static)
+    _corral_docker_have gcc || missing+=(gcc)
+    # A static link needs libc.a; gcc prints the bare name when it has none.
+    [ "$(gcc -print-file-name=libc.a 2>/dev/null)" != libc.a ] && _corral_docker_have gcc || missing+=(libc6-dev)
 
     if [ "${#missing[@]}" -eq 0 ]; then
         return 0
     fi
 
-    _corral_docker_log "missing: ${missing[*]}; installing docker.io iptables busybox-static"
+    _corral_docker_log "missing: ${missing[*]}; installing docker.io iptables busybox-static gcc libc6-dev"
     # Wait for a concurrent apt/dpkg run instead of failing on its lock.
     apt-get -o DPkg::Lock::Timeout=600 update || return 1
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y \
-        docker.io iptables busybox-static || return 1
+        docker.io iptables busybox-static gcc libc6-dev || return 1
 }
 
 corral_docker_cli() {

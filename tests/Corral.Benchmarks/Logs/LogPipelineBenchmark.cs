@@ -1,7 +1,10 @@
+using System.Collections;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Text;
+using Corral.Configuration;
 using Corral.Hosting;
+using Corral.HostAgent;
 using Corral.HostAgent.Containers;
 using Corral.HostAgent.Logs;
 using Corral.Jobs;
@@ -13,23 +16,24 @@ using Npgsql;
 namespace Corral.Benchmarks.Logs;
 
 /// <summary>
-/// The end-to-end log path with the real pieces: a job container (built by the product's
-/// <see cref="ContainerSpecBuilder"/>) writing coloured lines as fast as it can, its json-file log followed on disk
-/// (<see cref="LogSourceSelector"/>, <see cref="JsonFileLogSource"/>), stripped, counted and stored by
-/// <see cref="LogPump"/> and <see cref="LogStore"/> in a throwaway PostgreSQL database.
+/// The end-to-end log path with the real pieces: a job container built by the product's
+/// <see cref="ContainerSpecBuilder"/> (its output going through corral-run into its output file) writing as fast as it
+/// can, the file followed (<see cref="LogSourceSelector"/>, <see cref="OutputFileLogSource"/>), stripped, counted and
+/// stored by <see cref="LogPump"/> and <see cref="LogStore"/> in a throwaway PostgreSQL database. Timed from the
+/// container's start to the last row stored.
 /// </summary>
 /// <remarks>
-/// Baselines, each in the same run: how fast dockerd takes the container's output into its json-file log (the
-/// container's run time: the ceiling of any reader of that log) and how fast the same container runs with no log
-/// kept (<c>--log-driver none</c>: the container and the engine's pipes alone); the engine's log API read and
-/// discarded (the path used before, and still the fallback); and the finished log file read again, decoded only,
-/// then decoded into the pump and store (Corral's own part of the path). The same again with 4 KiB lines: a
-/// realistic log has longer lines than the corpus's ~100 bytes, and dockerd's cost is per line.
+/// Three writers. The headline: <c>cat</c> of a 128 MiB coloured log (<see cref="LogCorpus"/>), the fastest a program
+/// can write it. Then <c>yes | head -c</c> repeating ~100-byte lines and 4 KiB lines, with the engine's own path beside
+/// each as a baseline in the same run: the same container without corral-run, its output taken by dockerd into a
+/// json-file log (the container's run time, the ceiling of any reader of that log; the path before corral-run).
+/// And the finished output file read again alone, then into the pump and the store: Corral's own part of the path.
 /// </remarks>
 public sealed class LogPipelineBenchmark(BenchmarkReport report)
 {
-    private const long ContainerBytes = 128L * 1024 * 1024;
+    private const int ContainerBytes = 128 * 1024 * 1024;
     private const string Image = "corral/busybox:latest";
+    private const string CorpusInContainer = "/corpus.log";
     private const string LinesVariable = "CORRAL_BENCH_LINES";
     private const double MiB = 1024 * 1024;
 
@@ -39,94 +43,100 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
         var runtime = new ContainerRuntime(docker);
         await using var database = await BenchmarkDatabase.CreateAsync("logs");
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
-        var context = new Context(docker, runtime, database, new LogPump(new LogStore(dataSource, TimeProvider.System)), cancellationToken);
+        var folder = Directory.CreateTempSubdirectory("corral-bench-logs-");
+        try
+        {
+            var outputs = new JobOutputFiles(HostAgentSettings.Read(new SettingsReader(new Hashtable
+            {
+                // A worker name no running host agent uses, so none adopts these containers.
+                ["CORRAL_WORKER_NAME"] = "corral-benchmark",
+                ["JOB_OUTPUT_DIR"] = folder.FullName,
+            })));
+            outputs.EnsureReady();
+            var corpus = LogCorpus.Generate(ContainerBytes).AsMemory(0, ContainerBytes).ToArray();
+            var corpusPath = Path.Combine(folder.FullName, "corpus.log");
+            await File.WriteAllBytesAsync(corpusPath, corpus, cancellationToken);
+            var context = new Context(
+                docker, runtime, outputs, database, new LogPump(new LogStore(dataSource, TimeProvider.System)), corpusPath, cancellationToken);
 
-        // `yes` repeats the block line by line: lines of the corpus (~100 bytes), or the block as one 4 KiB line.
-        var shortLines = LogCorpus.Block(4096);
-        await MeasureAsync(context, "", shortLines, withBaselines: true);
-        await MeasureAsync(context, "_long_lines", shortLines.Replace('\n', ' '), withBaselines: false);
+            report.Note($"pipeline: a container cats {ContainerBytes / MiB:0} MiB of coloured log into its output file, followed into LogPump and LogStore (PostgreSQL)");
+            var catCorpus = new Writer("cat", ["cat", CorpusInContainer], null, AnsiStripper.StripAll(corpus).Length);
+            await MeasurePipelineAsync(context, catCorpus, replay: true);
+
+            var shortLines = LogCorpus.Block(4096);
+            foreach (var (name, lines) in new[] { ("short_lines", shortLines), ("long_lines", shortLines.Replace('\n', ' ')) })
+            {
+                var writer = new Writer(name, ["sh", "-c", $"yes \"${LinesVariable}\" | head -c {ContainerBytes}"], lines, StrippedLength(lines, ContainerBytes));
+                report.Note($"{name}: `yes | head -c` through corral-run into the pipeline, and into dockerd's json-file log as the baseline");
+                var pipeline = await MeasurePipelineAsync(context, writer, replay: false);
+                var ingest = await RunContainerAsync(context, writer, throughEngine: true, (_, _, _) => Task.CompletedTask);
+                var ingestRate = ContainerBytes / MiB / ingest.ContainerSeconds;
+                report.Figure($"logs.engine_ingest_{name}_mib_per_s", ingestRate);
+                report.Ratio($"logs.pipeline_{name}_vs_engine_ingest_ratio", pipeline, ingestRate);
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
-    private async Task MeasureAsync(Context context, string suffix, string lines, bool withBaselines)
+    /// <summary>Runs <paramref name="writer"/> through the whole pipeline, checks what was stored, returns MiB/s.</summary>
+    private async Task<double> MeasurePipelineAsync(Context context, Writer writer, bool replay)
     {
-        var expectedStripped = StrippedLength(lines, ContainerBytes);
-        var cancellationToken = context.CancellationToken;
-
-        report.Note($"{(suffix.Length == 0 ? "short" : "4 KiB")} lines, no log kept: the container and the engine's pipes alone");
-        var unlogged = await RunContainerAsync(context, lines, "none", (_, _, exited) => exited);
-        report.Figure($"logs.container_unlogged{suffix}_mib_per_s", ContainerBytes / MiB / unlogged.ContainerSeconds);
-
-        if (withBaselines)
-        {
-            report.Note($"engine API baseline: a container writes {ContainerBytes / MiB:0} MiB, read back through the API and discarded");
-            long drained = 0;
-            var engine = await RunContainerAsync(context, lines, ContainerLogFile.JsonFileDriver, async (_, containerId, _) =>
-            {
-                using var stream = await context.Runtime.FollowLogsAsync(containerId, null, cancellationToken);
-                var buffer = new byte[LogsSuite.ReadBytes];
-                while (await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken) is { EOF: false } read)
-                {
-                    drained += read.Count;
-                }
-            });
-            Check(drained == ContainerBytes, $"the engine returned {drained} bytes, the container wrote {ContainerBytes}");
-            report.Figure("logs.engine_read_mib_per_s", ContainerBytes / MiB / engine.Seconds);
-        }
-
-        report.Note("pipeline: the json-file log followed on disk into LogPump and LogStore (PostgreSQL)");
         LogQuotaMeter? meter = null;
-        string? logPath = null;
         var selector = new LogSourceSelector(context.Runtime, TimeProvider.System, NullLogger<LogSourceSelector>.Instance);
         var empty = new LogProgress(0, 0, 0, null);
-        var pipeline = await RunContainerAsync(context, lines, ContainerLogFile.JsonFileDriver, async (jobId, containerId, exited) =>
+        var run = await RunContainerAsync(context, writer, throughEngine: false, async (jobId, containerId, exited) =>
         {
-            var (source, stripper) = await selector.OpenAsync(jobId, containerId, empty, adopted: false, exited, cancellationToken);
+            var (source, stripper) = await selector.OpenAsync(jobId, containerId, empty, adopted: false, exited, context.CancellationToken);
             using (source)
             {
-                Check(source is JsonFileLogSource, $"the selector chose {source.GetType().Name}, not the log file");
+                Check(source is OutputFileLogSource, $"the selector chose {source.GetType().Name}, not the output file");
                 meter = new LogQuotaMeter(0, TimeProvider.System);
-                await context.Pump.RunAsync(jobId, source, meter, 0, stripper, () => Task.CompletedTask, cancellationToken);
+                await context.Pump.RunAsync(jobId, source, meter, 0, stripper, () => Task.CompletedTask, context.CancellationToken);
             }
 
-            logPath = (await context.Runtime.InspectLogFileAsync(containerId, cancellationToken)).Path;
-        }, afterwards: containerId => MeasureFinishedFileAsync(context, logPath!, expectedStripped, suffix));
-        var stored = await StoredBytesAsync(context.Database, pipeline.JobId);
-        var rows = await context.Database.ScalarAsync<long>("SELECT count(*) FROM corral_job_logs WHERE job_id = $1", pipeline.JobId);
-        Check(stored == expectedStripped, $"stored {stored} bytes, expected {expectedStripped} after stripping");
+            if (replay)
+            {
+                await MeasureFinishedFileAsync(context, context.Outputs.PathFor(jobId), writer.StrippedBytes);
+            }
+        });
+        var stored = await StoredBytesAsync(context.Database, run.JobId);
+        var rows = await context.Database.ScalarAsync<long>("SELECT count(*) FROM corral_job_logs WHERE job_id = $1", run.JobId);
+        Check(stored == writer.StrippedBytes, $"stored {stored} bytes, expected {writer.StrippedBytes} after stripping");
         Check(meter!.BytesTotal == stored, $"counted {meter.BytesTotal} bytes against the quota, stored {stored}");
 
-        var ingestRate = ContainerBytes / MiB / pipeline.ContainerSeconds;
-        var pipelineRate = ContainerBytes / MiB / pipeline.Seconds;
-        report.Figure($"logs.engine_ingest{suffix}_mib_per_s", ingestRate);
-        report.Figure($"logs.pipeline{suffix}_mib_per_s", pipelineRate);
-        report.Figure($"logs.pipeline{suffix}_stored_mib_per_s", stored / MiB / pipeline.Seconds);
+        var suffix = writer.Name == "cat" ? string.Empty : "_" + writer.Name;
+        var rate = ContainerBytes / MiB / run.Seconds;
+        report.Figure($"logs.pipeline{suffix}_mib_per_s", rate);
+        report.Figure($"logs.pipeline{suffix}_stored_mib_per_s", stored / MiB / run.Seconds);
+        report.Figure($"logs.pipeline{suffix}_writer_mib_per_s", ContainerBytes / MiB / run.ContainerSeconds);
         report.Figure($"logs.pipeline{suffix}_rows", rows);
-        report.Ratio($"logs.pipeline{suffix}_vs_ingest_ratio", pipelineRate, ingestRate);
+        return rate;
     }
 
-    /// <summary>The finished log file read again: decoded and discarded, then decoded into the pump and the store.</summary>
-    private async Task MeasureFinishedFileAsync(Context context, string path, long expectedStripped, string suffix)
+    /// <summary>The finished output file read again: alone, then into the pump and the store.</summary>
+    private async Task MeasureFinishedFileAsync(Context context, string path, long expectedStripped)
     {
-        var fileBytes = new FileInfo(path).Length;
-        var buffer = new byte[JsonFileLogSource.MaxEntryBytes];
-        long decoded = 0;
+        var buffer = new byte[256 * 1024];
+        long read = 0;
         var started = Stopwatch.GetTimestamp();
-        using (var source = new JsonFileLogSource(path, 0, Task.CompletedTask))
+        using (var source = new OutputFileLogSource(path, 0, Task.CompletedTask))
         {
             while (await source.ReadAsync(buffer, context.CancellationToken) is var count and > 0)
             {
-                decoded += count;
+                read += count;
             }
         }
 
         var readSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        Check(decoded == ContainerBytes, $"the log file decodes to {decoded} bytes, the container wrote {ContainerBytes}");
-        report.Figure($"logs.file_read{suffix}_mib_per_s", ContainerBytes / MiB / readSeconds);
-        report.Figure($"logs.file{suffix}_bytes_per_output_byte", (double)fileBytes / ContainerBytes);
+        Check(read == ContainerBytes, $"the output file holds {read} bytes, the container wrote {ContainerBytes}");
+        report.Figure("logs.file_read_mib_per_s", ContainerBytes / MiB / readSeconds);
 
         var replayId = "bench" + Guid.NewGuid().ToString("N");
         started = Stopwatch.GetTimestamp();
-        using (var source = new JsonFileLogSource(path, 0, Task.CompletedTask))
+        using (var source = new OutputFileLogSource(path, 0, Task.CompletedTask))
         {
             await context.Pump.RunAsync(
                 replayId, source, new LogQuotaMeter(0, TimeProvider.System), 0, new AnsiStripper(), () => Task.CompletedTask, context.CancellationToken);
@@ -135,30 +145,38 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
         var pumpSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var stored = await StoredBytesAsync(context.Database, replayId);
         Check(stored == expectedStripped, $"the replayed file stored {stored} bytes, expected {expectedStripped}");
-        report.Figure($"logs.pump{suffix}_mib_per_s", ContainerBytes / MiB / pumpSeconds);
+        report.Figure("logs.pump_mib_per_s", ContainerBytes / MiB / pumpSeconds);
     }
 
     private sealed record Context(
-        DockerClient Docker, ContainerRuntime Runtime, BenchmarkDatabase Database, LogPump Pump, CancellationToken CancellationToken);
+        DockerClient Docker, ContainerRuntime Runtime, JobOutputFiles Outputs, BenchmarkDatabase Database, LogPump Pump,
+        string CorpusPath, CancellationToken CancellationToken);
+
+    /// <summary>A container command writing <see cref="ContainerBytes"/>; <paramref name="Lines"/> is what `yes` repeats.</summary>
+    private sealed record Writer(string Name, ImmutableArray<string> Command, string? Lines, long StrippedBytes);
 
     private sealed record ContainerRun(string JobId, double Seconds, double ContainerSeconds);
 
     /// <summary>
-    /// Starts a container that writes <see cref="ContainerBytes"/> of <paramref name="lines"/> with the log driver
-    /// <paramref name="driver"/>, and times <paramref name="consume"/> (job id, container id, exit) from its start.
+    /// Starts a container running <paramref name="writer"/> and times <paramref name="consume"/> (job id, container id, exit) from
+    /// its start. <paramref name="throughEngine"/>: without corral-run, the output going to dockerd's json-file log.
     /// </summary>
-    private static async Task<ContainerRun> RunContainerAsync(
-        Context context, string lines, string driver, Func<string, string, Task, Task> consume, Func<string, Task>? afterwards = null)
+    private static async Task<ContainerRun> RunContainerAsync(Context context, Writer writer, bool throughEngine, Func<string, string, Task, Task> consume)
     {
         var jobId = "bench" + Guid.NewGuid().ToString("N");
-        var spec = new JobSpec(
-            "benchmark", Image, ["sh", "-c", $"yes \"${LinesVariable}\" | head -c {ContainerBytes}"], JobKind.Batch,
-            ImmutableDictionary<string, string>.Empty.Add(LinesVariable, lines), ResourceRequest.None, null);
+        var env = writer.Lines is null ? ImmutableDictionary<string, string>.Empty : ImmutableDictionary<string, string>.Empty.Add(LinesVariable, writer.Lines);
+        var spec = new JobSpec("benchmark", Image, writer.Command, JobKind.Batch, env, ResourceRequest.None, null);
         var limits = new EffectiveLimits(Environment.ProcessorCount, 256L * 1024 * 1024, 64, [], null, []);
-        // A worker name no running HostAgent uses, so none adopts this container.
         var launch = new JobLaunch(jobId, "benchmark", spec, limits, "corral-benchmark");
-        var parameters = ContainerSpecBuilder.Build(launch);
-        parameters.HostConfig.LogConfig = new LogConfig { Type = driver };
+        var parameters = ContainerSpecBuilder.Build(launch, new JobEntry(context.Outputs.Create(jobId), JobOutputFiles.RunnerPath, []));
+        parameters.HostConfig.Mounts.Add(new Mount { Type = "bind", Source = context.CorpusPath, Target = CorpusInContainer, ReadOnly = true });
+        if (throughEngine)
+        {
+            parameters.Entrypoint = null;
+            parameters.Cmd = [.. writer.Command];
+            parameters.HostConfig.LogConfig = new LogConfig { Type = "json-file" };
+        }
+
         var cancellationToken = context.CancellationToken;
         var containerId = await context.Runtime.CreateAsync(parameters, cancellationToken);
         try
@@ -167,14 +185,9 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
             await context.Runtime.StartAsync(containerId, cancellationToken);
             var exited = context.Runtime.WaitAsync(containerId, cancellationToken);
             await consume(jobId, containerId, exited);
-            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var exit = await exited;
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             Check(exit.ExitCode == 0, $"the benchmark container exited with {exit.ExitCode}");
-            if (afterwards is not null)
-            {
-                await afterwards(containerId);
-            }
-
             var state = (await context.Docker.Containers.InspectContainerAsync(containerId, cancellationToken)).State;
             var ran = DateTimeOffset.Parse(state.FinishedAt, System.Globalization.CultureInfo.InvariantCulture)
                 - DateTimeOffset.Parse(state.StartedAt, System.Globalization.CultureInfo.InvariantCulture);
@@ -183,6 +196,7 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
         finally
         {
             await context.Runtime.RemoveAsync(containerId);
+            context.Outputs.Delete(jobId);
         }
     }
 

@@ -8,7 +8,7 @@ namespace Corral.Benchmarks.Logs;
 /// </summary>
 public sealed class LogsSuite : IBenchmarkSuite
 {
-    /// <summary>The size of one read from a container's stream in the log pump.</summary>
+    /// <summary>The size of one read handed to the strippers.</summary>
     public const int ReadBytes = 64 * 1024;
 
     private const int CorpusBytes = 32 * 1024 * 1024;

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Corral.HostAgent;
 using Xunit;
 
 namespace Corral.Tests.EndToEnd;
@@ -29,6 +30,9 @@ public class CorralSystem : IAsyncLifetime
     }
 
     public string WorkerName { get; } = "e2e-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>Where this system's host agent keeps its jobs' output files (the default JOB_OUTPUT_DIR).</summary>
+    public string JobOutputFolder => Path.Combine(HostAgentSettings.DefaultJobOutputDirectory, WorkerName);
 
     public string AdminToken { get; } = "corral_e2e_admin_" + Guid.NewGuid().ToString("N");
 
@@ -76,6 +80,12 @@ public class CorralSystem : IAsyncLifetime
         foreach (var id in leftovers.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             await TestEnvironment.DockerAsync("rm", "-f", id);
+        }
+
+        // Output files of containers removed here rather than by the agent.
+        if (Directory.Exists(JobOutputFolder))
+        {
+            Directory.Delete(JobOutputFolder, recursive: true);
         }
 
         // A killed agent leaves the chains of jobs it still ran; an agent's start would remove them.
@@ -211,10 +221,10 @@ public class CorralSystem : IAsyncLifetime
         return new ManagedProcess("silo", TestEnvironment.ProcessPath("Silo", "Corral.Silo"), new Dictionary<string, string>(_environment));
     }
 
-    /// <summary>Sets a variable for the host agent only; call before <see cref="InitializeAsync"/>.</summary>
     /// <summary>Sets a variable every process of this system gets (before <see cref="InitializeAsync"/>).</summary>
     protected void SetSystemVariable(string name, string value) => _environment[name] = value;
 
+    /// <summary>Sets a variable for the host agent only; call before <see cref="InitializeAsync"/>.</summary>
     protected void SetHostAgentVariable(string name, string value) => _hostAgentEnvironment[name] = value;
 
     private ManagedProcess StartHostAgent() => Start("hostagent", "HostAgent", "Corral.HostAgent", new(_hostAgentEnvironment)

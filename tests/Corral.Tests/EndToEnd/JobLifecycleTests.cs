@@ -40,6 +40,34 @@ public sealed class JobLifecycleTests(CorralSystem system)
         Assert.Equal(logs.Length, done["logBytesTotal"]!.GetValue<long>());
         Assert.Equal(["queued", "pending", "starting", "running", "succeeded"],
             done["history"]!.AsArray().Select(h => h!["status"]!.GetValue<string>()));
+        // Its output file was removed with its container.
+        Assert.False(File.Exists(Path.Combine(system.JobOutputFolder, $"{id}.out")), "the job's output file is still on the host");
+    }
+
+    [Fact]
+    public async Task TheJobsProgram_IsTheContainersFirstProcess_WithStdoutAndStderrInTheOrderWritten()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        var id = await Jobs.SubmitAsync(alice, Jobs.Shell("echo pid $$; echo one; echo two >&2; echo three; ls -l /proc/self/fd/1 >&2"));
+
+        var done = await CorralSystem.Terminal(system, alice, id);
+
+        Assert.Equal("succeeded", Jobs.Status(done));
+        var logs = (await alice.GetStringAsync($"/api/jobs/{id}/logs")).Split('\n');
+        Assert.Equal(["pid 1", "one", "two", "three"], logs[..4]);
+        Assert.EndsWith("/proc/self/fd/1 -> /.corral/output", logs[4]);
+    }
+
+    [Fact]
+    public async Task ACommandThatDoesNotExist_FailsWith127_AndItsLogSaysWhy()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        var id = await Jobs.SubmitAsync(alice, new { service = "lifecycle", image = "corral/busybox:latest", command = new[] { "no-such-program", "--flag" } });
+
+        var done = await CorralSystem.Terminal(system, alice, id);
+
+        Assert.Equal(("failed", "exit_code", 127), (Jobs.Status(done), Jobs.Reason(done), done["exitCode"]!.GetValue<int>()));
+        Assert.Equal("corral-run: cannot run no-such-program: No such file or directory\n", await alice.GetStringAsync($"/api/jobs/{id}/logs"));
     }
 
     [Fact]

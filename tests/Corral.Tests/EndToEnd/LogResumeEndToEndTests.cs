@@ -30,6 +30,6 @@ public sealed class LogResumeEndToEndTests(LogSystem system)
         Assert.True(
             stored.Length - 1 == Lines && firstWrong < 0,
             $"stored {stored.Length - 1} lines, expected {Lines}; first difference at line {firstWrong}: '{(firstWrong >= 0 ? stored[firstWrong] : string.Empty)}'");
-        Assert.Contains("resuming its log file at byte", system.HostAgent.Output, StringComparison.Ordinal);
+        Assert.Contains("resuming its output file at byte", system.HostAgent.Output, StringComparison.Ordinal);
     }
 }

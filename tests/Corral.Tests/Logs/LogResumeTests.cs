@@ -6,11 +6,11 @@ using Xunit;
 
 namespace Corral.Tests.Logs;
 
-/// <summary>The log file, the pump and the store (real PostgreSQL), stopped mid-log and resumed from the stored position.</summary>
+/// <summary>The job's output file, the pump and the store (real PostgreSQL), stopped mid-log and resumed from the stored position.</summary>
 public sealed class LogResumeTests : IAsyncLifetime, IDisposable
 {
     private readonly string _database = "corral_logresume_" + Guid.NewGuid().ToString("N")[..10];
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"corral-resume-{Guid.NewGuid():N}.log");
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"corral-resume-{Guid.NewGuid():N}.out");
     private NpgsqlDataSource _dataSource = null!;
 
     public async Task InitializeAsync() => _dataSource = NpgsqlDataSource.Create(await TestEnvironment.CreateDatabaseAsync(_database));
@@ -26,18 +26,18 @@ public sealed class LogResumeTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task APumpStoppedInsideASplitEscape_ResumesFromTheStoredRow_WithNothingLostOrTwice()
     {
-        // The escape and the long line are cut across entries, and the first run stops right after "\e[3".
+        // The first run stops right after "\e[1;3", inside an escape sequence the job wrote in two pieces.
         var before = Encoding.UTF8.GetBytes("first \e[1;3");
-        var after = Encoding.UTF8.GetBytes("1mred\e[0m\n").Concat(JsonFileLogSourceTests.HostileOutput(50_000)).ToArray();
+        var after = Encoding.UTF8.GetBytes("1mred\e[0m\n").Concat(OutputFileLogSourceTests.HostileOutput(50_000)).ToArray();
         var jobId = "resume" + Guid.NewGuid().ToString("N");
         var store = new LogStore(_dataSource, TimeProvider.System);
         var pump = new LogPump(store);
-        using var log = new DockerJsonLog(_path);
-        log.Append(JsonFileLogSourceTests.Concat(DockerJsonLog.Entries(before)));
+        using var log = new AppendingWriter(_path);
+        log.Append(before);
 
         // First run: reads what is there, stores it, then dies (cancelled, like a killed agent) while the container runs.
         using (var stop = new CancellationTokenSource())
-        using (var source = new JsonFileLogSource(_path, 0, new TaskCompletionSource().Task))
+        using (var source = new OutputFileLogSource(_path, 0, new TaskCompletionSource().Task))
         {
             var running = pump.RunAsync(jobId, source, new LogQuotaMeter(0, TimeProvider.System), 0, new AnsiStripper(), () => Task.CompletedTask, stop.Token);
             var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -52,10 +52,10 @@ public sealed class LogResumeTests : IAsyncLifetime, IDisposable
         }
 
         // Written while no agent ran; then the container ends.
-        log.Append(JsonFileLogSourceTests.Concat(DockerJsonLog.Entries(after)));
+        log.Append(after);
         var stored = await store.GetProgressAsync(jobId, DateTimeOffset.MinValue, CancellationToken.None);
         Assert.Equal("first "u8.ToArray().Length, stored.BytesTotal);
-        using (var source = new JsonFileLogSource(_path, stored.End!.Value.FileOffset, Task.CompletedTask))
+        using (var source = new OutputFileLogSource(_path, stored.End!.Value.FileOffset, Task.CompletedTask))
         {
             var stripper = AnsiStripper.FromCheckpoint(stored.End.Value.StripperCheckpoint);
             await pump.RunAsync(jobId, source, new LogQuotaMeter(0, TimeProvider.System), stored.NextSeq, stripper, () => Task.CompletedTask, CancellationToken.None);

@@ -37,7 +37,7 @@ public sealed class HostAgentUnitTests
                 ImmutableDictionary<string, string>.Empty.Add("CUDA_VISIBLE_DEVICES", "9").Add("A", "1"),
                 ResourceRequest.None, null),
             new EffectiveLimits(1.5, 256L << 20, 64, ["GPU-a", "GPU-b"], "0,1", ["GPU-a", "GPU-b"]), "w1");
-        var parameters = ContainerSpecBuilder.Build(launch);
+        var parameters = ContainerSpecBuilder.Build(launch, new JobEntry("/var/lib/corral/job-output/w1/job1.out", "/opt/corral/corral-run", ["/entry", "--flag"]));
         var host = parameters.HostConfig;
         Assert.Equal(1_500_000_000, host.NanoCPUs);
         Assert.Equal(256L << 20, host.Memory);
@@ -53,6 +53,24 @@ public sealed class HostAgentUnitTests
         // The user cannot override the device mapping the agent computed.
         Assert.Contains("CUDA_VISIBLE_DEVICES=0,1", parameters.Env);
         Assert.DoesNotContain("CUDA_VISIBLE_DEVICES=9", parameters.Env);
+    }
+
+    [Fact]
+    public void ContainerSpec_RunsTheImagesEntryPointAndTheCommand_ThroughTheRunner_IntoTheJobsOutputFile()
+    {
+        var launch = new JobLaunch("job1", "alice",
+            new JobSpec("s", "corral/busybox:latest", ["echo", "hi"], JobKind.Batch, ImmutableDictionary<string, string>.Empty, ResourceRequest.None, null),
+            new EffectiveLimits(1, 256L << 20, 64, [], null, []), "w1");
+
+        var parameters = ContainerSpecBuilder.Build(launch, new JobEntry("/var/lib/corral/job-output/w1/job1.out", "/opt/corral/corral-run", ["/entry", "--flag"]));
+
+        Assert.Equal([JobOutputFiles.RunnerInContainer, JobOutputFiles.FileInContainer], parameters.Entrypoint);
+        Assert.Equal(["/entry", "--flag", "echo", "hi"], parameters.Cmd);
+        Assert.Equal("/var/lib/corral/job-output/w1/job1.out", parameters.Labels[ContainerLabels.Output]);
+        Assert.Collection(
+            parameters.HostConfig.Mounts,
+            runner => Assert.Equal(("bind", "/opt/corral/corral-run", JobOutputFiles.RunnerInContainer, true), (runner.Type, runner.Source, runner.Target, runner.ReadOnly)),
+            output => Assert.Equal(("bind", "/var/lib/corral/job-output/w1/job1.out", JobOutputFiles.FileInContainer, false), (output.Type, output.Source, output.Target, output.ReadOnly)));
     }
 
     [Fact]

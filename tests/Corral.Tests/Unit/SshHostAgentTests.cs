@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Corral.Hosting;
 using Corral.HostAgent.Containers;
 using Corral.HostAgent.Jobs;
+using Corral.HostAgent.Logs;
 using Corral.Jobs;
 using Corral.Workers;
 using Xunit;
@@ -14,6 +15,8 @@ public sealed class SshHostAgentTests
     private const string Key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJyM/A8zkquSI6GvkYWFkBpPMt0PrnJLJWK5c1ZOv9m alice@laptop";
 
     private static readonly SshCaps Caps = new(1.5, 512L << 20, 256);
+
+    private static readonly JobEntry Entry = new("/var/lib/corral/job-output/w1/job.out", "/opt/corral/corral-run", ["/image-entry"]);
 
     private static readonly ImmutableArray<GpuDevice> HostGpus =
     [
@@ -85,15 +88,16 @@ public sealed class SshHostAgentTests
     public void Container_ForAnSshSession_RunsTheServerUnprivileged_OnAPublishedPort()
     {
         var launch = Launch(JobKind.Ssh, ResourceRequest.None, Limits(1.5, 512L << 20, 256), command: ["sh", "-c", "echo setup"]);
-        var parameters = ContainerSpecBuilder.Build(launch, new SshHostOptions("127.0.0.1", ["/var/lib/lxcfs/proc/meminfo:/proc/meminfo:ro"]));
+        var parameters = ContainerSpecBuilder.Build(launch, Entry, new SshHostOptions("127.0.0.1", ["/var/lib/lxcfs/proc/meminfo:/proc/meminfo:ro"]));
 
         Assert.Equal(ContainerSpecBuilder.JobUser, parameters.User);
         Assert.Equal(["ALL"], parameters.HostConfig.CapDrop);
         Assert.Equal(["no-new-privileges"], parameters.HostConfig.SecurityOpt);
         Assert.Equal((1_500_000_000L, 512L << 20, 256L), (parameters.HostConfig.NanoCPUs, parameters.HostConfig.Memory, parameters.HostConfig.PidsLimit!.Value));
-        Assert.Equal(SshSession.Entrypoint, parameters.Entrypoint);
+        // The runner starts the SSH entry (not the image's entry point) with the job's command as its arguments.
+        Assert.Equal([JobOutputFiles.RunnerInContainer, JobOutputFiles.FileInContainer], parameters.Entrypoint);
         Assert.Contains("exec dropbear -F -E -e -s -w -p 2222", SshSession.EntryScript);
-        Assert.Equal(["sh", "-c", "echo setup"], parameters.Cmd);
+        Assert.Equal([.. SshSession.Entrypoint, "sh", "-c", "echo setup"], parameters.Cmd);
         Assert.Contains($"{SshSession.PublicKeyVariable}={Key}", parameters.Env);
         Assert.True(parameters.ExposedPorts.ContainsKey("2222/tcp"));
         var binding = Assert.Single(parameters.HostConfig.PortBindings["2222/tcp"]);
@@ -106,8 +110,8 @@ public sealed class SshHostAgentTests
     [Fact]
     public void Container_ForAnSshSessionWithoutCommand_RunsOnlyTheServer()
     {
-        var parameters = ContainerSpecBuilder.Build(Launch(JobKind.Ssh, ResourceRequest.None, Limits(1, 1L << 30, 64)));
-        Assert.Null(parameters.Cmd);
+        var parameters = ContainerSpecBuilder.Build(Launch(JobKind.Ssh, ResourceRequest.None, Limits(1, 1L << 30, 64)), Entry);
+        Assert.Equal(SshSession.Entrypoint, parameters.Cmd);
         Assert.Equal("127.0.0.1", parameters.HostConfig.PortBindings["2222/tcp"].Single().HostIP);
         Assert.Null(parameters.HostConfig.Binds);
     }
@@ -116,7 +120,7 @@ public sealed class SshHostAgentTests
     public void Container_ForASlicedGpuSession_MountsOnlyItsDevices()
     {
         var limits = new EffectiveLimits(1, 1L << 30, 64, ["GPU-3"], "0", ["GPU-3"]);
-        var parameters = ContainerSpecBuilder.Build(Launch(JobKind.Ssh, ResourceRequest.None, limits));
+        var parameters = ContainerSpecBuilder.Build(Launch(JobKind.Ssh, ResourceRequest.None, limits), Entry);
         var request = Assert.Single(parameters.HostConfig.DeviceRequests);
         Assert.Equal(["GPU-3"], request.DeviceIDs);
         Assert.Equal("nvidia", request.Driver);
@@ -127,7 +131,7 @@ public sealed class SshHostAgentTests
     public void Container_ForAnUnslicedGpuSession_MountsEveryDevice()
     {
         var limits = new EffectiveLimits(1, 1L << 30, 64, ["GPU-0", "GPU-1", "GPU-2", "GPU-3"], "0,1,2,3", ["GPU-2"]);
-        var parameters = ContainerSpecBuilder.Build(Launch(JobKind.Ssh, ResourceRequest.None, limits));
+        var parameters = ContainerSpecBuilder.Build(Launch(JobKind.Ssh, ResourceRequest.None, limits), Entry);
         Assert.Equal(["GPU-0", "GPU-1", "GPU-2", "GPU-3"], parameters.HostConfig.DeviceRequests.Single().DeviceIDs);
         Assert.Contains("CUDA_VISIBLE_DEVICES=0,1,2,3", parameters.Env);
     }
@@ -136,7 +140,7 @@ public sealed class SshHostAgentTests
     public void Container_TheKeyCannotBeOverriddenThroughEnv()
     {
         var launch = Launch(JobKind.Ssh, ResourceRequest.None, Limits(1, 1L << 30, 64), env: new() { [SshSession.PublicKeyVariable] = "ssh-ed25519 other" });
-        var parameters = ContainerSpecBuilder.Build(launch);
+        var parameters = ContainerSpecBuilder.Build(launch, Entry);
         Assert.Equal([$"{SshSession.PublicKeyVariable}={Key}"], parameters.Env.Where(e => e.StartsWith(SshSession.PublicKeyVariable, StringComparison.Ordinal)));
     }
 
