@@ -14,6 +14,8 @@ public sealed class StartupValidationTests
     [InlineData("HostAgent", "Corral.HostAgent", "LOG_QUOTA_PER_JOB_HOUR", "-1")]
     [InlineData("HostAgent", "Corral.HostAgent", "DATA_TRANSFER_QUOTA_PER_JOB", "1e9")]
     [InlineData("HostAgent", "Corral.HostAgent", "DATA_TRANSFER_EXCLUDED_CIDRS", "10.0.0.0/8,bogus")]
+    [InlineData("HostAgent", "Corral.HostAgent", "JOB_OUTPUT_DIR", "relative/job-output")]
+    [InlineData("HostAgent", "Corral.HostAgent", "JOB_OUTPUT_DIR", "/proc/corral-job-output")]
     [InlineData("Gateway", "Corral.Gateway", "CORRAL_ADMIN_TOKEN", "short")]
     public async Task BadSetting_StopsTheProcess_NamingTheVariable(string project, string assembly, string variable, string value)
     {
