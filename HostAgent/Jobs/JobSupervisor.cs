@@ -98,7 +98,8 @@ public sealed partial class JobSupervisor(
                 ssh = await launcher.StartAsync(prepared, Stopping);
             }
         }
-        catch (Exception error) when (error is DockerApiException or HttpRequestException or InvalidOperationException)
+        // IOException and UnauthorizedAccessException: the job's output file could not be made (a full disk, say).
+        catch (Exception error) when (error is DockerApiException or HttpRequestException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             LogStartFailed(job.JobId, error.Message);
             await DisposeAllAsync(watching);
