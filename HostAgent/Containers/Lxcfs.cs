@@ -8,9 +8,12 @@ public static class Lxcfs
 {
     public const string Root = "/var/lib/lxcfs";
 
+    // Not /proc/loadavg: lxcfs serves the host's figures there unless started with -l (we do not), and dropbear's
+    // listener reads /proc/loadavg for its random pool on every connection it accepts, before it forks, so a busy
+    // lxcfs would hold up every login to the session.
     private static readonly string[] Files =
     [
-        "proc/cpuinfo", "proc/diskstats", "proc/loadavg", "proc/meminfo", "proc/stat", "proc/swaps", "proc/uptime",
+        "proc/cpuinfo", "proc/diskstats", "proc/meminfo", "proc/stat", "proc/swaps", "proc/uptime",
         "sys/devices/system/cpu/online",
     ];
 
