@@ -35,7 +35,7 @@ public sealed class CpuMeter
     }
 
     /// <summary>Busy and total time of all cores together, from the first line of /proc/stat (in clock ticks of 10 ms).</summary>
-    private static (TimeSpan Busy, TimeSpan Total) MachineTimes()
+    public static (TimeSpan Busy, TimeSpan Total) MachineTimes()
     {
         var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
             .Select(long.Parse).ToArray();

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Text;
+using Corral.Benchmarks.Live;
 using Corral.Configuration;
 using Corral.Hosting;
 using Corral.HostAgent;
@@ -97,6 +98,8 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
         LogQuotaMeter? meter = null;
         var selector = new LogSourceSelector(context.Runtime, TimeProvider.System, NullLogger<LogSourceSelector>.Instance);
         var empty = new LogProgress(0, 0, 0, null);
+        var readerCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var machineBusy = CpuMeter.MachineTimes().Busy;
         var run = await RunContainerAsync(context, writer, throughEngine: false, async (jobId, containerId, exited) =>
         {
             var (source, stripper) = await selector.OpenAsync(jobId, containerId, empty, adopted: false, exited, context.CancellationToken);
@@ -106,6 +109,9 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
                 meter = new LogQuotaMeter(0, TimeProvider.System);
                 await context.Pump.RunAsync(jobId, source, meter, 0, stripper, () => Task.CompletedTask, context.CancellationToken);
             }
+
+            readerCpu = Process.GetCurrentProcess().TotalProcessorTime - readerCpu;
+            machineBusy = CpuMeter.MachineTimes().Busy - machineBusy;
         }, afterwards: replay ? jobId => MeasureFinishedFileAsync(context, context.Outputs.PathFor(jobId), writer.StrippedBytes) : null);
         var stored = await StoredBytesAsync(context.Database, run.JobId);
         var rows = await context.Database.ScalarAsync<long>("SELECT count(*) FROM corral_job_logs WHERE job_id = $1", run.JobId);
@@ -119,6 +125,12 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
         report.Figure($"logs.pipeline{suffix}_stored_mib_per_s", stored / MiB / run.Seconds);
         report.Figure($"logs.pipeline{suffix}_writer_mib_per_s", ContainerBytes / MiB / run.ContainerSeconds);
         report.Figure($"logs.pipeline{suffix}_rows", rows);
+        // CPU per MiB moves far less than rates when the machine is shared: the reader's (this process: read, strip,
+        // count, hand to Npgsql) and the whole machine's (with the writer, PostgreSQL, the kernel, and whatever else
+        // runs here at the time).
+        report.Figure($"logs.pipeline{suffix}_reader_cpu_ms_per_mib", readerCpu.TotalMilliseconds / (ContainerBytes / MiB));
+        report.Figure($"logs.pipeline{suffix}_machine_cpu_ms_per_mib", machineBusy.TotalMilliseconds / (ContainerBytes / MiB));
+
         return rate;
     }
 
