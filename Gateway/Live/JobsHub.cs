@@ -17,7 +17,7 @@ public sealed record LogSnapshot(string JobId, long LastSeq, string Text);
 /// (its newest jobs and its quotas), then the changes, so a reconnect misses nothing it needs.
 /// </summary>
 [Authorize]
-public sealed class JobsHub(IGrainFactory grains, FeedRelay relay, JobLogReader logs, UserDirectory users) : Hub
+public sealed partial class JobsHub(IGrainFactory grains, FeedRelay relay, JobLogReader logs, UserDirectory users, ILogger<JobsHub> logger) : Hub
 {
     public const string AdminGroup = "admins";
     private const int SnapshotJobs = 100;
@@ -65,8 +65,25 @@ public sealed class JobsHub(IGrainFactory grains, FeedRelay relay, JobLogReader 
             ids = (await grains.GetGrain<IUserGrain>(caller.Name).GetJobIdsAsync()).Take(SnapshotJobs);
         }
 
-        var views = await Task.WhenAll(ids.Select(id => grains.GetGrain<IJobGrain>(id).GetAsync()));
+        var views = await Task.WhenAll(ids.Select(ViewOrNullAsync));
         return views.OfType<JobView>().OrderBy(v => v.SubmittedAt);
+    }
+
+    /// <summary>
+    /// A job's view for the snapshot, or null when its grain cannot answer now: one such job must not cost the
+    /// client its whole connection (an exception here closes it); its next change reaches the client anyway.
+    /// </summary>
+    private async Task<JobView?> ViewOrNullAsync(string jobId)
+    {
+        try
+        {
+            return await grains.GetGrain<IJobGrain>(jobId).GetAsync();
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogSnapshotSkipped(jobId, error.Message);
+            return null;
+        }
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
@@ -117,4 +134,7 @@ public sealed class JobsHub(IGrainFactory grains, FeedRelay relay, JobLogReader 
             relay.UnwatchLogs(jobId);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} left out of a live snapshot: {Error}")]
+    private partial void LogSnapshotSkipped(string jobId, string error);
 }

@@ -111,7 +111,16 @@ public sealed class BrowserTests(CorralSystem system, BrowserFixture browser) : 
 
         var admin = await SignInAsync(system.AdminToken);
         await Assertions.Expect(admin.Locator("#workers")).ToContainTextAsync(system.WorkerName, new() { Timeout = 15_000 });
-        await Assertions.Expect(admin.Locator($"#jobs tr[data-job-id='{alicesJob}']")).ToBeVisibleAsync();
+        try
+        {
+            await Assertions.Expect(admin.Locator($"#jobs tr[data-job-id='{alicesJob}']")).ToBeVisibleAsync();
+        }
+        catch (PlaywrightException error)
+        {
+            // The admin's job list comes over the hub: when it is missing, the gateway's log says why.
+            throw new PlaywrightException($"{error.Message}\n{system.Diagnostics()}");
+        }
+
         await admin.ScreenshotAsync(new() { Path = Shot("admin-workers"), FullPage = true });
     }
 
