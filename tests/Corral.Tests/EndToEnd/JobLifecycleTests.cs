@@ -40,8 +40,15 @@ public sealed class JobLifecycleTests(CorralSystem system)
         Assert.Equal(logs.Length, done["logBytesTotal"]!.GetValue<long>());
         Assert.Equal(["queued", "pending", "starting", "running", "succeeded"],
             done["history"]!.AsArray().Select(h => h!["status"]!.GetValue<string>()));
-        // Its output file was removed with its container.
-        Assert.False(File.Exists(Path.Combine(system.JobOutputFolder, $"{id}.out")), "the job's output file is still on the host");
+        // Its output file goes with its container, which the agent removes right after reporting the end.
+        var outputFile = Path.Combine(system.JobOutputFolder, $"{id}.out");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (File.Exists(outputFile) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.False(File.Exists(outputFile), "the job's output file is still on the host 30 s after its end");
     }
 
     [Fact]
