@@ -31,6 +31,9 @@ public sealed class ClientFleet : IAsyncDisposable
     {
     }
 
+    /// <summary>Frames and hub records the lean clients received since the last <see cref="Reset"/>.</summary>
+    public LeanHubClient.WireCounts Wire { get; } = new();
+
     /// <summary>Events delivered to any client since the last <see cref="Reset"/>, new step or not.</summary>
     public long Deliveries => Interlocked.Read(ref _deliveries);
 
@@ -60,6 +63,7 @@ public sealed class ClientFleet : IAsyncDisposable
         _latencies = new ConcurrentQueue<double>();
         Interlocked.Exchange(ref _deliveries, 0);
         Interlocked.Exchange(ref _cancelled, 0);
+        Wire.Reset();
     }
 
     /// <summary>The latencies recorded since the last <see cref="Reset"/>, in milliseconds, sorted.</summary>
@@ -73,7 +77,7 @@ public sealed class ClientFleet : IAsyncDisposable
         if (wire == HubWire.LeanJson)
         {
             var seen = new JobSteps();
-            return await LeanHubClient.ConnectAsync(hub, token, job => Record(job, seen), cancellationToken);
+            return await LeanHubClient.ConnectAsync(hub, token, job => Record(job, seen), Wire, cancellationToken);
         }
 
         var builder = new HubConnectionBuilder()

@@ -24,14 +24,19 @@ public sealed class LeanHubClient : IAsyncDisposable
 
     private readonly ClientWebSocket _socket = new();
     private readonly Action<JobEvent> _onJobUpdated;
+    private readonly WireCounts _counts;
     private readonly CancellationTokenSource _closing = new();
     private Task _receiving = Task.CompletedTask;
 
-    private LeanHubClient(Action<JobEvent> onJobUpdated) => _onJobUpdated = onJobUpdated;
-
-    public static async Task<LeanHubClient> ConnectAsync(Uri hub, string token, Action<JobEvent> onJobUpdated, CancellationToken cancellationToken)
+    private LeanHubClient(Action<JobEvent> onJobUpdated, WireCounts counts)
     {
-        var client = new LeanHubClient(onJobUpdated);
+        _onJobUpdated = onJobUpdated;
+        _counts = counts;
+    }
+
+    public static async Task<LeanHubClient> ConnectAsync(Uri hub, string token, Action<JobEvent> onJobUpdated, WireCounts counts, CancellationToken cancellationToken)
+    {
+        var client = new LeanHubClient(onJobUpdated, counts);
         var scheme = hub.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
         var address = new UriBuilder(hub) { Scheme = scheme, Query = "access_token=" + Uri.EscapeDataString(token) }.Uri;
         await client._socket.ConnectAsync(address, cancellationToken);
@@ -69,12 +74,14 @@ public sealed class LeanHubClient : IAsyncDisposable
         while (!_closing.IsCancellationRequested && _socket.State == WebSocketState.Open)
         {
             var message = await buffer.ReceiveAsync(_socket, _closing.Token);
+            _counts.Frame();
             var rest = message;
             while (rest.Length > 0)
             {
                 var end = rest.Span.IndexOf(RecordSeparator);
                 var record = end < 0 ? rest : rest[..end];
                 rest = end < 0 ? ReadOnlyMemory<byte>.Empty : rest[(end + 1)..];
+                _counts.Record();
                 await HandleAsync(record);
             }
         }
@@ -91,6 +98,27 @@ public sealed class LeanHubClient : IAsyncDisposable
         {
             // The hub drops a client it has not heard from for 30 s; it pings every 15 s, so answer each ping.
             await _socket.SendAsync(Ping, WebSocketMessageType.Text, true, _closing.Token);
+        }
+    }
+
+    /// <summary>WebSocket messages (frames) and hub records received by a fleet of lean clients: several records share a frame when they were waiting together.</summary>
+    public sealed class WireCounts
+    {
+        private long _frames;
+        private long _records;
+
+        public long Frames => Interlocked.Read(ref _frames);
+
+        public long Records => Interlocked.Read(ref _records);
+
+        public void Frame() => Interlocked.Increment(ref _frames);
+
+        public void Record() => Interlocked.Increment(ref _records);
+
+        public void Reset()
+        {
+            Interlocked.Exchange(ref _frames, 0);
+            Interlocked.Exchange(ref _records, 0);
         }
     }
 

@@ -39,15 +39,24 @@ public sealed class LiveSuite : IBenchmarkSuite
         });
         report.Note("silo and gateway up");
 
-        var one = await MeasureAsync(system, 1, HubWire.Json, PacedJobs, Pace, report, cancellationToken);
-        report.Figure("signalr.p50_ms_1_client", one.Percentile(0.50));
-        report.Figure("signalr.p99_ms_1_client", one.Percentile(0.99));
+        var rounds = Rounds();
+        if (rounds.Contains("one"))
+        {
+            var one = await MeasureAsync(system, 1, HubWire.Json, PacedJobs, Pace, report, cancellationToken);
+            report.Figure("signalr.p50_ms_1_client", one.Percentile(0.50));
+            report.Figure("signalr.p99_ms_1_client", one.Percentile(0.99));
+        }
 
         // The .NET client with the web page's protocol, then with the one a dashboard of many clients would pick;
         // then lean clients (the same JSON on the wire), so the figure shows the servers' share of the two cores
         // rather than the client library's: real clients do not run on the servers' machine.
         foreach (var wire in new[] { HubWire.Json, HubWire.MessagePack, HubWire.LeanJson })
         {
+            if (!rounds.Contains(wire switch { HubWire.Json => "json", HubWire.MessagePack => "msgpack", _ => "lean" }))
+            {
+                continue;
+            }
+
             var prefix = wire switch
             {
                 HubWire.Json => "signalr.hubconnection_json",
@@ -58,6 +67,18 @@ public sealed class LiveSuite : IBenchmarkSuite
             report.Figure($"{prefix}.p50_ms_1000_clients", round.Percentile(0.50));
             report.Figure($"{prefix}.p99_ms_1000_clients", round.Percentile(0.99));
             round.ReportCpu(report, prefix);
+            // Jobs that reach running before their cancel also publish counter updates: more messages, more load.
+            report.Figure($"{prefix}.deliveries", round.Deliveries);
+            if (round.Frames > 0)
+            {
+                // How often the gateway's frames carried several messages (every record counts: jobUpdated, quotaUpdated, pings).
+                report.Figure($"{prefix}.records_per_frame", (double)round.Records / round.Frames);
+            }
+        }
+
+        if (!rounds.Contains("burst"))
+        {
+            return;
         }
 
         // Fan-out capacity: a burst of events, each delivered to 1,000 clients, as fast as the gateway can.
@@ -69,6 +90,18 @@ public sealed class LiveSuite : IBenchmarkSuite
 
         // Azure SignalR Service rates one unit at 2,000 outbound messages/s across 1,000 connections.
         report.Figure("anchor.azure_signalr_unit_msgs_per_s", 2000);
+    }
+
+    /// <summary>
+    /// The rounds to run: all by default, or those named in CORRAL_LIVE_ROUNDS (comma-separated: one, json, msgpack,
+    /// lean, burst), e.g. <c>CORRAL_LIVE_ROUNDS=lean deploy/bench.sh live</c> for quick comparisons of the lean round.
+    /// </summary>
+    private static HashSet<string> Rounds()
+    {
+        var named = Environment.GetEnvironmentVariable("CORRAL_LIVE_ROUNDS");
+        return string.IsNullOrWhiteSpace(named)
+            ? new HashSet<string>(["one", "json", "msgpack", "lean", "burst"], StringComparer.OrdinalIgnoreCase)
+            : new HashSet<string>(named.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase);
     }
 
     private static async Task<Round> MeasureAsync(
@@ -88,7 +121,7 @@ public sealed class LiveSuite : IBenchmarkSuite
         var usage = cpu.Stop();
         var seconds = Stopwatch.GetElapsedTime(started, fleet.LastDelivery).TotalSeconds;
         report.Note($"{clients} {wire}: {fleet.Deliveries} deliveries, {fleet.CancelledSeen}/{jobs * clients} ends seen, {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
-        return new Round(fleet.SortedLatenciesMs(), fleet.Deliveries, fleet.Deliveries / Math.Max(seconds, 1e-3), usage);
+        return new Round(fleet.SortedLatenciesMs(), fleet.Deliveries, fleet.Deliveries / Math.Max(seconds, 1e-3), usage, fleet.Wire.Frames, fleet.Wire.Records);
     }
 
     /// <summary>Submits and cancels <paramref name="jobs"/> jobs, paced or all at once, and waits until every client saw each end.</summary>
@@ -125,7 +158,7 @@ public sealed class LiveSuite : IBenchmarkSuite
         return (await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["id"]!.GetValue<string>();
     }
 
-    private sealed record Round(List<double> LatenciesMs, long Deliveries, double MessagesPerSecond, CpuUsage Cpu)
+    private sealed record Round(List<double> LatenciesMs, long Deliveries, double MessagesPerSecond, CpuUsage Cpu, long Frames, long Records)
     {
         public double Percentile(double q) => Measure.Percentile(LatenciesMs, q);
 
