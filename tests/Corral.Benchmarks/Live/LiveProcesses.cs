@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Corral.HostAgent;
 
 namespace Corral.Benchmarks.Live;
 
 /// <summary>
 /// A core silo, a host agent and a gateway, started as processes on a throwaway database, the way deploy/up.sh
-/// starts them. Disposing kills them and removes the agent's containers.
+/// starts them. Disposing kills them and removes the agent's containers and its folder of job output files.
 /// </summary>
 public sealed class LiveProcesses : IAsyncDisposable
 {
@@ -100,6 +101,13 @@ public sealed class LiveProcesses : IAsyncDisposable
         {
             using var remove = Process.Start(new ProcessStartInfo("docker", ["rm", "-f", .. leftovers]) { RedirectStandardOutput = true })!;
             await remove.WaitForExitAsync();
+        }
+
+        // The agent's folder of job output files (their containers are gone now).
+        var outputs = Path.Combine(HostAgentSettings.DefaultJobOutputDirectory, WorkerName);
+        if (Directory.Exists(outputs))
+        {
+            Directory.Delete(outputs, recursive: true);
         }
     }
 
