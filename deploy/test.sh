@@ -45,9 +45,24 @@ rm -f "$results"/*.trx
 set +e
 dotnet test "$root/Orleans.sln" -c "$configuration" --no-build --nologo \
   --logger "trx;LogFileName=results.trx" --results-directory "$results" \
-  --logger "console;verbosity=normal" "$@"
-status=$?
+  --logger "console;verbosity=normal" "$@" 2>&1 | tee "$results/console.log"
+status=${PIPESTATUS[0]}
 set -e
+# The end of the output is what a reader sees first: repeat each failure there, with the start of its
+# message, so that a failed run explains itself without scrolling back.
+awk '
+  /^  (Passed|Skipped) / { keep = 0 }
+  /^  Failed / { failures++; keep = 1; lines = 0; print ""; print; next }
+  keep && /^  Stack Trace:/ { keep = 0 }
+  keep && /^  Error Message:/ { next }
+  keep && lines < 3 { print "    " substr($0, 1, 240); lines++ }
+  END { if (failures) printf "\n== %d failed (messages above; full output in artifacts/test-results/console.log)\n", failures }
+' "$results/console.log"
+if (( status != 0 )); then
+  echo "== PostgreSQL errors during the run (most frequent first)"
+  grep -hE ' (FATAL|PANIC): ' "$(corral_pg_log_file "$CORRAL_TEST_HOME/postgres/data")" 2>/dev/null \
+    | sed -E 's/^.*(FATAL|PANIC): +//' | sort | uniq -c | sort -rn | head -n 5 || true
+fi
 # One plain closing line with the totals, read from the results file.
 if counters=$(grep -ho '<Counters [^>]*>' "$results"/*.trx 2>/dev/null | head -n 1) && [[ -n "$counters" ]]; then
   passed=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")

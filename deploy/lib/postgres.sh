@@ -25,6 +25,9 @@
 #   corral_pg_log_file DATA_DIR
 #
 # CORRAL_PG_BIN may be set to override /usr/lib/postgresql/15/bin.
+# CORRAL_PG_MAX_CONNECTIONS (default 200) sets max_connections. Every Corral process keeps its own
+# connection pools, so PostgreSQL's default of 100 is tight for a cluster of several silos; a server
+# already running with another value is restarted by corral_pg_start to take the new one.
 
 _corral_pg_bin() {
     printf '%s\n' "${CORRAL_PG_BIN:-/usr/lib/postgresql/15/bin}"
@@ -147,6 +150,23 @@ corral_pg_ensure_installed() {
 }
 
 # corral_pg_start DATA_DIR PORT
+# Writes DATA_DIR/corral.conf: listen address, port, socket directory and connection limit.
+# Usage: _corral_pg_write_settings DATA_DIR PORT MAX_CONNECTIONS
+_corral_pg_write_settings() {
+    local data_dir="$1" port="$2" max_connections="$3"
+    local quoted_dir="${data_dir//\'/\'\'}"
+    {
+        printf '# Written by corral_pg_start; changes are overwritten.\n'
+        printf "listen_addresses = '127.0.0.1'\n"
+        printf 'port = %s\n' "$port"
+        printf 'max_connections = %s\n' "$max_connections"
+        printf "unix_socket_directories = '%s'\n" "$quoted_dir"
+        printf "password_encryption = 'scram-sha-256'\n"
+    } > "${data_dir}/corral.conf" || return 1
+    chown postgres:postgres -- "${data_dir}/corral.conf" "${data_dir}/postgresql.conf" || return 1
+    chmod 0600 -- "${data_dir}/corral.conf" || return 1
+}
+
 # Initialises DATA_DIR when it holds no cluster, then starts the server unless
 # it is already running, and waits (up to 60 s) until it accepts connections.
 corral_pg_start() {
@@ -173,13 +193,30 @@ corral_pg_start() {
 
     log_file="$(corral_pg_log_file "$data_dir")"
 
-    # Already running: nothing to do beyond checking it is the expected one.
+    local max_connections="${CORRAL_PG_MAX_CONNECTIONS:-200}"
+    if [[ ! "$max_connections" =~ ^[1-9][0-9]*$ ]]; then
+        _corral_pg_err "CORRAL_PG_MAX_CONNECTIONS must be a positive integer, not '${max_connections}'"
+        return 2
+    fi
+
+    # Already running: check it is the expected one, and restart it when its
+    # connection limit is not the one asked for (max_connections needs a restart).
     if _corral_pg_is_running "$data_dir"; then
-        local running_port
+        local running_port running_max
         running_port="$(_corral_pg_running_port "$data_dir")"
         if [[ -n "$running_port" && "$running_port" != "$port" ]]; then
             _corral_pg_err "server on ${data_dir} is already running on port ${running_port}, not ${port}; stop it first"
             return 1
+        fi
+        running_max="$(_corral_pg_as_postgres "${bin}/psql" --no-psqlrc -XAtq --host="$data_dir" --port="$port" \
+            --username=postgres --dbname=postgres -c 'SHOW max_connections' 2>/dev/null || true)"
+        if [[ -n "$running_max" && "$running_max" != "$max_connections" ]]; then
+            _corral_pg_write_settings "$data_dir" "$port" "$max_connections" || return 1
+            if ! _corral_pg_as_postgres "${bin}/pg_ctl" restart -D "$data_dir" -l "$log_file" -m fast -w -t "$timeout" >/dev/null; then
+                _corral_pg_err "pg_ctl restart failed for ${data_dir}"
+                _corral_pg_log_tail "$log_file"
+                return 1
+            fi
         fi
     else
         mkdir -p -- "$data_dir" || return 1
@@ -211,16 +248,7 @@ corral_pg_start() {
             printf "\n# Corral settings (listen address, port, socket directory).\ninclude_if_exists = 'corral.conf'\n" \
                 >> "${data_dir}/postgresql.conf" || return 1
         fi
-        local quoted_dir="${data_dir//\'/\'\'}"
-        {
-            printf '# Written by corral_pg_start; changes are overwritten.\n'
-            printf "listen_addresses = '127.0.0.1'\n"
-            printf 'port = %s\n' "$port"
-            printf "unix_socket_directories = '%s'\n" "$quoted_dir"
-            printf "password_encryption = 'scram-sha-256'\n"
-        } > "${data_dir}/corral.conf" || return 1
-        chown postgres:postgres -- "${data_dir}/corral.conf" "${data_dir}/postgresql.conf" || return 1
-        chmod 0600 -- "${data_dir}/corral.conf" || return 1
+        _corral_pg_write_settings "$data_dir" "$port" "$max_connections" || return 1
 
         # The log may live in a root-owned directory: create it for postgres.
         _corral_pg_ensure_traversable "$log_file" || return 1
@@ -371,11 +399,12 @@ corral_pg_connection_string() {
 
 # corral_pg_start_test_server HOME PORT: starts the PostgreSQL that tests and benchmarks use (data under HOME),
 # with a role corral_test that may create databases (every test fixture and benchmark suite makes its own), and
-# exports its connection string as CORRAL_TEST_POSTGRES.
+# exports its connection string as CORRAL_TEST_POSTGRES. Test collections run in parallel, each with its
+# own silos and pools: a full run peaks near 90 connections, so the limit is set well above that.
 corral_pg_start_test_server() {
   local home=$1 port=$2
   local data="$home/postgres/data" password
-  corral_pg_start "$data" "$port"
+  CORRAL_PG_MAX_CONNECTIONS=${CORRAL_TEST_PG_MAX_CONNECTIONS:-400} corral_pg_start "$data" "$port"
   password=$(corral_secret "$home/secrets/pg-password")
   corral_pg_ensure_database "$data" "$port" corral_test corral_test "$password"
   runuser -u postgres -- psql -h "$data" -p "$port" -d postgres -qc 'ALTER ROLE corral_test CREATEDB' >/dev/null
