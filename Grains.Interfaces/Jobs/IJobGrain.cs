@@ -25,6 +25,13 @@ public interface IJobGrain : IGrainWithStringKey
     [OneWay]
     Task AssignAsync(string worker, EffectiveLimits limits);
 
+    /// <summary>
+    /// The job's place in its quota queue changed (jobs ahead of it were admitted or cancelled), so watchers are
+    /// told its new position. Sent by the quota grain, one-way: the job never waits on the quota grain's reply.
+    /// </summary>
+    [OneWay]
+    Task NoteQueuePositionAsync(int position);
+
     /// <summary>The dispatcher explains why the job still waits for a worker.</summary>
     [OneWay]
     Task NotePendingAsync(string message);

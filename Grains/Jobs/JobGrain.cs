@@ -58,6 +58,13 @@ public sealed partial class JobGrain(
         _healthCheck ??= this.RegisterGrainTimer(
             _ => AdvanceSafelyAsync(), new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod));
         await AdvanceAsync();
+        if (S.Status == JobStatus.Queued)
+        {
+            // Not admitted: announce it waiting. An admitted job was announced by its move to pending, whose view
+            // carries the queued step in its history.
+            await PublishAsync();
+        }
+
         return await ViewAsync();
     }
 
@@ -110,6 +117,14 @@ public sealed partial class JobGrain(
         S.Message = null;
         await MoveAsync(JobStatus.Starting, $"placed on worker '{worker}'");
         await StartOnHostAsync();
+    }
+
+    public async Task NoteQueuePositionAsync(int position)
+    {
+        if (S.Spec is not null && S.Status == JobStatus.Queued)
+        {
+            await PublishAsync(position);
+        }
     }
 
     public async Task NotePendingAsync(string message)
@@ -399,11 +414,12 @@ public sealed partial class JobGrain(
     /// Tells the user's live feed (and through it, admins) how the job looks now. Awaited, so events keep their
     /// order; a feed that cannot be reached never fails the transition, which is already persisted.
     /// </summary>
-    private async Task PublishAsync()
+    /// <param name="queuePosition">The position when the caller knows it, which spares asking the quota grain.</param>
+    private async Task PublishAsync(int? queuePosition = null)
     {
         try
         {
-            await GrainFactory.GetGrain<IUserFeedGrain>(S.User!).PublishJobAsync(await ViewAsync());
+            await GrainFactory.GetGrain<IUserFeedGrain>(S.User!).PublishJobAsync(await ViewAsync(queuePosition));
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
@@ -411,10 +427,10 @@ public sealed partial class JobGrain(
         }
     }
 
-    private async Task<JobView> ViewAsync()
+    private async Task<JobView> ViewAsync(int? knownQueuePosition = null)
     {
         var spec = S.Spec!;
-        int? position = S.Status == JobStatus.Queued ? await Quota.GetQueuePositionAsync(Id) : null;
+        int? position = S.Status == JobStatus.Queued ? knownQueuePosition ?? await Quota.GetQueuePositionAsync(Id) : null;
         return new JobView(
             Id, S.User!, spec.Service, spec.Kind, S.Status, S.Reason, S.Message, S.ExitCode, S.Worker, position,
             S.SubmittedAt, S.StartedAt, S.FinishedAt, spec.Resources, S.Limits,

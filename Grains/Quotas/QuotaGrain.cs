@@ -17,6 +17,13 @@ public sealed partial class QuotaGrain(
 
     private int Limit => options.LimitFor(Service);
 
+    /// <summary>
+    /// How many waiting jobs are told their new position when the queue moves. Each notice is a job event to every
+    /// connection of the user, so a queue of thousands would flood them; jobs further back learn their position
+    /// when they come this close, or from the API.
+    /// </summary>
+    public const int PositionNoticesPerChange = 100;
+
     public async Task<QuotaDecision> EnqueueAsync(string jobId)
     {
         var s = state.State;
@@ -51,6 +58,8 @@ public sealed partial class QuotaGrain(
     public async Task ReleaseAsync(string jobId)
     {
         var s = state.State;
+        // Jobs from here on move up: the leaving job's place, or the head when a slot admits the first waiting.
+        var leftQueueAt = s.Queue.IndexOf(jobId);
         var changed = s.Holders.Remove(jobId) | s.Queue.Remove(jobId);
         var admitted = new List<string>();
         while (s.Holders.Count < Limit && s.Queue.Count > 0)
@@ -74,6 +83,22 @@ public sealed partial class QuotaGrain(
         {
             LogSlotAvailable(User, next, Service);
             await GrainFactory.GetGrain<IJobGrain>(next).AdmitAsync();
+        }
+
+        var movedFrom = admitted.Count > 0 ? 0 : leftQueueAt;
+        if (movedFrom >= 0)
+        {
+            await NoteQueuePositionsAsync(movedFrom);
+        }
+    }
+
+    /// <summary>Tells the waiting jobs from index <paramref name="from"/> on (up to a bound) their new positions.</summary>
+    private async Task NoteQueuePositionsAsync(int from)
+    {
+        var queue = state.State.Queue;
+        for (var at = from; at < Math.Min(queue.Count, PositionNoticesPerChange); at++)
+        {
+            await GrainFactory.GetGrain<IJobGrain>(queue[at]).NoteQueuePositionAsync(at + 1);
         }
     }
 

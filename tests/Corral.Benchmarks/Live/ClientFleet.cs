@@ -22,7 +22,7 @@ public enum HubWire
 public sealed class ClientFleet : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _connections = [];
-    private ConcurrentQueue<double> _latencies = new();
+    private ConcurrentQueue<(string Status, double Ms)> _latencies = new();
     private long _deliveries;
     private long _lastDelivery;
     private long _cancelled;
@@ -60,14 +60,19 @@ public sealed class ClientFleet : IAsyncDisposable
     /// <summary>Forgets what was recorded so far (the warm-up), keeping the connections.</summary>
     public void Reset()
     {
-        _latencies = new ConcurrentQueue<double>();
+        _latencies = new ConcurrentQueue<(string Status, double Ms)>();
         Interlocked.Exchange(ref _deliveries, 0);
         Interlocked.Exchange(ref _cancelled, 0);
         Wire.Reset();
     }
 
     /// <summary>The latencies recorded since the last <see cref="Reset"/>, in milliseconds, sorted.</summary>
-    public List<double> SortedLatenciesMs() => [.. _latencies.Order()];
+    public List<double> SortedLatenciesMs() => [.. _latencies.Select(l => l.Ms).Order()];
+
+    /// <summary>The same latencies by the step's status (queued, pending, starting, running, cancelled), each sorted.</summary>
+    public Dictionary<string, List<double>> SortedLatenciesMsByStatus() => _latencies
+        .GroupBy(l => l.Status.ToLowerInvariant(), StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Select(l => l.Ms).Order().ToList(), StringComparer.Ordinal);
 
     public async ValueTask DisposeAsync() =>
         await Task.WhenAll(_connections.Select(c => c.DisposeAsync().AsTask()));
@@ -103,16 +108,18 @@ public sealed class ClientFleet : IAsyncDisposable
         var now = DateTimeOffset.UtcNow;
         Interlocked.Increment(ref _deliveries);
         Interlocked.Exchange(ref _lastDelivery, Stopwatch.GetTimestamp());
-        // Counter-only updates repeat a step already measured; the snapshot on connect repeats old ones.
-        if (!steps.IsNew(job.Id, job.History.Count))
+        // Counter-only updates repeat steps already measured; the snapshot on connect repeats old ones. A view
+        // can also bring several new steps at once (one that went out before the previous one): each is measured
+        // from its own time, so a step this client learned of late counts as late.
+        var seen = steps.MarkSeen(job.Id, job.History.Count);
+        for (var i = seen; i < job.History.Count; i++)
         {
-            return;
-        }
-
-        _latencies.Enqueue((now - job.History[^1].At).TotalMilliseconds);
-        if (string.Equals(job.History[^1].Status, JobEvent.Cancelled, StringComparison.OrdinalIgnoreCase))
-        {
-            Interlocked.Increment(ref _cancelled);
+            var step = job.History[i];
+            _latencies.Enqueue((step.Status, (now - step.At).TotalMilliseconds));
+            if (string.Equals(step.Status, JobEvent.Cancelled, StringComparison.OrdinalIgnoreCase))
+            {
+                Interlocked.Increment(ref _cancelled);
+            }
         }
     }
 
@@ -121,15 +128,16 @@ public sealed class ClientFleet : IAsyncDisposable
     {
         private readonly Dictionary<string, int> _seen = new(StringComparer.Ordinal);
 
-        public bool IsNew(string jobId, int steps)
+        /// <summary>Records that the job has <paramref name="steps"/> steps; returns how many were seen before.</summary>
+        public int MarkSeen(string jobId, int steps)
         {
-            if (_seen.TryGetValue(jobId, out var seen) && seen >= steps)
+            var seen = _seen.GetValueOrDefault(jobId);
+            if (steps > seen)
             {
-                return false;
+                _seen[jobId] = steps;
             }
 
-            _seen[jobId] = steps;
-            return true;
+            return seen;
         }
     }
 }

@@ -66,6 +66,15 @@ public sealed class LiveSuite : IBenchmarkSuite
             var round = await MeasureAsync(system, 1000, wire, PacedJobs, Pace, report, cancellationToken);
             report.Figure($"{prefix}.p50_ms_1000_clients", round.Percentile(0.50));
             report.Figure($"{prefix}.p99_ms_1000_clients", round.Percentile(0.99));
+            if (wire == HubWire.LeanJson)
+            {
+                // Which steps make the tail: those while the engine creates, starts or stops a container, or all alike.
+                foreach (var (status, latencies) in round.ByStatus.OrderBy(s => s.Key, StringComparer.Ordinal))
+                {
+                    report.Figure($"{prefix}.p99_ms_1000_clients.{status}", Measure.Percentile(latencies, 0.99));
+                }
+            }
+
             round.ReportCpu(report, prefix);
             // Jobs that reach running before their cancel also publish counter updates: more messages, more load.
             report.Figure($"{prefix}.deliveries", round.Deliveries);
@@ -121,7 +130,7 @@ public sealed class LiveSuite : IBenchmarkSuite
         var usage = cpu.Stop();
         var seconds = Stopwatch.GetElapsedTime(started, fleet.LastDelivery).TotalSeconds;
         report.Note($"{clients} {wire}: {fleet.Deliveries} deliveries, {fleet.CancelledSeen}/{jobs * clients} ends seen, {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
-        return new Round(fleet.SortedLatenciesMs(), fleet.Deliveries, fleet.Deliveries / Math.Max(seconds, 1e-3), usage, fleet.Wire.Frames, fleet.Wire.Records);
+        return new Round(fleet.SortedLatenciesMs(), fleet.SortedLatenciesMsByStatus(), fleet.Deliveries, fleet.Deliveries / Math.Max(seconds, 1e-3), usage, fleet.Wire.Frames, fleet.Wire.Records);
     }
 
     /// <summary>Submits and cancels <paramref name="jobs"/> jobs, paced or all at once, and waits until every client saw each end.</summary>
@@ -158,7 +167,8 @@ public sealed class LiveSuite : IBenchmarkSuite
         return (await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["id"]!.GetValue<string>();
     }
 
-    private sealed record Round(List<double> LatenciesMs, long Deliveries, double MessagesPerSecond, CpuUsage Cpu, long Frames, long Records)
+    private sealed record Round(
+        List<double> LatenciesMs, Dictionary<string, List<double>> ByStatus, long Deliveries, double MessagesPerSecond, CpuUsage Cpu, long Frames, long Records)
     {
         public double Percentile(double q) => Measure.Percentile(LatenciesMs, q);
 

@@ -38,6 +38,47 @@ public sealed class LiveUpdatesTests(CorralSystem system)
     }
 
     [Fact]
+    public async Task AJobLeftWaiting_IsAnnounced_AndItsQueuePositionMovesUpLive()
+    {
+        // Service "tight" allows one run per user: the second and third jobs wait, second and third in line.
+        var token = await system.CreateUserAsync("alice");
+        await using var alice = await LiveClient.ConnectAsync(system.BaseAddress, token);
+        using var http = system.Client(token);
+        var running = await Jobs.SubmitAsync(http, Jobs.Shell("sleep 600", "tight"));
+        var first = await Jobs.SubmitAsync(http, Jobs.Shell("sleep 600", "tight"));
+        var second = await Jobs.SubmitAsync(http, Jobs.Shell("sleep 600", "tight"));
+        try
+        {
+            await alice.WaitForAsync(c => PositionOf(c, first) == 1 && PositionOf(c, second) == 2, TimeSpan.FromSeconds(30));
+            Assert.Equal(["queued"], alice.StatusesOf(second).Distinct());
+
+            // The first job leaves: the first waiting one is admitted, the other moves up, and both are told.
+            await http.PostAsync($"/api/jobs/{running}/cancel", null);
+            await alice.WaitForAsync(c => PositionOf(c, second) == 1 && c.StatusesOf(first).Contains("pending"), TimeSpan.FromSeconds(30));
+
+            // A waiting job cancelled ahead of others moves them up too.
+            var third = await Jobs.SubmitAsync(http, Jobs.Shell("sleep 600", "tight"));
+            await alice.WaitForAsync(c => PositionOf(c, third) == 2, TimeSpan.FromSeconds(30));
+            await http.PostAsync($"/api/jobs/{second}/cancel", null);
+            await alice.WaitForAsync(c => PositionOf(c, third) == 1, TimeSpan.FromSeconds(30));
+            await http.PostAsync($"/api/jobs/{third}/cancel", null);
+        }
+        finally
+        {
+            foreach (var id in new[] { running, first, second })
+            {
+                await http.PostAsync($"/api/jobs/{id}/cancel", null);
+            }
+        }
+    }
+
+    /// <summary>The queue position in the latest view of the job this client received, if it is still queued.</summary>
+    private static int? PositionOf(LiveClient client, string jobId) =>
+        client.Jobs.LastOrDefault(j => j["id"]!.GetValue<string>() == jobId) is { } job && Jobs.Status(job) == "queued"
+            ? job["queuePosition"]?.GetValue<int>()
+            : null;
+
+    [Fact]
     public async Task AClientThatConnectsLater_GetsTheCurrentState()
     {
         var token = await system.CreateUserAsync("alice");
