@@ -59,9 +59,9 @@ awk '
   END { if (failures) printf "\n== %d failed (messages above; full output in artifacts/test-results/console.log)\n", failures }
 ' "$results/console.log"
 if (( status != 0 )); then
-  echo "== PostgreSQL errors during the run (most frequent first)"
-  grep -hE ' (FATAL|PANIC): ' "$(corral_pg_log_file "$CORRAL_TEST_HOME/postgres/data")" 2>/dev/null \
-    | sed -E 's/^.*(FATAL|PANIC): +//' | sort | uniq -c | sort -rn | head -n 5 || true
+  pg_errors=$(grep -hE ' (FATAL|PANIC): ' "$(corral_pg_log_file "$CORRAL_TEST_HOME/postgres/data")" 2>/dev/null \
+    | sed -E 's/^.*(FATAL|PANIC): +//' | sort | uniq -c | sort -rn | head -n 5 || true)
+  echo "== PostgreSQL FATAL errors during the run (most frequent first): ${pg_errors:-none}"
 fi
 # One plain closing line with the totals, read from the results file.
 if counters=$(grep -ho '<Counters [^>]*>' "$results"/*.trx 2>/dev/null | head -n 1) && [[ -n "$counters" ]]; then

@@ -70,9 +70,11 @@ public sealed class EgressQuotaTests(EgressSystem system)
         var smallDone = await CorralSystem.Terminal(system, alice, small);
         var largeDone = await CorralSystem.Terminal(system, alice, large);
         Assert.Equal(("succeeded", "succeeded"), (JobApi.Status(smallDone), JobApi.Status(largeDone)));
-        // Payload plus TCP/IP headers (a few percent), and nothing of the other job's.
-        Assert.InRange(Egress(smallDone), 200_000, 200_000 * 106 / 100 + 2_000);
-        Assert.InRange(Egress(largeDone), 500_000, 500_000 * 106 / 100 + 2_000);
+        // Payload plus TCP/IP headers, and nothing of the other job's (which would add 200 or 500 kB). Headers are
+        // about 4% with full segments, but two senders into one slow reader get smaller segments and the odd
+        // retransmission: 8.4% was seen once on a busy machine, hence 15%.
+        Assert.InRange(Egress(smallDone), 200_000, 200_000 * 115 / 100 + 2_000);
+        Assert.InRange(Egress(largeDone), 500_000, 500_000 * 115 / 100 + 2_000);
         Assert.Equal(700_000, sink.Received);
     }
 
