@@ -19,4 +19,10 @@ public interface IUserFeedGrain : IGrainWithStringKey
     Task PublishJobAsync(JobView job);
 
     Task PublishQuotaAsync(string user, QuotaUsage usage);
+
+    /// <summary>
+    /// Whether any gateway watches this user's events (or everyone's): lets a publisher skip events nobody would
+    /// receive when producing them costs more than asking.
+    /// </summary>
+    Task<bool> HasWatchersAsync();
 }

@@ -34,6 +34,9 @@ public sealed class UserFeedGrain(ILogger<UserFeedGrain> logger) : Grain, IUserF
         }
     }
 
+    public async Task<bool> HasWatchersAsync() =>
+        _observers.Count > 0 || (!IsAllUsers && await GrainFactory.GetGrain<IUserFeedGrain>(IUserFeedGrain.AllUsers).HasWatchersAsync());
+
     public async Task PublishQuotaAsync(string user, QuotaUsage usage)
     {
         await _observers.Notify(o => o.QuotaUpdatedAsync(user, usage));

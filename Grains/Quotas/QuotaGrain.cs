@@ -93,9 +93,16 @@ public sealed partial class QuotaGrain(
     }
 
     /// <summary>Tells the waiting jobs from index <paramref name="from"/> on (up to a bound) their new positions.</summary>
+    /// <remarks>Only while someone watches: a notice is two grain calls per job, one question is one.</remarks>
     private async Task NoteQueuePositionsAsync(int from)
     {
         var queue = state.State.Queue;
+        if (from >= Math.Min(queue.Count, PositionNoticesPerChange)
+            || !await GrainFactory.GetGrain<IUserFeedGrain>(User).HasWatchersAsync())
+        {
+            return;
+        }
+
         for (var at = from; at < Math.Min(queue.Count, PositionNoticesPerChange); at++)
         {
             await GrainFactory.GetGrain<IJobGrain>(queue[at]).NoteQueuePositionAsync(at + 1);
