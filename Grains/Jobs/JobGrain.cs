@@ -58,14 +58,15 @@ public sealed partial class JobGrain(
         _healthCheck ??= this.RegisterGrainTimer(
             _ => AdvanceSafelyAsync(), new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod));
         await AdvanceAsync();
+        var view = await ViewAsync();
         if (S.Status == JobStatus.Queued)
         {
             // Not admitted: announce it waiting. An admitted job was announced by its move to pending, whose view
             // carries the queued step in its history.
-            await PublishAsync();
+            await PublishAsync(view);
         }
 
-        return await ViewAsync();
+        return view;
     }
 
     public async Task<JobView?> GetAsync() => S.Spec is null ? null : await ViewAsync();
@@ -123,7 +124,8 @@ public sealed partial class JobGrain(
     {
         if (S.Spec is not null && S.Status == JobStatus.Queued)
         {
-            await PublishAsync(position);
+            // The position is known here: no need to ask the quota grain, which is busy sending these notices.
+            await PublishAsync(await ViewAsync(position));
         }
     }
 
@@ -414,12 +416,12 @@ public sealed partial class JobGrain(
     /// Tells the user's live feed (and through it, admins) how the job looks now. Awaited, so events keep their
     /// order; a feed that cannot be reached never fails the transition, which is already persisted.
     /// </summary>
-    /// <param name="queuePosition">The position when the caller knows it, which spares asking the quota grain.</param>
-    private async Task PublishAsync(int? queuePosition = null)
+    /// <param name="view">The view when the caller has just built it; otherwise it is built here.</param>
+    private async Task PublishAsync(JobView? view = null)
     {
         try
         {
-            await GrainFactory.GetGrain<IUserFeedGrain>(S.User!).PublishJobAsync(await ViewAsync(queuePosition));
+            await GrainFactory.GetGrain<IUserFeedGrain>(S.User!).PublishJobAsync(view ?? await ViewAsync());
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

@@ -22,7 +22,7 @@ public sealed partial class QuotaGrain(
     /// connection of the user, so a queue of thousands would flood them; jobs further back learn their position
     /// when they come this close, or from the API.
     /// </summary>
-    public const int PositionNoticesPerChange = 100;
+    private const int PositionNoticesPerChange = 100;
 
     public async Task<QuotaDecision> EnqueueAsync(string jobId)
     {
@@ -97,13 +97,13 @@ public sealed partial class QuotaGrain(
     private async Task NoteQueuePositionsAsync(int from)
     {
         var queue = state.State.Queue;
-        if (from >= Math.Min(queue.Count, PositionNoticesPerChange)
-            || !await GrainFactory.GetGrain<IUserFeedGrain>(User).HasWatchersAsync())
+        var end = Math.Min(queue.Count, PositionNoticesPerChange);
+        if (from >= end || !await GrainFactory.GetGrain<IUserFeedGrain>(User).HasWatchersAsync())
         {
             return;
         }
 
-        for (var at = from; at < Math.Min(queue.Count, PositionNoticesPerChange); at++)
+        for (var at = from; at < end; at++)
         {
             await GrainFactory.GetGrain<IJobGrain>(queue[at]).NoteQueuePositionAsync(at + 1);
         }

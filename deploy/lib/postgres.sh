@@ -149,7 +149,6 @@ corral_pg_ensure_installed() {
     fi
 }
 
-# corral_pg_start DATA_DIR PORT
 # Writes DATA_DIR/corral.conf: listen address, port, socket directory and connection limit.
 # Usage: _corral_pg_write_settings DATA_DIR PORT MAX_CONNECTIONS
 _corral_pg_write_settings() {
@@ -167,6 +166,7 @@ _corral_pg_write_settings() {
     chmod 0600 -- "${data_dir}/corral.conf" || return 1
 }
 
+# corral_pg_start DATA_DIR PORT
 # Initialises DATA_DIR when it holds no cluster, then starts the server unless
 # it is already running, and waits (up to 60 s) until it accepts connections.
 corral_pg_start() {
@@ -208,8 +208,7 @@ corral_pg_start() {
             _corral_pg_err "server on ${data_dir} is already running on port ${running_port}, not ${port}; stop it first"
             return 1
         fi
-        running_max="$(_corral_pg_as_postgres "${bin}/psql" --no-psqlrc -XAtq --host="$data_dir" --port="$port" \
-            --username=postgres --dbname=postgres -c 'SHOW max_connections' 2>/dev/null || true)"
+        running_max="$(_corral_pg_psql "$data_dir" "$port" postgres postgres -At -c 'SHOW max_connections' 2>/dev/null || true)"
         if [[ -n "$running_max" && "$running_max" != "$max_connections" ]]; then
             _corral_pg_write_settings "$data_dir" "$port" "$max_connections" || return 1
             if ! _corral_pg_as_postgres "${bin}/pg_ctl" restart -D "$data_dir" -l "$log_file" -m fast -w -t "$timeout" >/dev/null; then
