@@ -15,10 +15,17 @@ public sealed class HostGrain(JobSupervisor supervisor) : Grain, IHostGrain
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(string jobId, TerminationReason reason, string message) =>
-        supervisor.StopAsync(jobId, reason, message);
+    public Task StopAsync(string jobId, TerminationReason reason, string message)
+    {
+        supervisor.Stop(jobId, reason, message);
+        return Task.CompletedTask;
+    }
 
-    public Task EndAsync(string jobId, string message) => supervisor.EndAsync(jobId, message);
+    public Task EndAsync(string jobId, string message)
+    {
+        supervisor.End(jobId, message);
+        return Task.CompletedTask;
+    }
 
     public Task<HostJobState> InspectAsync(string jobId) => Task.FromResult(supervisor.Inspect(jobId));
 }

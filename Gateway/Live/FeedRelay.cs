@@ -10,6 +10,8 @@ namespace Corral.Gateway.Live;
 /// This gateway's one observer of the cluster's feeds. It subscribes to the feeds its own connections need,
 /// renews those subscriptions on a timer (they expire in the grains, so a dead gateway is forgotten), and
 /// forwards each event to the SignalR group that wants it. Feeds nobody here wants any more are dropped.
+/// Job and quota events go through a <see cref="LiveOutbox"/>, so the feed grains never wait for this gateway's
+/// sockets; log chunks are sent as they come (each is new text, nothing to merge).
 /// </summary>
 public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub> hub, ILogger<FeedRelay> logger)
     : IFeedObserver, IHostedService, IDisposable
@@ -20,16 +22,28 @@ public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub>
     private readonly ConcurrentDictionary<string, int> _logWatchers = new(StringComparer.Ordinal);
     private readonly JobEventOrder _order = new();
     private IFeedObserver? _reference;
+    private LiveOutbox? _outbox;
     private PeriodicTimer? _timer;
 
     private IFeedObserver Reference => _reference ??= grains.CreateObjectReference<IFeedObserver>(this);
 
-    public Task JobUpdatedAsync(JobView job) => _order.IsStale(job)
-        ? Task.CompletedTask
-        : hub.Clients.Groups(JobsHub.UserGroup(job.User), JobsHub.AdminGroup).SendAsync("jobUpdated", job);
+    private LiveOutbox Outbox => _outbox ??= new LiveOutbox(SendAsync, TimeProvider.System, logger);
 
-    public Task QuotaUpdatedAsync(string user, QuotaUsage usage) =>
-        hub.Clients.Group(JobsHub.UserGroup(user)).SendAsync("quotaUpdated", usage);
+    public Task JobUpdatedAsync(JobView job)
+    {
+        if (!_order.IsStale(job))
+        {
+            Outbox.Post(new JobViewEvent(job));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task QuotaUpdatedAsync(string user, QuotaUsage usage)
+    {
+        Outbox.Post(new QuotaUsageEvent(user, usage));
+        return Task.CompletedTask;
+    }
 
     public Task LogAppendedAsync(LogChunk chunk) =>
         hub.Clients.Group(JobsHub.LogGroup(chunk.JobId)).SendAsync("logAppended", new { jobId = chunk.JobId, seq = chunk.Seq, text = chunk.Text });
@@ -59,11 +73,19 @@ public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub>
     public void Dispose()
     {
         _timer?.Dispose();
+        _outbox?.Dispose();
         if (_reference is not null)
         {
             grains.DeleteObjectReference<IFeedObserver>(_reference);
         }
     }
+
+    private Task SendAsync(LiveEvent liveEvent) => liveEvent switch
+    {
+        JobViewEvent e => hub.Clients.Groups(JobsHub.UserGroup(e.Job.User), JobsHub.AdminGroup).SendAsync("jobUpdated", e.Job),
+        QuotaUsageEvent e => hub.Clients.Group(JobsHub.UserGroup(e.User)).SendAsync("quotaUpdated", e.Usage),
+        _ => throw new ArgumentOutOfRangeException(nameof(liveEvent), liveEvent.GetType().Name, "not a live event"),
+    };
 
     private static async Task WatchAsync(ConcurrentDictionary<string, int> watchers, string key, Func<Task> subscribe)
     {

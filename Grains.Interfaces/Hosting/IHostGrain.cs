@@ -12,12 +12,15 @@ public interface IHostGrain : IGrainWithStringKey
     /// <summary>Starts the job's container in the background (idempotent); progress is reported to the job grain.</summary>
     Task StartAsync(JobLaunch launch);
 
-    /// <summary>Stops the job's container, recording why.</summary>
+    /// <summary>
+    /// Records why the job stops and kills its container in the background: the answer comes once the reason is
+    /// recorded, not when the engine is done (seconds for a container still starting).
+    /// </summary>
     Task StopAsync(string jobId, TerminationReason reason, string message);
 
     /// <summary>
     /// Stops the container of a job whose end the cluster has recorded already (an SSH session that reached its
-    /// maximum duration); what the container reports afterwards changes nothing.
+    /// maximum duration), in the background; what the container reports afterwards changes nothing.
     /// </summary>
     Task EndAsync(string jobId, string message);
 

@@ -9,13 +9,16 @@ namespace Corral.HostAgent.Jobs;
 /// </summary>
 public sealed partial class JobSupervisor
 {
-    /// <summary>Kills the container; the exit it reports afterwards is ignored by the job, which has ended already.</summary>
-    public async Task EndAsync(string jobId, string message)
+    /// <summary>
+    /// Kills the container in the background, as <see cref="Stop"/> does; the exit it reports afterwards is ignored by
+    /// the job, which has ended already.
+    /// </summary>
+    public void End(string jobId, string message)
     {
         if (_jobs.TryGetValue(jobId, out var job) && job.ContainerId is { } containerId)
         {
             LogEnding(jobId, message);
-            await runtime.KillAsync(containerId);
+            InBackground(jobId, () => runtime.KillAsync(containerId));
         }
     }
 
@@ -26,7 +29,7 @@ public sealed partial class JobSupervisor
         {
             if (await reporter.HasEndedAsync(job.JobId) == true)
             {
-                await EndAsync(job.JobId, "the job ended in the cluster while this agent could not be told");
+                End(job.JobId, "the job ended in the cluster while this agent could not be told");
             }
         }
     }

@@ -43,11 +43,16 @@ public sealed partial class JobSupervisor(
         }
     }
 
-    public async Task StopAsync(string jobId, TerminationReason reason, string message)
+    /// <summary>
+    /// Records why the job stops and kills its container in the background. The engine can take seconds (a container
+    /// still starting is killed only once its start is done), and neither the user's cancel nor this host's other
+    /// jobs should wait for that. A kill that fails is logged; the orphan sweep tries again.
+    /// </summary>
+    public void Stop(string jobId, TerminationReason reason, string message)
     {
         if (_jobs.TryGetValue(jobId, out var job))
         {
-            await KillAsync(job, reason, message);
+            InBackground(jobId, () => KillAsync(job, reason, message));
         }
     }
 
@@ -230,6 +235,18 @@ public sealed partial class JobSupervisor(
         }
     }
 
+    private void InBackground(string jobId, Func<Task> kill) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await kill();
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogKillFailed(jobId, error.Message);
+        }
+    });
+
     private async Task FinishAsync(SupervisedJob job, JobOutcome outcome)
     {
         job.Outcome = outcome;
@@ -252,6 +269,9 @@ public sealed partial class JobSupervisor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: killing container ({Reason}): {Message}")]
     private partial void LogKilling(string jobId, TerminationReason reason, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not kill its container yet: {Error}")]
+    private partial void LogKillFailed(string jobId, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: container exited (code {ExitCode}, reason {Reason})")]
     private partial void LogExited(string jobId, int? exitCode, TerminationReason? reason);

@@ -22,7 +22,7 @@ public enum HubWire
 public sealed class ClientFleet : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _connections = [];
-    private ConcurrentQueue<(string Status, double Ms)> _latencies = new();
+    private ConcurrentQueue<(string Job, string Status, double Ms)> _latencies = new();
     private long _deliveries;
     private long _lastDelivery;
     private long _cancelled;
@@ -60,7 +60,7 @@ public sealed class ClientFleet : IAsyncDisposable
     /// <summary>Forgets what was recorded so far (the warm-up), keeping the connections.</summary>
     public void Reset()
     {
-        _latencies = new ConcurrentQueue<(string Status, double Ms)>();
+        _latencies = new ConcurrentQueue<(string Job, string Status, double Ms)>();
         Interlocked.Exchange(ref _deliveries, 0);
         Interlocked.Exchange(ref _cancelled, 0);
         Wire.Reset();
@@ -73,6 +73,15 @@ public sealed class ClientFleet : IAsyncDisposable
     public Dictionary<string, List<double>> SortedLatenciesMsByStatus() => _latencies
         .GroupBy(l => l.Status.ToLowerInvariant(), StringComparer.Ordinal)
         .ToDictionary(g => g.Key, g => g.Select(l => l.Ms).Order().ToList(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// Each step's latency at its first and at its last client: the first is the cluster's part (grain to gateway,
+    /// one frame out), the gap between them the fan-out's. Steps of one job are told apart by status.
+    /// </summary>
+    public List<(string Status, double FirstMs, double LastMs)> FirstAndLastByStep() => _latencies
+        .GroupBy(l => (l.Job, Status: l.Status.ToLowerInvariant()))
+        .Select(g => (g.Key.Status, g.Min(l => l.Ms), g.Max(l => l.Ms)))
+        .ToList();
 
     public async ValueTask DisposeAsync() =>
         await Task.WhenAll(_connections.Select(c => c.DisposeAsync().AsTask()));
@@ -115,7 +124,7 @@ public sealed class ClientFleet : IAsyncDisposable
         for (var i = seen; i < job.History.Count; i++)
         {
             var step = job.History[i];
-            _latencies.Enqueue((step.Status, (now - step.At).TotalMilliseconds));
+            _latencies.Enqueue((job.Id, step.Status, (now - step.At).TotalMilliseconds));
             if (string.Equals(step.Status, JobEvent.Cancelled, StringComparison.OrdinalIgnoreCase))
             {
                 Interlocked.Increment(ref _cancelled);
