@@ -30,6 +30,11 @@
 #   * /etc/docker/daemon.json is only written when it does not exist. The key
 #     set below (IPv6 on the default bridge + ip6tables) is accepted by Docker
 #     20.10; "ip6tables" needs "experimental" there, hence that key.
+#   * The engine runs at nice $CORRAL_DOCKER_NICE (default 10), and so do the
+#     containerd, shims, runc and job containers it starts: on a machine that
+#     also runs the silo and the gateway, creating and removing containers (a
+#     second of CPU each on a small machine) must not hold up the scheduler and
+#     the live updates. Job containers keep their own CPU caps either way.
 #   * iptables: the distribution default backend (nf_tables on Debian 12) is
 #     tried first. If dockerd fails with an iptables/nf_tables error, the
 #     iptables and ip6tables alternatives are switched to the legacy backend
@@ -38,6 +43,7 @@
 : "${CORRAL_DOCKERD_PIDFILE:=/run/corral-dockerd.pid}"
 : "${CORRAL_DOCKERD_LOG:=/var/log/corral-dockerd.log}"
 : "${CORRAL_DOCKER_DAEMON_JSON:=/etc/docker/daemon.json}"
+: "${CORRAL_DOCKER_NICE:=10}"
 : "${CORRAL_DOCKER_START_TIMEOUT:=60}"
 : "${CORRAL_JOB_IMAGE:=corral/busybox:latest}"
 : "${CORRAL_SSH_IMAGE:=corral/ssh:latest}"
@@ -168,7 +174,7 @@ _corral_docker_start_once() {
 
     # setsid: own session, so no SIGHUP/SIGINT from the caller's terminal or
     # process group; nohup as a second guard. dockerd writes its own pid file.
-    setsid nohup "$dockerd_bin" --pidfile "$CORRAL_DOCKERD_PIDFILE" \
+    setsid nohup nice -n "$CORRAL_DOCKER_NICE" "$dockerd_bin" --pidfile "$CORRAL_DOCKERD_PIDFILE" \
         --config-file "$CORRAL_DOCKER_DAEMON_JSON" \
         </dev/null >>"$CORRAL_DOCKERD_LOG" 2>&1 &
     disown 2>/dev/null || true
@@ -235,6 +241,10 @@ corral_docker_ensure_running() {
         return 1
     fi
 
+    if ! [[ "$CORRAL_DOCKER_NICE" =~ ^-?[0-9]+$ ]] || [ "$CORRAL_DOCKER_NICE" -lt -20 ] || [ "$CORRAL_DOCKER_NICE" -gt 19 ]; then
+        _corral_docker_log "CORRAL_DOCKER_NICE must be a whole number from -20 to 19, not '$CORRAL_DOCKER_NICE'"
+        return 1
+    fi
     _corral_docker_write_daemon_json
 
     local log_mark

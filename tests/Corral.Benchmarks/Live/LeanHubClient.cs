@@ -71,6 +71,19 @@ public sealed class LeanHubClient : IAsyncDisposable
 
     private async Task ReceiveLoopAsync(MessageBuffer buffer)
     {
+        try
+        {
+            await ReceiveAllAsync(buffer);
+        }
+        catch (Exception error) when (!_closing.IsCancellationRequested)
+        {
+            // A client that stops reading misses every later event: the round reports it rather than hiding it.
+            _counts.Lost(error);
+        }
+    }
+
+    private async Task ReceiveAllAsync(MessageBuffer buffer)
+    {
         while (!_closing.IsCancellationRequested && _socket.State == WebSocketState.Open)
         {
             var message = await buffer.ReceiveAsync(_socket, _closing.Token);
@@ -106,12 +119,26 @@ public sealed class LeanHubClient : IAsyncDisposable
     {
         private long _frames;
         private long _records;
+        private long _lost;
+        private string? _firstLoss;
 
         public long Frames => Interlocked.Read(ref _frames);
 
         public long Records => Interlocked.Read(ref _records);
 
+        /// <summary>Clients whose connection ended or failed before the fleet closed them.</summary>
+        public long LostClients => Interlocked.Read(ref _lost);
+
+        /// <summary>Why the first of them was lost.</summary>
+        public string? FirstLoss => _firstLoss;
+
         public void Frame() => Interlocked.Increment(ref _frames);
+
+        public void Lost(Exception error)
+        {
+            Interlocked.Increment(ref _lost);
+            Interlocked.CompareExchange(ref _firstLoss, $"{error.GetType().Name}: {error.Message}", null);
+        }
 
         public void Record() => Interlocked.Increment(ref _records);
 

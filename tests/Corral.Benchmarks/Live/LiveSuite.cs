@@ -152,6 +152,11 @@ public sealed class LiveSuite : IBenchmarkSuite
         var usage = cpu.Stop();
         var seconds = Stopwatch.GetElapsedTime(started, fleet.LastDelivery).TotalSeconds;
         report.Note($"{clients} {wire}: {fleet.Deliveries} deliveries, {fleet.CancelledSeen}/{jobs * clients} ends seen, {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        if (fleet.Wire.LostClients > 0)
+        {
+            report.Note($"{clients} {wire}: {fleet.Wire.LostClients} client(s) stopped receiving; the first: {fleet.Wire.FirstLoss}");
+        }
+
         return new Round(fleet.SortedLatenciesMs(), fleet.SortedLatenciesMsByStatus(), fleet.FirstAndLastByStep(), fleet.Deliveries, fleet.Deliveries / Math.Max(seconds, 1e-3), usage, fleet.Wire.Frames, fleet.Wire.Records);
     }
 
