@@ -22,18 +22,17 @@ public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub>
     private readonly ConcurrentDictionary<string, int> _logWatchers = new(StringComparer.Ordinal);
     private readonly JobEventOrder _order = new();
     private IFeedObserver? _reference;
-    private LiveOutbox? _outbox;
+    // Made with the relay: observer calls arrive concurrently, and two outboxes would be two loops out of order.
+    private readonly LiveOutbox _outbox = new(e => SendAsync(hub, e), TimeProvider.System, logger);
     private PeriodicTimer? _timer;
 
     private IFeedObserver Reference => _reference ??= grains.CreateObjectReference<IFeedObserver>(this);
-
-    private LiveOutbox Outbox => _outbox ??= new LiveOutbox(SendAsync, TimeProvider.System, logger);
 
     public Task JobUpdatedAsync(JobView job)
     {
         if (!_order.IsStale(job))
         {
-            Outbox.Post(new JobViewEvent(job));
+            _outbox.Post(new JobViewEvent(job));
         }
 
         return Task.CompletedTask;
@@ -41,7 +40,7 @@ public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub>
 
     public Task QuotaUpdatedAsync(string user, QuotaUsage usage)
     {
-        Outbox.Post(new QuotaUsageEvent(user, usage));
+        _outbox.Post(new QuotaUsageEvent(user, usage));
         return Task.CompletedTask;
     }
 
@@ -73,14 +72,14 @@ public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub>
     public void Dispose()
     {
         _timer?.Dispose();
-        _outbox?.Dispose();
+        _outbox.Dispose();
         if (_reference is not null)
         {
             grains.DeleteObjectReference<IFeedObserver>(_reference);
         }
     }
 
-    private Task SendAsync(LiveEvent liveEvent) => liveEvent switch
+    private static Task SendAsync(IHubContext<JobsHub> hub, LiveEvent liveEvent) => liveEvent switch
     {
         JobViewEvent e => hub.Clients.Groups(JobsHub.UserGroup(e.Job.User), JobsHub.AdminGroup).SendAsync("jobUpdated", e.Job),
         QuotaUsageEvent e => hub.Clients.Group(JobsHub.UserGroup(e.User)).SendAsync("quotaUpdated", e.Usage),
