@@ -22,6 +22,7 @@ public enum HubWire
 public sealed class ClientFleet : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _connections = [];
+    private readonly ConcurrentDictionary<string, string> _jobIds = new(StringComparer.Ordinal);
     private ConcurrentQueue<(string Job, string Status, double Ms)> _latencies = new();
     private long _deliveries;
     private long _lastDelivery;
@@ -91,7 +92,7 @@ public sealed class ClientFleet : IAsyncDisposable
         if (wire == HubWire.LeanJson)
         {
             var seen = new JobSteps();
-            return await LeanHubClient.ConnectAsync(hub, token, job => Record(job, seen), Wire, cancellationToken);
+            return await LeanHubClient.ConnectAsync(hub, token, job => Record(JobId(job.JobId), job.History, seen), Wire, cancellationToken);
         }
 
         var builder = new HubConnectionBuilder()
@@ -107,12 +108,25 @@ public sealed class ClientFleet : IAsyncDisposable
 
         var connection = builder.Build();
         var steps = new JobSteps();
-        connection.On<JobEvent>("jobUpdated", job => Record(job, steps));
+        connection.On<JobEvent>("jobUpdated", job => Record(job.Id, job.Steps(), steps));
         await connection.StartAsync(cancellationToken);
         return connection;
     }
 
-    private void Record(JobEvent job, JobSteps steps)
+    /// <summary>The fleet's one string for a job id, so 1,000 clients reading it do not make 1,000 strings.</summary>
+    private string JobId(ReadOnlySpan<char> id)
+    {
+        var lookup = _jobIds.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(id, out var known))
+        {
+            return known;
+        }
+
+        var text = id.ToString();
+        return _jobIds.GetOrAdd(text, text);
+    }
+
+    private void Record(string jobId, ReadOnlySpan<WireStep> history, JobSteps steps)
     {
         var now = DateTimeOffset.UtcNow;
         Interlocked.Increment(ref _deliveries);
@@ -120,11 +134,11 @@ public sealed class ClientFleet : IAsyncDisposable
         // Counter-only updates repeat steps already measured; the snapshot on connect repeats old ones. A view
         // can also bring several new steps at once (one that went out before the previous one): each is measured
         // from its own time, so a step this client learned of late counts as late.
-        var seen = steps.MarkSeen(job.Id, job.History.Count);
-        for (var i = seen; i < job.History.Count; i++)
+        var seen = steps.MarkSeen(jobId, history.Length);
+        for (var i = seen; i < history.Length; i++)
         {
-            var step = job.History[i];
-            _latencies.Enqueue((job.Id, step.Status, (now - step.At).TotalMilliseconds));
+            var step = history[i];
+            _latencies.Enqueue((jobId, step.Status, (now - step.At).TotalMilliseconds));
             if (string.Equals(step.Status, JobEvent.Cancelled, StringComparison.OrdinalIgnoreCase))
             {
                 Interlocked.Increment(ref _cancelled);

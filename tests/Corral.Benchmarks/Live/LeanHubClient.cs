@@ -1,14 +1,14 @@
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Corral.Benchmarks.Live;
 
 /// <summary>
 /// A SignalR client reduced to what a load generator needs: one WebSocket speaking the hub's JSON protocol
 /// (handshake, invocations, pings), straight to the hub without negotiation, as browsers and the .NET client do
-/// when they know WebSockets work. It reads only jobUpdated's id and history.
+/// when they know WebSockets work. It reads only jobUpdated's id and history (<see cref="JobUpdateReader"/>), and
+/// allocates nothing per message.
 /// </summary>
 /// <remarks>
 /// Why it exists: in this benchmark the 1,000 clients run on the same two cores as the servers, and the .NET
@@ -23,18 +23,19 @@ public sealed class LeanHubClient : IAsyncDisposable
     private static readonly byte[] Ping = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
 
     private readonly ClientWebSocket _socket = new();
-    private readonly Action<JobEvent> _onJobUpdated;
+    private readonly Action<JobUpdateReader> _onJobUpdated;
+    private readonly JobUpdateReader _reader = new();
     private readonly WireCounts _counts;
     private readonly CancellationTokenSource _closing = new();
     private Task _receiving = Task.CompletedTask;
 
-    private LeanHubClient(Action<JobEvent> onJobUpdated, WireCounts counts)
+    private LeanHubClient(Action<JobUpdateReader> onJobUpdated, WireCounts counts)
     {
         _onJobUpdated = onJobUpdated;
         _counts = counts;
     }
 
-    public static async Task<LeanHubClient> ConnectAsync(Uri hub, string token, Action<JobEvent> onJobUpdated, WireCounts counts, CancellationToken cancellationToken)
+    public static async Task<LeanHubClient> ConnectAsync(Uri hub, string token, Action<JobUpdateReader> onJobUpdated, WireCounts counts, CancellationToken cancellationToken)
     {
         var client = new LeanHubClient(onJobUpdated, counts);
         var scheme = hub.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
@@ -95,22 +96,17 @@ public sealed class LeanHubClient : IAsyncDisposable
                 var record = end < 0 ? rest : rest[..end];
                 rest = end < 0 ? ReadOnlyMemory<byte>.Empty : rest[(end + 1)..];
                 _counts.Record();
-                await HandleAsync(record);
+                switch (_reader.Read(record.Span))
+                {
+                    case HubRecordKind.JobUpdated:
+                        _onJobUpdated(_reader);
+                        break;
+                    case HubRecordKind.Ping:
+                        // The hub drops a client it has not heard from for 30 s; it pings every 15 s, so answer each ping.
+                        await _socket.SendAsync(Ping, WebSocketMessageType.Text, true, _closing.Token);
+                        break;
+                }
             }
-        }
-    }
-
-    private async Task HandleAsync(ReadOnlyMemory<byte> record)
-    {
-        var message = JsonSerializer.Deserialize(record.Span, LeanJson.Default.HubRecord);
-        if (message is { Type: 1, Target: "jobUpdated", Arguments: [var job, ..] })
-        {
-            _onJobUpdated(job);
-        }
-        else if (message is { Type: 6 })
-        {
-            // The hub drops a client it has not heard from for 30 s; it pings every 15 s, so answer each ping.
-            await _socket.SendAsync(Ping, WebSocketMessageType.Text, true, _closing.Token);
         }
     }
 
@@ -149,22 +145,14 @@ public sealed class LeanHubClient : IAsyncDisposable
         }
     }
 
-    /// <summary>One record of the hub's JSON protocol, as far as this client reads it.</summary>
-    internal sealed class HubRecord
-    {
-        public int Type { get; set; }
-
-        public string? Target { get; set; }
-
-        public JobEvent[]? Arguments { get; set; }
-    }
-
     /// <summary>Collects one whole WebSocket message (it may span several receives), reusing one growing buffer.</summary>
     private sealed class MessageBuffer
     {
         private byte[] _bytes = new byte[16 * 1024];
 
-        public async Task<ReadOnlyMemory<byte>> ReceiveAsync(WebSocket socket, CancellationToken cancellationToken)
+        /// <remarks>Pooled: a plain async method would allocate its state machine for every message not yet there.</remarks>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        public async ValueTask<ReadOnlyMemory<byte>> ReceiveAsync(WebSocket socket, CancellationToken cancellationToken)
         {
             var length = 0;
             while (true)
@@ -189,12 +177,3 @@ public sealed class LeanHubClient : IAsyncDisposable
         }
     }
 }
-
-/// <summary>
-/// The hub's JSON read with code generated at build time and the hub's own camelCase names: a load generator on
-/// the servers' cores should spend as little as it can (reflection with case-insensitive names cost about a
-/// quarter of a lean client's time per message).
-/// </summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-[JsonSerializable(typeof(LeanHubClient.HubRecord))]
-internal sealed partial class LeanJson : JsonSerializerContext;

@@ -1,0 +1,23 @@
+using Corral.Gateway.Live;
+using Xunit;
+
+namespace Corral.Tests.Unit;
+
+public sealed class FanOutBufferPoolTests
+{
+    [Theory]
+    [InlineData(1, 4096)]
+    [InlineData(2, 2048)]
+    [InlineData(16, 256)]
+    public void AllCoresTogether_KeepABufferForEachOf4096Connections(int cores, int perCore)
+    {
+        Assert.Equal(perCore, FanOutBufferPool.PerCore(cores));
+        Assert.True(FanOutBufferPool.PerCore(cores) * cores >= FanOutBufferPool.Buffers);
+    }
+
+    [Fact]
+    public void ManyCores_KeepAtLeastTheRuntimeDefault()
+    {
+        Assert.Equal(32, FanOutBufferPool.PerCore(256));
+    }
+}
