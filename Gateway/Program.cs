@@ -11,7 +11,7 @@ using Npgsql;
 using Orleans.Configuration;
 
 // The gateway: REST API, web page and live updates, as an Orleans client of the cluster.
-FanOutBufferPool.Configure();
+FanOutRuntimeSettings.Apply();
 try
 {
     var settings = SettingsReader.FromProcess();

@@ -28,6 +28,7 @@ public static class Program
             return 2;
         }
 
+        suite.PrepareProcess();
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -9,7 +9,6 @@ public enum HubRecordKind
 {
     Other,
     JobUpdated,
-    Ping,
 }
 
 /// <summary>
@@ -73,12 +72,8 @@ public sealed class JobUpdateReader
             }
         }
 
-        return type switch
-        {
-            1 when isJobUpdated && hasJob => HubRecordKind.JobUpdated,
-            6 => HubRecordKind.Ping,
-            _ => HubRecordKind.Other,
-        };
+        // Type 1 is an invocation; pings (6) and anything else are of no interest here.
+        return type == 1 && isJobUpdated && hasJob ? HubRecordKind.JobUpdated : HubRecordKind.Other;
     }
 
     /// <summary>Reads the job view that is the arguments array's first element; skips the rest of the array.</summary>

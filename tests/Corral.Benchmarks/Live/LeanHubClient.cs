@@ -20,6 +20,7 @@ public sealed class LeanHubClient : IAsyncDisposable
 {
     private const byte RecordSeparator = 0x1e;
     private static readonly byte[] Handshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
+    private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
     private static readonly byte[] Ping = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
 
     private readonly ClientWebSocket _socket = new();
@@ -28,6 +29,7 @@ public sealed class LeanHubClient : IAsyncDisposable
     private readonly WireCounts _counts;
     private readonly CancellationTokenSource _closing = new();
     private Task _receiving = Task.CompletedTask;
+    private Task _keepingAlive = Task.CompletedTask;
 
     private LeanHubClient(Action<JobUpdateReader> onJobUpdated, WireCounts counts)
     {
@@ -50,12 +52,15 @@ public sealed class LeanHubClient : IAsyncDisposable
         }
 
         client._receiving = client.ReceiveLoopAsync(buffer);
+        client._keepingAlive = client.KeepAliveAsync();
         return client;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _closing.CancelAsync();
+        // One send at a time on a WebSocket: the last ping is done before the close goes out.
+        await _keepingAlive.ContinueWith(_ => { }, TaskScheduler.Default);
         try
         {
             await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
@@ -96,17 +101,35 @@ public sealed class LeanHubClient : IAsyncDisposable
                 var record = end < 0 ? rest : rest[..end];
                 rest = end < 0 ? ReadOnlyMemory<byte>.Empty : rest[(end + 1)..];
                 _counts.Record();
-                switch (_reader.Read(record.Span))
+                if (_reader.Read(record.Span) == HubRecordKind.JobUpdated)
                 {
-                    case HubRecordKind.JobUpdated:
-                        _onJobUpdated(_reader);
-                        break;
-                    case HubRecordKind.Ping:
-                        // The hub drops a client it has not heard from for 30 s; it pings every 15 s, so answer each ping.
-                        await _socket.SendAsync(Ping, WebSocketMessageType.Text, true, _closing.Token);
-                        break;
+                    _onJobUpdated(_reader);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Pings the hub every 15 s, as the official clients do: the hub drops a client it has not heard from for 30 s,
+    /// whatever it sends itself. (Answering only the hub's pings was not enough: now and then one client was dropped.)
+    /// </summary>
+    private async Task KeepAliveAsync()
+    {
+        using var timer = new PeriodicTimer(KeepAliveInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_closing.Token))
+            {
+                await _socket.SendAsync(Ping, WebSocketMessageType.Text, true, _closing.Token);
+            }
+        }
+        catch (Exception error) when (!_closing.IsCancellationRequested)
+        {
+            _counts.Lost(error);
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing.
         }
     }
 

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Corral.Tests.Unit;
 
-public sealed class FanOutBufferPoolTests
+public sealed class FanOutRuntimeSettingsTests
 {
     [Theory]
     [InlineData(1, 4096)]
@@ -11,13 +11,13 @@ public sealed class FanOutBufferPoolTests
     [InlineData(16, 256)]
     public void AllCoresTogether_KeepABufferForEachOf4096Connections(int cores, int perCore)
     {
-        Assert.Equal(perCore, FanOutBufferPool.PerCore(cores));
-        Assert.True(FanOutBufferPool.PerCore(cores) * cores >= FanOutBufferPool.Buffers);
+        Assert.Equal(perCore, FanOutRuntimeSettings.ArraysPerCore(cores));
+        Assert.True(FanOutRuntimeSettings.ArraysPerCore(cores) * cores >= FanOutRuntimeSettings.Buffers);
     }
 
     [Fact]
     public void ManyCores_KeepAtLeastTheRuntimeDefault()
     {
-        Assert.Equal(32, FanOutBufferPool.PerCore(256));
+        Assert.Equal(32, FanOutRuntimeSettings.ArraysPerCore(256));
     }
 }

@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace Corral.Gateway.Live;
+
+/// <summary>
+/// Two runtime settings that SignalR fan-out to many connections needs. Both are read by the runtime from the
+/// environment once, on first use (of the shared array pool, of a socket), so <see cref="Apply"/> runs first thing
+/// in the gateway. A value the operator set in the environment is kept.
+/// </summary>
+/// <remarks>
+/// Measured with <c>deploy/bench.sh live</c> (1,000 clients on the servers' two cores; see NOTES.md, live updates).
+/// </remarks>
+public static class FanOutRuntimeSettings
+{
+    /// <summary>How many arrays of one size each core's part of the shared array pool keeps.</summary>
+    /// <remarks>
+    /// SignalR gives each connection a pipe, and every message written to it takes a 4 KiB buffer from the shared
+    /// pool until the transport has sent it. A group send writes to every connection before the first send completes,
+    /// so a fan-out to 1,000 connections holds 1,000 buffers at once, while the pool keeps only 32 of a size per core:
+    /// the rest were allocated afresh and dropped. An allocation trace showed 149 MB in 30 s, 99% of it these buffers,
+    /// and a gen0 collection every few seconds that paused the gateway 10-95 ms in the middle of fan-outs; with room
+    /// for 4,096 buffers, 1.6 MB in 30 s and no collection while the benchmark ran.
+    /// </remarks>
+    public const string ArraysPerCoreVariable = "DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION";
+
+    /// <summary>Whether socket completions run on the thread that polls the sockets rather than a pool thread.</summary>
+    /// <remarks>
+    /// Each delivery is a pipe flush and a socket send per connection; queueing every send's completion to the
+    /// thread pool doubled the hops of a 1,000-connection fan-out. Inline, the spread from the first client to the
+    /// last went from 41 to 34 ms at the median. Nothing in the gateway blocks after a socket operation (all its I/O
+    /// is awaited), which is what this needs: a blocking continuation would hold up every socket.
+    /// </remarks>
+    public const string InlineSocketCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>
+    /// Buffers kept across all cores: a fan-out to this many connections allocates none. At most 16 MiB, kept only
+    /// once a fan-out that large has happened; the pool gives them back under memory pressure.
+    /// </summary>
+    public const int Buffers = 4096;
+
+    /// <summary>The runtime's own default per core.</summary>
+    private const int RuntimeDefaultArraysPerCore = 32;
+
+    public static void Apply()
+    {
+        SetUnlessSet(ArraysPerCoreVariable, ArraysPerCore(Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture));
+        SetUnlessSet(InlineSocketCompletionsVariable, "1");
+    }
+
+    /// <summary>Arrays of one size each core's part keeps so that all parts together keep <see cref="Buffers"/>.</summary>
+    public static int ArraysPerCore(int cores) => Math.Max(RuntimeDefaultArraysPerCore, Buffers / Math.Max(1, cores));
+
+    private static void SetUnlessSet(string variable, string value)
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable)))
+        {
+            Environment.SetEnvironmentVariable(variable, value);
+        }
+    }
+}
