@@ -3,9 +3,9 @@ using System.Globalization;
 namespace Corral.Gateway.Live;
 
 /// <summary>
-/// Two runtime settings that SignalR fan-out to many connections needs. Both are read by the runtime from the
-/// environment once, on first use (of the shared array pool, of a socket), so <see cref="Apply"/> runs first thing
-/// in the gateway. A value the operator set in the environment is kept.
+/// The runtime setting that SignalR fan-out to many connections needs: the shared array pool's size. The runtime
+/// reads it from the environment once, on the pool's first use, so <see cref="Apply"/> runs first thing in the
+/// gateway. A value the operator set in the environment is kept.
 /// </summary>
 /// <remarks>
 /// Measured with <c>deploy/bench.sh live</c> (1,000 clients on the servers' two cores; see NOTES.md, live updates).
@@ -20,17 +20,10 @@ public static class FanOutRuntimeSettings
     /// the rest were allocated afresh and dropped. An allocation trace showed 149 MB in 30 s, 99% of it these buffers,
     /// and a gen0 collection every few seconds that paused the gateway 10-95 ms in the middle of fan-outs; with room
     /// for 4,096 buffers, 1.6 MB in 30 s and no collection while the benchmark ran.
+    /// Tried beside it and not kept: socket completions on the polling thread
+    /// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>), within this machine's run-to-run spread.
     /// </remarks>
     public const string ArraysPerCoreVariable = "DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION";
-
-    /// <summary>Whether socket completions run on the thread that polls the sockets rather than a pool thread.</summary>
-    /// <remarks>
-    /// Each delivery is a pipe flush and a socket send per connection; queueing every send's completion to the
-    /// thread pool doubled the hops of a 1,000-connection fan-out. Inline, the spread from the first client to the
-    /// last went from 41 to 34 ms at the median. Nothing in the gateway blocks after a socket operation (all its I/O
-    /// is awaited), which is what this needs: a blocking continuation would hold up every socket.
-    /// </remarks>
-    public const string InlineSocketCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
     /// <summary>
     /// Buffers kept across all cores: a fan-out to this many connections allocates none. At most 16 MiB, kept only
@@ -44,7 +37,6 @@ public static class FanOutRuntimeSettings
     public static void Apply()
     {
         SetUnlessSet(ArraysPerCoreVariable, ArraysPerCore(Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture));
-        SetUnlessSet(InlineSocketCompletionsVariable, "1");
     }
 
     /// <summary>Arrays of one size each core's part keeps so that all parts together keep <see cref="Buffers"/>.</summary>

@@ -9,14 +9,6 @@ public interface IBenchmarkSuite
     /// <summary>One line for the list printed when the name is unknown.</summary>
     string Description { get; }
 
-    /// <summary>
-    /// Settings of this process the suite needs, applied before anything else runs (the runtime reads some from the
-    /// environment once, on first use).
-    /// </summary>
-    void PrepareProcess()
-    {
-    }
-
     /// <summary>Measures, printing one figure per line through <paramref name="report"/>.</summary>
     Task RunAsync(BenchmarkReport report, CancellationToken cancellationToken);
 }

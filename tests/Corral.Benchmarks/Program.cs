@@ -28,7 +28,6 @@ public static class Program
             return 2;
         }
 
-        suite.PrepareProcess();
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -21,9 +21,6 @@ public sealed class LiveProcesses : IAsyncDisposable
         AdminToken = adminToken;
     }
 
-    /// <summary>The runtime's setting that runs socket completions on the polling thread.</summary>
-    public const string InlineSocketCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-
     public Uri Address { get; }
 
     public string WorkerName { get; } = "bench-" + Guid.NewGuid().ToString("N")[..8];
@@ -124,8 +121,6 @@ public sealed class LiveProcesses : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        // The servers run as deploy/up.sh starts them, not with this process's own socket setting.
-        start.Environment.Remove(InlineSocketCompletionsVariable);
         var process = Process.Start(start)!;
         // Drain the output so a chatty process never blocks on a full pipe.
         process.OutputDataReceived += (_, _) => { };

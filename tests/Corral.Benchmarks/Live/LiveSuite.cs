@@ -38,14 +38,6 @@ public sealed class LiveSuite : IBenchmarkSuite
 
     public string Description => "SignalR event latency (grain change to client) with 1 and 1,000 clients, and fan-out rate";
 
-    /// <summary>The clients' socket completions run where the sockets are polled, as the gateway's do.</summary>
-    /// <remarks>
-    /// The 1,000 clients share the servers' two cores, and every message a client waits for in a pool thread's queue
-    /// is measured as the servers' latency. The servers are started without this setting; the gateway applies its own.
-    /// </remarks>
-    public void PrepareProcess() =>
-        Environment.SetEnvironmentVariable(LiveProcesses.InlineSocketCompletionsVariable, "1");
-
     public async Task RunAsync(BenchmarkReport report, CancellationToken cancellationToken)
     {
         await using var database = await BenchmarkDatabase.CreateAsync("live");
