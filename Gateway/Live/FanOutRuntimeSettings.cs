@@ -8,7 +8,9 @@ namespace Corral.Gateway.Live;
 /// gateway. A value the operator set in the environment is kept.
 /// </summary>
 /// <remarks>
-/// Measured with <c>deploy/bench.sh live</c> (1,000 clients on the servers' two cores; see NOTES.md, live updates).
+/// Measured with <c>deploy/bench.sh live</c> (1,000 clients on the servers' two cores; see NOTES.md, benchmarks).
+/// Tried beside it and not kept: socket completions on the polling thread
+/// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>), within this machine's run-to-run spread.
 /// </remarks>
 public static class FanOutRuntimeSettings
 {
@@ -20,8 +22,6 @@ public static class FanOutRuntimeSettings
     /// the rest were allocated afresh and dropped. An allocation trace showed 149 MB in 30 s, 99% of it these buffers,
     /// and a gen0 collection every few seconds that paused the gateway 10-95 ms in the middle of fan-outs; with room
     /// for 4,096 buffers, 1.6 MB in 30 s and no collection while the benchmark ran.
-    /// Tried beside it and not kept: socket completions on the polling thread
-    /// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>), within this machine's run-to-run spread.
     /// </remarks>
     public const string ArraysPerCoreVariable = "DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION";
 
@@ -36,17 +36,12 @@ public static class FanOutRuntimeSettings
 
     public static void Apply()
     {
-        SetUnlessSet(ArraysPerCoreVariable, ArraysPerCore(Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture));
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ArraysPerCoreVariable)))
+        {
+            Environment.SetEnvironmentVariable(ArraysPerCoreVariable, ArraysPerCore(Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture));
+        }
     }
 
     /// <summary>Arrays of one size each core's part keeps so that all parts together keep <see cref="Buffers"/>.</summary>
     public static int ArraysPerCore(int cores) => Math.Max(RuntimeDefaultArraysPerCore, Buffers / Math.Max(1, cores));
-
-    private static void SetUnlessSet(string variable, string value)
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable)))
-        {
-            Environment.SetEnvironmentVariable(variable, value);
-        }
-    }
 }
