@@ -9,16 +9,18 @@ corral_proc_running() {
   [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
 }
 
-# corral_proc_start NAME RUN_DIR LOG_DIR DLL: starts `dotnet DLL` detached, unless it already runs.
+# corral_proc_start NAME RUN_DIR LOG_DIR DLL [NICE]: starts `dotnet DLL` detached at nice NICE (default 0), unless
+# it already runs.
 corral_proc_start() {
-  local name=$1 run_dir=$2 log_dir=$3 dll=$4
+  local name=$1 run_dir=$2 log_dir=$3 dll=$4 nice=${5:-0}
   mkdir -p "$run_dir" "$log_dir"
   if corral_proc_running "$name" "$run_dir"; then
     echo "  $name already running (pid $(cat "$run_dir/$name.pid"))"
     return 0
   fi
   : >"$log_dir/$name.log"
-  setsid nohup dotnet "$dll" >>"$log_dir/$name.log" 2>&1 </dev/null &
+  # setsid, nohup and nice each exec the next: $! is the dotnet process itself.
+  setsid nohup nice -n "$nice" dotnet "$dll" >>"$log_dir/$name.log" 2>&1 </dev/null &
   echo $! >"$run_dir/$name.pid"
   echo "  $name started (pid $!, log $log_dir/$name.log)"
 }

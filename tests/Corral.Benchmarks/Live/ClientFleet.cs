@@ -33,7 +33,7 @@ public sealed class ClientFleet : IAsyncDisposable
     }
 
     /// <summary>Frames and hub records the lean clients received since the last <see cref="Reset"/>.</summary>
-    public LeanHubClient.WireCounts Wire { get; } = new();
+    public WireCounts Wire { get; } = new();
 
     /// <summary>Events delivered to any client since the last <see cref="Reset"/>, new step or not.</summary>
     public long Deliveries => Interlocked.Read(ref _deliveries);
@@ -47,6 +47,12 @@ public sealed class ClientFleet : IAsyncDisposable
     public static async Task<ClientFleet> ConnectAsync(Uri hub, string token, int clients, HubWire wire, CancellationToken cancellationToken)
     {
         var fleet = new ClientFleet();
+        if (wire == HubWire.LeanJson)
+        {
+            fleet._connections.Add(await LeanClientPoller.ConnectAsync(hub, token, clients, fleet.LeanHandler, fleet.Wire, cancellationToken));
+            return fleet;
+        }
+
         // 50 at a time: a thousand handshakes at once would time out on a small machine.
         for (var batch = 0; batch < clients; batch += 50)
         {
@@ -89,12 +95,6 @@ public sealed class ClientFleet : IAsyncDisposable
 
     private async Task<IAsyncDisposable> OpenAsync(Uri hub, string token, HubWire wire, CancellationToken cancellationToken)
     {
-        if (wire == HubWire.LeanJson)
-        {
-            var seen = new JobSteps();
-            return await LeanHubClient.ConnectAsync(hub, token, job => Record(JobId(job.JobId), job.History, seen), Wire, cancellationToken);
-        }
-
         var builder = new HubConnectionBuilder()
             .WithUrl(hub, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token));
         if (wire == HubWire.MessagePack)
@@ -111,6 +111,13 @@ public sealed class ClientFleet : IAsyncDisposable
         connection.On<JobEvent>("jobUpdated", job => Record(job.Id, job.Steps(), steps));
         await connection.StartAsync(cancellationToken);
         return connection;
+    }
+
+    /// <summary>A new lean client's handler: it records the steps that client had not seen yet.</summary>
+    private Action<JobUpdateReader> LeanHandler()
+    {
+        var seen = new JobSteps();
+        return job => Record(JobId(job.JobId), job.History, seen);
     }
 
     /// <summary>The fleet's one string for a job id, so 1,000 clients reading it do not make 1,000 strings.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -8,7 +9,7 @@ namespace Corral.Benchmarks.Live;
 
 /// <summary>
 /// A core silo, a host agent and a gateway, started as processes on a throwaway database, the way deploy/up.sh
-/// starts them. Disposing kills them and removes the agent's containers and its folder of job output files.
+/// starts them (the host agent at the engine's priority, CORRAL_AGENT_NICE as in deploy/env.sh). Disposing kills them and removes the agent's containers and its folder of job output files.
 /// </summary>
 public sealed class LiveProcesses : IAsyncDisposable
 {
@@ -46,7 +47,7 @@ public sealed class LiveProcesses : IAsyncDisposable
             ["CORRAL_SILO_PORT"] = BenchmarkEnvironment.FreePort().ToString(),
             ["CORRAL_GATEWAY_PORT"] = "0",
             ["CORRAL_WORKER_NAME"] = live.WorkerName,
-        });
+        }, AgentNice());
         live.Start("Gateway", "Corral.Gateway", environment);
         await live.WaitUntilReadyAsync();
         return live;
@@ -111,11 +112,16 @@ public sealed class LiveProcesses : IAsyncDisposable
         }
     }
 
-    private void Start(string project, string assembly, Dictionary<string, string> environment)
+    /// <summary>The host agent's nice value, as deploy/env.sh sets it for deploy/up.sh.</summary>
+    private static int AgentNice() =>
+        int.TryParse(Environment.GetEnvironmentVariable("CORRAL_AGENT_NICE") ?? Environment.GetEnvironmentVariable("CORRAL_DOCKER_NICE"), out var nice) ? nice : 10;
+
+    private void Start(string project, string assembly, Dictionary<string, string> environment, int nice = 0)
     {
         var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
         var dll = Path.Combine(BenchmarkEnvironment.RepositoryRoot, project, "bin", configuration, "net10.0", assembly + ".dll");
-        var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // nice execs dotnet: the process (its pid, its CPU time) is the server's own.
+        var start = new ProcessStartInfo("nice", ["-n", nice.ToString(CultureInfo.InvariantCulture), "dotnet", dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
