@@ -23,13 +23,14 @@ public sealed class ClientFleet : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _connections = [];
     private readonly ConcurrentDictionary<string, string> _jobIds = new(StringComparer.Ordinal);
-    private ConcurrentQueue<(string Job, string Status, double Ms)> _latencies = new();
+    private readonly StepLatencies _latencies;
     private long _deliveries;
     private long _lastDelivery;
     private long _cancelled;
 
-    private ClientFleet()
+    private ClientFleet(int clients)
     {
+        _latencies = new StepLatencies(clients);
     }
 
     /// <summary>Frames and hub records the lean clients received since the last <see cref="Reset"/>.</summary>
@@ -46,7 +47,7 @@ public sealed class ClientFleet : IAsyncDisposable
 
     public static async Task<ClientFleet> ConnectAsync(Uri hub, string token, int clients, HubWire wire, CancellationToken cancellationToken)
     {
-        var fleet = new ClientFleet();
+        var fleet = new ClientFleet(clients);
         if (wire == HubWire.LeanJson)
         {
             fleet._connections.Add(await LeanClientPoller.ConnectAsync(hub, token, clients, fleet.LeanHandler, fleet.Wire, cancellationToken));
@@ -67,17 +68,20 @@ public sealed class ClientFleet : IAsyncDisposable
     /// <summary>Forgets what was recorded so far (the warm-up), keeping the connections.</summary>
     public void Reset()
     {
-        _latencies = new ConcurrentQueue<(string Job, string Status, double Ms)>();
+        _latencies.Clear();
         Interlocked.Exchange(ref _deliveries, 0);
         Interlocked.Exchange(ref _cancelled, 0);
         Wire.Reset();
     }
 
     /// <summary>The latencies recorded since the last <see cref="Reset"/>, in milliseconds, sorted.</summary>
-    public List<double> SortedLatenciesMs() => [.. _latencies.Select(l => l.Ms).Order()];
+    public List<double> SortedLatenciesMs() => [.. _latencies.All.Select(l => l.Ms).Order()];
+
+    /// <summary>Steps received but not recorded because the fleet's room for them ran out (see <see cref="StepLatencies"/>).</summary>
+    public long UnrecordedSteps => _latencies.Overflow;
 
     /// <summary>The same latencies by the step's status (queued, pending, starting, running, cancelled), each sorted.</summary>
-    public Dictionary<string, List<double>> SortedLatenciesMsByStatus() => _latencies
+    public Dictionary<string, List<double>> SortedLatenciesMsByStatus() => _latencies.All
         .GroupBy(l => l.Status.ToLowerInvariant(), StringComparer.Ordinal)
         .ToDictionary(g => g.Key, g => g.Select(l => l.Ms).Order().ToList(), StringComparer.Ordinal);
 
@@ -85,7 +89,7 @@ public sealed class ClientFleet : IAsyncDisposable
     /// Each step's latency at its first and at its last client: the first is the cluster's part (grain to gateway,
     /// one frame out), the gap between them the fan-out's. Steps of one job are told apart by status.
     /// </summary>
-    public List<(string Status, double FirstMs, double LastMs)> FirstAndLastByStep() => _latencies
+    public List<(string Status, double FirstMs, double LastMs)> FirstAndLastByStep() => _latencies.All
         .GroupBy(l => (l.Job, Status: l.Status.ToLowerInvariant()))
         .Select(g => (g.Key.Status, g.Min(l => l.Ms), g.Max(l => l.Ms)))
         .ToList();
@@ -145,7 +149,7 @@ public sealed class ClientFleet : IAsyncDisposable
         for (var i = seen; i < history.Length; i++)
         {
             var step = history[i];
-            _latencies.Enqueue((jobId, step.Status, (now - step.At).TotalMilliseconds));
+            _latencies.Add(jobId, step.Status, (now - step.At).TotalMilliseconds);
             if (string.Equals(step.Status, JobEvent.Cancelled, StringComparison.OrdinalIgnoreCase))
             {
                 Interlocked.Increment(ref _cancelled);
