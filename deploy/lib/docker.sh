@@ -40,6 +40,8 @@
 #     iptables and ip6tables alternatives are switched to the legacy backend
 #     and dockerd is started once more.
 
+source "$(dirname "${BASH_SOURCE[0]}")/nice.sh"
+
 : "${CORRAL_DOCKERD_PIDFILE:=/run/corral-dockerd.pid}"
 : "${CORRAL_DOCKERD_LOG:=/var/log/corral-dockerd.log}"
 : "${CORRAL_DOCKER_DAEMON_JSON:=/etc/docker/daemon.json}"
@@ -241,10 +243,7 @@ corral_docker_ensure_running() {
         return 1
     fi
 
-    if ! [[ "$CORRAL_DOCKER_NICE" =~ ^-?[0-9]+$ ]] || [ "$CORRAL_DOCKER_NICE" -lt -20 ] || [ "$CORRAL_DOCKER_NICE" -gt 19 ]; then
-        _corral_docker_log "CORRAL_DOCKER_NICE must be a whole number from -20 to 19, not '$CORRAL_DOCKER_NICE'"
-        return 1
-    fi
+    corral_nice_check CORRAL_DOCKER_NICE || return 1
     _corral_docker_write_daemon_json
 
     local log_mark

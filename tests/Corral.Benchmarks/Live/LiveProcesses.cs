@@ -112,9 +112,16 @@ public sealed class LiveProcesses : IAsyncDisposable
         }
     }
 
-    /// <summary>The host agent's nice value, as deploy/env.sh sets it for deploy/up.sh.</summary>
-    private static int AgentNice() =>
-        int.TryParse(Environment.GetEnvironmentVariable("CORRAL_AGENT_NICE") ?? Environment.GetEnvironmentVariable("CORRAL_DOCKER_NICE"), out var nice) ? nice : 10;
+    /// <summary>The host agent's nice value, as deploy/env.sh sets it for deploy/up.sh; a value that is not one is refused by name.</summary>
+    private static int AgentNice()
+    {
+        var (name, text) = Environment.GetEnvironmentVariable("CORRAL_AGENT_NICE") is { } agent
+            ? ("CORRAL_AGENT_NICE", agent)
+            : ("CORRAL_DOCKER_NICE", Environment.GetEnvironmentVariable("CORRAL_DOCKER_NICE") ?? "10");
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var nice) && nice is >= -20 and <= 19
+            ? nice
+            : throw new InvalidOperationException($"{name} must be a whole number from -20 to 19, not '{text}'");
+    }
 
     private void Start(string project, string assembly, Dictionary<string, string> environment, int nice = 0)
     {
