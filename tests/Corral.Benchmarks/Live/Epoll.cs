@@ -45,15 +45,8 @@ internal sealed partial class Epoll : IDisposable
         }
     }
 
-    public unsafe void Remove(nint fileDescriptor)
-    {
-        Span<byte> unused = stackalloc byte[16];
-        fixed (byte* e = unused)
-        {
-            // Already closed or never added: nothing to undo.
-            _ = epoll_ctl(_descriptor, EpollCtlDel, (int)fileDescriptor, e);
-        }
-    }
+    /// <summary>Stops watching <paramref name="fileDescriptor"/>; one already closed or never added is no error.</summary>
+    public unsafe void Remove(nint fileDescriptor) => _ = epoll_ctl(_descriptor, EpollCtlDel, (int)fileDescriptor, null);
 
     /// <summary>
     /// Waits up to <paramref name="timeoutMs"/> for ready sockets and writes their tokens to <paramref name="tokens"/>;

@@ -85,13 +85,8 @@ public sealed class LeanHubClient : IDisposable
     {
         while (true)
         {
-            if (_receivedLength == _received.Length)
-            {
-                Array.Resize(ref _received, _received.Length * 2);
-            }
-
-            var room = _received.Length - _receivedLength;
-            var read = _socket.Receive(_received.AsSpan(_receivedLength), SocketFlags.None, out var error);
+            var free = FreeSpace();
+            var read = _socket.Receive(free, SocketFlags.None, out var error);
             if (error == SocketError.WouldBlock)
             {
                 return;
@@ -109,7 +104,7 @@ public sealed class LeanHubClient : IDisposable
 
             _receivedLength += read;
             ReadFrames();
-            if (read < room)
+            if (read < free.Length)
             {
                 // The socket had less than there was room for: it is empty now, and the poller says when it is not.
                 return;
@@ -164,13 +159,19 @@ public sealed class LeanHubClient : IDisposable
 
     private void ReceiveBlocking()
     {
+        var read = _socket.Receive(FreeSpace());
+        _receivedLength += read > 0 ? read : throw new IOException("the hub closed the connection during the handshake");
+    }
+
+    /// <summary>The room after what was read so far; the buffer doubles when a frame fills it.</summary>
+    private Span<byte> FreeSpace()
+    {
         if (_receivedLength == _received.Length)
         {
             Array.Resize(ref _received, _received.Length * 2);
         }
 
-        var read = _socket.Receive(_received.AsSpan(_receivedLength));
-        _receivedLength += read > 0 ? read : throw new IOException("the hub closed the connection during the handshake");
+        return _received.AsSpan(_receivedLength);
     }
 
     private void ReadFrames()
