@@ -30,11 +30,16 @@
 #   * /etc/docker/daemon.json is only written when it does not exist. The key
 #     set below (IPv6 on the default bridge + ip6tables) is accepted by Docker
 #     20.10; "ip6tables" needs "experimental" there, hence that key.
-#   * The engine runs at nice $CORRAL_DOCKER_NICE (default 10), and so do the
-#     containerd, shims, runc and job containers it starts: on a machine that
-#     also runs the silo and the gateway, creating and removing containers (a
-#     second of CPU each on a small machine) must not hold up the scheduler and
-#     the live updates. Job containers keep their own CPU caps either way.
+#   * The engine (dockerd and the containerd it runs) runs at nice
+#     $CORRAL_DOCKER_NICE (default 10) under the scheduling policy
+#     $CORRAL_DOCKER_SCHED (default idle), and so do the shims, runc, the
+#     engine's helper processes and the job containers they start: on a machine
+#     that also runs the silo and the gateway, creating and removing containers
+#     (a second of CPU each on a small machine) must not hold up the scheduler
+#     and the live updates. Both are applied to an engine these scripts started,
+#     when it starts and again whenever corral_docker_ensure_running finds it
+#     running; see corral_priority_apply in nice.sh for why the session's nice
+#     and the idle policy matter. Job containers keep their own CPU caps.
 #   * iptables: the distribution default backend (nf_tables on Debian 12) is
 #     tried first. If dockerd fails with an iptables/nf_tables error, the
 #     iptables and ip6tables alternatives are switched to the legacy backend
@@ -46,6 +51,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/nice.sh"
 : "${CORRAL_DOCKERD_LOG:=/var/log/corral-dockerd.log}"
 : "${CORRAL_DOCKER_DAEMON_JSON:=/etc/docker/daemon.json}"
 : "${CORRAL_DOCKER_NICE:=10}"
+: "${CORRAL_DOCKER_SCHED:=idle}"
 : "${CORRAL_DOCKER_START_TIMEOUT:=60}"
 : "${CORRAL_JOB_IMAGE:=corral/busybox:latest}"
 : "${CORRAL_SSH_IMAGE:=corral/ssh:latest}"
@@ -201,6 +207,23 @@ _corral_docker_start_once() {
     return 1
 }
 
+# Gives the engine these scripts started, dockerd and the containerd it runs, nice $CORRAL_DOCKER_NICE and the
+# scheduling policy $CORRAL_DOCKER_SCHED: every thread, and each one's session. Both matter. Each of the two leads a
+# session of its own, and a session is weighed by its own nice value, not its threads' (corral_nice_session): before,
+# the engine's nice 10 did not rank it below the silo or the gateway at all. And under the idle policy a thread of the
+# silo or the gateway that wakes up takes the CPU from the engine at once, and a CPU running only the engine counts
+# as free for it. A profile of the whole machine cut to the slowest live-update fan-outs showed the engine's helper
+# processes (about 0.15 s of CPU each, five per container) holding one CPU while the gateway's threads and the
+# clients shared the other. An engine not started here is left as it is.
+_corral_docker_prioritize() {
+    local dockerd_pid pid
+    dockerd_pid="$(_corral_docker_our_pid)" || return 0
+    for pid in "$dockerd_pid" $(pgrep -x -P "$dockerd_pid" containerd || true); do
+        corral_priority_apply "$pid" "$CORRAL_DOCKER_NICE" "$CORRAL_DOCKER_SCHED" || return 1
+    done
+    _corral_docker_log "engine at nice $CORRAL_DOCKER_NICE, scheduling policy $CORRAL_DOCKER_SCHED"
+}
+
 _corral_docker_wait_gone() {
     local pid="$1" limit="$2" i=0
     while [ "$i" -lt "$limit" ]; do
@@ -223,8 +246,11 @@ _corral_docker_use_legacy_iptables() {
 }
 
 corral_docker_ensure_running() {
+    corral_nice_check CORRAL_DOCKER_NICE || return 1
+    corral_sched_check CORRAL_DOCKER_SCHED || return 1
     if _corral_docker_answers; then
-        return 0
+        _corral_docker_prioritize
+        return
     fi
 
     # A dockerd that is still starting up (ours or not): wait for it rather
@@ -243,7 +269,6 @@ corral_docker_ensure_running() {
         return 1
     fi
 
-    corral_nice_check CORRAL_DOCKER_NICE || return 1
     _corral_docker_write_daemon_json
 
     local log_mark
@@ -252,7 +277,8 @@ corral_docker_ensure_running() {
         log_mark="$(wc -l <"$CORRAL_DOCKERD_LOG")"
     fi
     if _corral_docker_start_once; then
-        return 0
+        _corral_docker_prioritize
+        return
     fi
 
     # nf_tables not usable for dockerd here? Fall back to the legacy backend.
@@ -262,7 +288,8 @@ corral_docker_ensure_running() {
         if _corral_docker_use_legacy_iptables; then
             _corral_docker_log "dockerd failed with iptables errors; retrying with iptables-legacy"
             if _corral_docker_start_once; then
-                return 0
+                _corral_docker_prioritize
+                return
             fi
         fi
     fi

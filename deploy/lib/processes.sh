@@ -3,6 +3,8 @@
 # Starting and stopping Corral's own processes (core silo, host agent, gateway) in the background, with a
 # pid file and a log file each. Meant to be sourced; defines functions only.
 
+source "$(dirname "${BASH_SOURCE[0]}")/nice.sh"
+
 # corral_proc_running NAME RUN_DIR: true when NAME's recorded process is alive.
 corral_proc_running() {
   local pidfile="$2/$1.pid"
@@ -22,6 +24,8 @@ corral_proc_start() {
   # setsid, nohup and nice each exec the next: $! is the dotnet process itself.
   setsid nohup nice -n "$nice" dotnet "$dll" >>"$log_dir/$name.log" 2>&1 </dev/null &
   echo $! >"$run_dir/$name.pid"
+  # Its session too: a session of its own is weighed by the session's nice value, not the process's.
+  corral_nice_session $! "$nice"
   echo "  $name started (pid $!, log $log_dir/$name.log)"
 }
 

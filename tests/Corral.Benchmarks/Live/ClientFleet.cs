@@ -16,6 +16,12 @@ public enum HubWire
 }
 
 /// <summary>
+/// One step of one job across the fleet: its latency at the first and at the last client, and when the last client
+/// received it (a <see cref="Stopwatch"/> timestamp, for cutting a system-wide profile to the slowest fan-outs).
+/// </summary>
+public readonly record struct StepFanOut(string Status, double FirstMs, double LastMs, long LastReceivedAt);
+
+/// <summary>
 /// Many SignalR clients of one user over real WebSockets, each recording, for every jobUpdated that carries a new
 /// step of a job, the time from that step (as the job's grain recorded it) to its own receipt.
 /// </summary>
@@ -89,9 +95,9 @@ public sealed class ClientFleet : IAsyncDisposable
     /// Each step's latency at its first and at its last client: the first is the cluster's part (grain to gateway,
     /// one frame out), the gap between them the fan-out's. Steps of one job are told apart by status.
     /// </summary>
-    public List<(string Status, double FirstMs, double LastMs)> FirstAndLastByStep() => _latencies.All
+    public List<StepFanOut> FirstAndLastByStep() => _latencies.All
         .GroupBy(l => (l.Job, Status: l.Status.ToLowerInvariant()))
-        .Select(g => (g.Key.Status, g.Min(l => l.Ms), g.Max(l => l.Ms)))
+        .Select(g => new StepFanOut(g.Key.Status, g.Min(l => l.Ms), g.Max(l => l.Ms), g.Max(l => l.ReceivedAt)))
         .ToList();
 
     public async ValueTask DisposeAsync() =>
@@ -140,8 +146,9 @@ public sealed class ClientFleet : IAsyncDisposable
     private void Record(string jobId, ReadOnlySpan<WireStep> history, JobSteps steps)
     {
         var now = DateTimeOffset.UtcNow;
+        var receivedAt = Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _deliveries);
-        Interlocked.Exchange(ref _lastDelivery, Stopwatch.GetTimestamp());
+        Interlocked.Exchange(ref _lastDelivery, receivedAt);
         // Counter-only updates repeat steps already measured; the snapshot on connect repeats old ones. A view
         // can also bring several new steps at once (one that went out before the previous one): each is measured
         // from its own time, so a step this client learned of late counts as late.
@@ -149,7 +156,7 @@ public sealed class ClientFleet : IAsyncDisposable
         for (var i = seen; i < history.Length; i++)
         {
             var step = history[i];
-            _latencies.Add(jobId, step.Status, (now - step.At).TotalMilliseconds);
+            _latencies.Add(jobId, step.Status, (now - step.At).TotalMilliseconds, receivedAt);
             if (string.Equals(step.Status, JobEvent.Cancelled, StringComparison.OrdinalIgnoreCase))
             {
                 Interlocked.Increment(ref _cancelled);

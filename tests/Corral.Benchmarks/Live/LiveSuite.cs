@@ -36,6 +36,7 @@ public sealed class LiveSuite : IBenchmarkSuite
     /// remove a container (1-3 s, 1.5 s of CPU). Sooner, and the containers pile up and the engine alone keeps the
     /// two cores busy; the figure would then say how the engine copes, not how events reach the clients.
     /// </summary>
+    private const int SlowestStepsNoted = 6;
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(2500);
 
     public string Name => "live";
@@ -100,6 +101,8 @@ public sealed class LiveSuite : IBenchmarkSuite
                     var spreads = step.Select(s => s.LastMs - s.FirstMs).Order().ToList();
                     report.Note($"{step.Key}: first client p50 {Measure.Percentile(firsts, 0.5):0} max {firsts[^1]:0} ms, spread p50 {Measure.Percentile(spreads, 0.5):0} max {spreads[^1]:0} ms");
                 }
+
+                NoteSlowestSteps(round.FirstAndLast, report);
             }
 
             round.ReportCpu(report, prefix);
@@ -126,6 +129,19 @@ public sealed class LiveSuite : IBenchmarkSuite
 
         // Azure SignalR Service rates one unit at 2,000 outbound messages/s across 1,000 connections.
         report.Figure("anchor.azure_signalr_unit_msgs_per_s", 2000);
+    }
+
+    /// <summary>
+    /// Names the slowest fan-outs and the monotonic-clock window each took (seconds, the clock <c>perf record -k
+    /// CLOCK_MONOTONIC</c> stamps samples with), so a profile of the whole machine can be cut to those moments.
+    /// </summary>
+    private static void NoteSlowestSteps(List<StepFanOut> steps, BenchmarkReport report)
+    {
+        foreach (var step in steps.OrderByDescending(s => s.LastMs).Take(SlowestStepsNoted))
+        {
+            var end = (double)step.LastReceivedAt / Stopwatch.Frequency;
+            report.Note($"slow step {step.Status}: first client {step.FirstMs:0} ms, last {step.LastMs:0} ms; monotonic {end - (step.LastMs / 1000):0.000}-{end:0.000} s");
+        }
     }
 
     /// <summary>
@@ -247,7 +263,7 @@ public sealed class LiveSuite : IBenchmarkSuite
     }
 
     private sealed record Round(
-        List<double> LatenciesMs, Dictionary<string, List<double>> ByStatus, List<(string Status, double FirstMs, double LastMs)> FirstAndLast, long Deliveries, double MessagesPerSecond, CpuUsage Cpu, ClientGc ClientGc, long Frames, long Records)
+        List<double> LatenciesMs, Dictionary<string, List<double>> ByStatus, List<StepFanOut> FirstAndLast, long Deliveries, double MessagesPerSecond, CpuUsage Cpu, ClientGc ClientGc, long Frames, long Records)
     {
         public double Percentile(double q) => Measure.Percentile(LatenciesMs, q);
 

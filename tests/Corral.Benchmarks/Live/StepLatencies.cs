@@ -1,7 +1,11 @@
 namespace Corral.Benchmarks.Live;
 
-/// <summary>One recorded delivery of a job's step: which job and step, and how long after the grain recorded it.</summary>
-public readonly record struct StepLatency(string Job, string Status, double Ms);
+/// <summary>
+/// One recorded delivery of a job's step: which job and step, how long after the grain recorded it, and when it was
+/// received (a <see cref="System.Diagnostics.Stopwatch"/> timestamp: the monotonic clock, which a system-wide profile can
+/// be cut by).
+/// </summary>
+public readonly record struct StepLatency(string Job, string Status, double Ms, long ReceivedAt);
 
 /// <summary>
 /// The latencies a fleet records, in room set aside once when the fleet connects: recording a delivery claims the
@@ -26,12 +30,12 @@ public sealed class StepLatencies(int clients)
     /// <summary>The latencies recorded since the last <see cref="Clear"/>.</summary>
     public IEnumerable<StepLatency> All => _slots.Take((int)Math.Min(Interlocked.Read(ref _claimed), _slots.Length));
 
-    public void Add(string job, string status, double ms)
+    public void Add(string job, string status, double ms, long receivedAt)
     {
         var slot = Interlocked.Increment(ref _claimed) - 1;
         if (slot < _slots.Length)
         {
-            _slots[slot] = new StepLatency(job, status, ms);
+            _slots[slot] = new StepLatency(job, status, ms, receivedAt);
         }
     }
 
