@@ -6,14 +6,15 @@
 # only defines functions and default settings (overridable CORRAL_* variables). It is written to work
 # under the caller's `set -euo pipefail` as well as without it.
 #
-#   corral_docker_ensure_installed   install docker.io, iptables,
+#   corral_docker_ensure_installed   install docker.io, iptables, procps,
 #                                    busybox-static, and gcc with libc6-dev (the
 #                                    HostAgent build compiles corral-run, the
 #                                    static first program of job containers)
 #                                    via apt when missing
 #   corral_docker_cli                print the path of the docker client
 #   corral_docker_ensure_running     start dockerd (detached) unless the engine
-#                                    already answers
+#                                    already answers; give an engine started
+#                                    here its priority (again)
 #   corral_docker_build_job_image    build corral/busybox:latest offline
 #   corral_docker_build_ssh_image    build corral/ssh:latest offline: dropbear
 #                                    from Debian packages on the same base
@@ -30,16 +31,12 @@
 #   * /etc/docker/daemon.json is only written when it does not exist. The key
 #     set below (IPv6 on the default bridge + ip6tables) is accepted by Docker
 #     20.10; "ip6tables" needs "experimental" there, hence that key.
-#   * The engine (dockerd and the containerd it runs) runs at nice
-#     $CORRAL_DOCKER_NICE (default 10) under the scheduling policy
-#     $CORRAL_DOCKER_SCHED (default idle), and so do the shims, runc, the
-#     engine's helper processes and the job containers they start: on a machine
-#     that also runs the silo and the gateway, creating and removing containers
-#     (a second of CPU each on a small machine) must not hold up the scheduler
-#     and the live updates. Both are applied to an engine these scripts started,
-#     when it starts and again whenever corral_docker_ensure_running finds it
-#     running; see corral_priority_apply in nice.sh for why the session's nice
-#     and the idle policy matter. Job containers keep their own CPU caps.
+#   * The engine runs at nice $CORRAL_DOCKER_NICE (default 10) under the
+#     scheduling policy $CORRAL_DOCKER_SCHED (default idle), and so do the
+#     shims, runc, the engine's helpers and the job containers they start:
+#     creating and removing containers (a second of CPU each on a small
+#     machine) must not hold up the scheduler and the live updates on the same
+#     machine. Job containers keep their own CPU caps.
 #   * iptables: the distribution default backend (nf_tables on Debian 12) is
 #     tried first. If dockerd fails with an iptables/nf_tables error, the
 #     iptables and ip6tables alternatives are switched to the legacy backend
@@ -95,6 +92,7 @@ corral_docker_ensure_installed() {
     _corral_docker_have dockerd || missing+=(dockerd)
     [ -x /usr/bin/docker ] || _corral_docker_have docker || missing+=(docker)
     _corral_docker_have iptables || missing+=(iptables)
+    _corral_docker_have pgrep || missing+=(procps)
     _corral_docker_static_busybox >/dev/null || missing+=(busybox-static)
     _corral_docker_have gcc || missing+=(gcc)
     # A static link needs libc.a; gcc prints the bare name when it has none.
@@ -104,11 +102,11 @@ corral_docker_ensure_installed() {
         return 0
     fi
 
-    _corral_docker_log "missing: ${missing[*]}; installing docker.io iptables busybox-static gcc libc6-dev"
+    _corral_docker_log "missing: ${missing[*]}; installing docker.io iptables procps busybox-static gcc libc6-dev"
     # Wait for a concurrent apt/dpkg run instead of failing on its lock.
     apt-get -o DPkg::Lock::Timeout=600 update || return 1
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y \
-        docker.io iptables busybox-static gcc libc6-dev || return 1
+        docker.io iptables procps busybox-static gcc libc6-dev || return 1
 }
 
 corral_docker_cli() {
@@ -207,14 +205,9 @@ _corral_docker_start_once() {
     return 1
 }
 
-# Gives the engine these scripts started, dockerd and the containerd it runs, nice $CORRAL_DOCKER_NICE and the
-# scheduling policy $CORRAL_DOCKER_SCHED: every thread, and each one's session. Both matter. Each of the two leads a
-# session of its own, and a session is weighed by its own nice value, not its threads' (corral_nice_session): before,
-# the engine's nice 10 did not rank it below the silo or the gateway at all. And under the idle policy a thread of the
-# silo or the gateway that wakes up takes the CPU from the engine at once, and a CPU running only the engine counts
-# as free for it. A profile of the whole machine cut to the slowest live-update fan-outs showed the engine's helper
-# processes (about 0.15 s of CPU each, five per container) holding one CPU while the gateway's threads and the
-# clients shared the other. An engine not started here is left as it is.
+# Gives the engine these scripts started (dockerd, and the containerd it runs in a session of its own) nice
+# $CORRAL_DOCKER_NICE and the policy $CORRAL_DOCKER_SCHED, every thread and each session: under the idle policy, a
+# Corral thread that wakes up takes the CPU from the engine at once. An engine not started here is left as it is.
 _corral_docker_prioritize() {
     local dockerd_pid pid
     dockerd_pid="$(_corral_docker_our_pid)" || return 0
@@ -258,7 +251,8 @@ corral_docker_ensure_running() {
     local waited=0
     while pgrep -x dockerd >/dev/null 2>&1 && [ "$waited" -lt "$CORRAL_DOCKER_START_TIMEOUT" ]; do
         if _corral_docker_answers; then
-            return 0
+            _corral_docker_prioritize
+            return
         fi
         sleep 1
         waited=$((waited + 1))

@@ -18,6 +18,7 @@ corral_proc_start() {
   mkdir -p "$run_dir" "$log_dir"
   if corral_proc_running "$name" "$run_dir"; then
     echo "  $name already running (pid $(cat "$run_dir/$name.pid"))"
+    corral_nice_session "$(cat "$run_dir/$name.pid")" "$nice"
     return 0
   fi
   : >"$log_dir/$name.log"
@@ -25,7 +26,7 @@ corral_proc_start() {
   setsid nohup nice -n "$nice" dotnet "$dll" >>"$log_dir/$name.log" 2>&1 </dev/null &
   echo $! >"$run_dir/$name.pid"
   # Its session too: a session of its own is weighed by the session's nice value, not the process's.
-  corral_nice_session $! "$nice"
+  corral_nice_session "$!" "$nice"
   echo "  $name started (pid $!, log $log_dir/$name.log)"
 }
 

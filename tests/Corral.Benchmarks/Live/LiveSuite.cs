@@ -25,6 +25,9 @@ public sealed class LiveSuite : IBenchmarkSuite
     /// </summary>
     private const int WarmupJobs = 5;
 
+    /// <summary>How many of a lean round's slowest fan-outs it names, with their time windows.</summary>
+    private const int SlowestStepsNoted = 6;
+
     /// <summary>What the clients' process may allocate during a lean round without a collection.</summary>
     private const long NoGcBudgetBytes = 200L * 1024 * 1024;
 
@@ -36,7 +39,6 @@ public sealed class LiveSuite : IBenchmarkSuite
     /// remove a container (1-3 s, 1.5 s of CPU). Sooner, and the containers pile up and the engine alone keeps the
     /// two cores busy; the figure would then say how the engine copes, not how events reach the clients.
     /// </summary>
-    private const int SlowestStepsNoted = 6;
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(2500);
 
     public string Name => "live";

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using Corral.Tests.EndToEnd;
 using Xunit;
 
@@ -8,46 +6,46 @@ namespace Corral.Tests.Deploy;
 /// <summary>
 /// The priorities the deploy scripts give the processes they start (deploy/lib/nice.sh, deploy/lib/docker.sh), read
 /// back from the kernel as an operator would: /proc/PID/stat for a thread's nice value and scheduling policy, and
-/// /proc/PID/autogroup for the weight of its session.
+/// /proc/PID/autogroup for the weight of its session. This machine's kernel schedules by autogroup, as Debian's do.
 /// </summary>
 public sealed class ProcessPriorityTests
 {
-    private const int SchedIdle = 5;
+    private const string SchedIdle = "5";
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task AProcessInASessionOfItsOwn_GetsItsSessionWeighedAtItsNice_AndTheCallersSessionIsLeftAlone()
+    public async Task AProcessThatStartsItsSessionLate_GetsItsSessionWeighedAtItsNice_AndTheCallersSessionIsLeftAlone()
     {
-        var output = await BashAsync(
+        // The child calls setsid() 0.3 s after it starts: written any earlier, the caller's session would be re-weighed.
+        var output = await BashInASessionOfItsOwnAsync(
             """
-            source deploy/lib/nice.sh
             echo "caller before: $(cat /proc/self/autogroup)"
-            setsid sleep 30 &
+            ( sleep 0.3; exec setsid sleep 30 ) >/dev/null 2>&1 &
             pid=$!
+            trap 'kill "$pid"' EXIT
             corral_nice_session "$pid" 7
             echo "started: $(cat /proc/$pid/autogroup)"
             echo "caller after: $(cat /proc/self/autogroup)"
-            kill "$pid"
             """);
 
-        Assert.EndsWith(" nice 7", Line(output, "started: "), StringComparison.Ordinal);
-        // Written before the child's setsid(), the caller's own session would have been re-weighted instead.
+        Assert.Matches(@"^/autogroup-\d+ nice 7$", Line(output, "started: "));
+        Assert.Matches(@"^/autogroup-\d+ nice 0$", Line(output, "caller after: "));
         Assert.Equal(Line(output, "caller before: "), Line(output, "caller after: "));
     }
 
     [Fact]
     public async Task ARunningProcess_TakesTheNiceAndThePolicy_AndGoesBackToNormal()
     {
-        var output = await BashAsync(
+        var output = await BashInASessionOfItsOwnAsync(
             """
-            source deploy/lib/nice.sh
             show() { local label=$1 s; s=$(cat /proc/$pid/stat); set -- ${s##*) }; echo "$label: nice ${17} policy ${39}, session $(cat /proc/$pid/autogroup)"; }
-            setsid sleep 30 &
+            setsid sleep 30 >/dev/null 2>&1 &
             pid=$!
+            trap 'kill "$pid"' EXIT
             corral_priority_apply "$pid" 9 idle
             show idle
             corral_priority_apply "$pid" 3 normal
             show normal
-            kill "$pid"
             """);
 
         Assert.Matches($@"^nice 9 policy {SchedIdle}, session /autogroup-\d+ nice 9$", Line(output, "idle: "));
@@ -55,42 +53,69 @@ public sealed class ProcessPriorityTests
     }
 
     [Fact]
-    public async Task TheEngineTheScriptsStarted_RunsUnderTheIdlePolicy_AtItsNice_InSessionsWeighedTheSame()
+    public async Task TheEngineTheScriptsStarted_RunsEveryThreadAtItsPriority_InSessionsWeighedTheSame()
     {
-        // deploy/test.sh started (or found, and set again) the engine through deploy/lib/docker.sh.
-        var nice = Environment.GetEnvironmentVariable("CORRAL_DOCKER_NICE") ?? "10";
-        var dockerd = int.Parse((await File.ReadAllTextAsync("/run/corral-dockerd.pid")).Trim(), CultureInfo.InvariantCulture);
-        var containerd = Directory.GetDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && ReadOrEmpty($"/proc/{pid}/comm").Trim() == "containerd" && StatFields(pid) is { } f && f[1] == dockerd.ToString(CultureInfo.InvariantCulture))
+        // deploy/test.sh started the engine through deploy/lib/docker.sh, or found the one it started and set it again.
+        var nice = Setting("CORRAL_DOCKER_NICE", "10");
+        var policy = Setting("CORRAL_DOCKER_SCHED", "idle") == "idle" ? SchedIdle : "0";
+        var pidFile = Setting("CORRAL_DOCKERD_PIDFILE", "/run/corral-dockerd.pid");
+        Assert.True(File.Exists(pidFile), $"{pidFile} is missing: the Docker engine was not started by deploy/lib/docker.sh");
+        var dockerd = (await File.ReadAllTextAsync(pidFile)).Trim();
+        Assert.Equal("dockerd", ReadOrEmpty($"/proc/{dockerd}/comm").Trim());
+        // The containerd dockerd runs, when it runs its own (one already on the machine is used instead).
+        var engine = Directory.GetDirectories("/proc")
+            .Select(d => Path.GetFileName(d))
+            .Where(pid => ReadOrEmpty($"/proc/{pid}/comm").Trim() == "containerd" && StatFields($"/proc/{pid}") is { } f && f[1] == dockerd)
+            .Prepend(dockerd)
             .ToList();
-        Assert.Single(containerd);
 
-        foreach (var pid in new[] { dockerd, containerd[0] })
+        foreach (var pid in engine)
         {
-            foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
-            {
-                var fields = StatFields(task);
-                if (fields is null)
-                {
-                    continue; // the thread ended meanwhile
-                }
-
-                Assert.Equal((nice, SchedIdle.ToString(CultureInfo.InvariantCulture)), (fields[16], fields[38]));
-            }
-
-            Assert.EndsWith($" nice {nice}", (await File.ReadAllTextAsync($"/proc/{pid}/autogroup")).Trim(), StringComparison.Ordinal);
+            var threads = Directory.GetDirectories($"/proc/{pid}/task").Select(StatFields).OfType<string[]>().ToList();
+            Assert.NotEmpty(threads);
+            Assert.All(threads, fields => Assert.Equal((nice, policy), (fields[16], fields[38])));
+            Assert.Matches($@"^/autogroup-\d+ nice {nice}$", ReadOrEmpty($"/proc/{pid}/autogroup").Trim());
         }
     }
 
     [Fact]
     public async Task UpSh_RefusesAnUnknownSchedulingPolicy_ByName_BeforeAnyWork()
     {
-        var (exitCode, output) = await RunAsync("bash", "deploy/up.sh", new Dictionary<string, string> { ["CORRAL_DOCKER_SCHED"] = "fifo" });
+        var home = Directory.CreateTempSubdirectory("corral-up-refusal-");
+        try
+        {
+            var result = await CommandRunner.RunAsync(
+                "bash", ["deploy/up.sh"], ScriptTimeout,
+                new Dictionary<string, string> { ["CORRAL_DOCKER_SCHED"] = "fifo", ["CORRAL_HOME"] = home.FullName },
+                TestEnvironment.RepositoryRoot);
 
-        Assert.Equal(1, exitCode);
-        Assert.Equal("error: CORRAL_DOCKER_SCHED must be 'normal' or 'idle', not 'fifo'", output.Trim());
+            Assert.Equal(1, result.ExitCode);
+            Assert.Equal("error: CORRAL_DOCKER_SCHED must be 'normal' or 'idle', not 'fifo'", result.Error.Trim());
+            Assert.Equal("", result.Output);
+            Assert.Empty(home.EnumerateFileSystemInfos());
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+        }
     }
+
+    /// <summary>
+    /// Runs a script with deploy/lib/nice.sh sourced, as a session of its own: what it does to "its caller's" session
+    /// then never reaches the test run's.
+    /// </summary>
+    private static async Task<string> BashInASessionOfItsOwnAsync(string script)
+    {
+        Assert.True(File.Exists("/proc/self/autogroup"), "this kernel does not schedule by autogroup, which these tests are about");
+        var result = await CommandRunner.RunAsync(
+            "setsid", ["--wait", "bash", "-c", "set -euo pipefail\nsource deploy/lib/nice.sh\n" + script],
+            ScriptTimeout, workingDirectory: TestEnvironment.RepositoryRoot);
+        Assert.True(result.ExitCode == 0, $"the script failed ({result.ExitCode}):\n{result.Output}{result.Error}");
+        return result.Output;
+    }
+
+    private static string Setting(string name, string fallback) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
 
     /// <summary>The rest of the one line of <paramref name="output"/> that starts with <paramref name="prefix"/>.</summary>
     private static string Line(string output, string prefix)
@@ -100,9 +125,7 @@ public sealed class ProcessPriorityTests
         return line[prefix.Length..];
     }
 
-    /// <summary>The fields of /proc/PID/stat after "(comm)": state, parent, ... (proc(5) field N is index N - 3).</summary>
-    private static string[]? StatFields(int pid) => StatFields($"/proc/{pid}");
-
+    /// <summary>The fields of a process's or thread's stat after "(comm)": proc(5)'s field N is at index N - 3; null once it ended.</summary>
     private static string[]? StatFields(string procFolder)
     {
         var stat = ReadOrEmpty(Path.Combine(procFolder, "stat"));
@@ -116,37 +139,9 @@ public sealed class ProcessPriorityTests
         {
             return File.ReadAllText(path);
         }
-        catch (IOException)
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             return "";
         }
-    }
-
-    private static async Task<string> BashAsync(string script)
-    {
-        var (exitCode, output) = await RunAsync("bash", "-c", new Dictionary<string, string>(), "set -euo pipefail\n" + script);
-        Assert.True(exitCode == 0, $"the script failed ({exitCode}):\n{output}");
-        return output;
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string argument, Dictionary<string, string> environment, string? extra = null)
-    {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = TestEnvironment.RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(argument);
-        if (extra is not null)
-        {
-            start.ArgumentList.Add(extra);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace Corral.Tests.EndToEnd;
@@ -66,26 +65,7 @@ public sealed class SshClient : IDisposable
 
     private static async Task<SshResult> RunAsync(string program, string[] arguments, TimeSpan timeout)
     {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        })!;
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish in {timeout}");
-        }
-
-        return new SshResult(process.ExitCode, await output, await error);
+        var result = await CommandRunner.RunAsync(program, arguments, timeout);
+        return new SshResult(result.ExitCode, result.Output, result.Error);
     }
 }
