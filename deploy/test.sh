@@ -13,9 +13,7 @@ source "$here/lib/processes.sh"
 : "${CORRAL_TEST_PG_PORT:=55433}"
 configuration=${CORRAL_BUILD_CONFIGURATION:-Release}
 
-# The engine's settings, before any work.
-corral_nice_check CORRAL_DOCKER_NICE
-corral_sched_check CORRAL_DOCKER_SCHED
+corral_docker_check_settings # before any work
 
 echo "== prerequisites"
 corral_pg_ensure_installed

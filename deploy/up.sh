@@ -11,9 +11,8 @@ source "$here/lib/lxcfs.sh"
 source "$here/lib/processes.sh"
 
 # Both before any work; the agent's defaults to the engine's, so a bad engine value is named as such.
-corral_nice_check CORRAL_DOCKER_NICE || exit 1
+corral_docker_check_settings || exit 1
 corral_nice_check CORRAL_AGENT_NICE || exit 1
-corral_sched_check CORRAL_DOCKER_SCHED || exit 1
 
 echo "== prerequisites"
 corral_pg_ensure_installed

@@ -12,6 +12,8 @@
 #                                    static first program of job containers)
 #                                    via apt when missing
 #   corral_docker_cli                print the path of the docker client
+#   corral_docker_check_settings     refuse a bad CORRAL_DOCKER_NICE or
+#                                    CORRAL_DOCKER_SCHED, by name
 #   corral_docker_ensure_running     start dockerd (detached) unless the engine
 #                                    already answers; give an engine started
 #                                    here its priority (again)
@@ -238,12 +240,10 @@ _corral_docker_use_legacy_iptables() {
     return "$changed"
 }
 
-corral_docker_ensure_running() {
-    corral_nice_check CORRAL_DOCKER_NICE || return 1
-    corral_sched_check CORRAL_DOCKER_SCHED || return 1
+# Returns 0 once the engine answers: already running, still starting up, or started here.
+_corral_docker_reach_engine() {
     if _corral_docker_answers; then
-        _corral_docker_prioritize
-        return
+        return 0
     fi
 
     # A dockerd that is still starting up (ours or not): wait for it rather
@@ -251,8 +251,7 @@ corral_docker_ensure_running() {
     local waited=0
     while pgrep -x dockerd >/dev/null 2>&1 && [ "$waited" -lt "$CORRAL_DOCKER_START_TIMEOUT" ]; do
         if _corral_docker_answers; then
-            _corral_docker_prioritize
-            return
+            return 0
         fi
         sleep 1
         waited=$((waited + 1))
@@ -271,8 +270,7 @@ corral_docker_ensure_running() {
         log_mark="$(wc -l <"$CORRAL_DOCKERD_LOG")"
     fi
     if _corral_docker_start_once; then
-        _corral_docker_prioritize
-        return
+        return 0
     fi
 
     # nf_tables not usable for dockerd here? Fall back to the legacy backend.
@@ -282,8 +280,7 @@ corral_docker_ensure_running() {
         if _corral_docker_use_legacy_iptables; then
             _corral_docker_log "dockerd failed with iptables errors; retrying with iptables-legacy"
             if _corral_docker_start_once; then
-                _corral_docker_prioritize
-                return
+                return 0
             fi
         fi
     fi
@@ -291,6 +288,18 @@ corral_docker_ensure_running() {
     _corral_docker_log "dockerd did not answer within ${CORRAL_DOCKER_START_TIMEOUT}s; last log lines:"
     tail -n 40 "$CORRAL_DOCKERD_LOG" >&2 || true
     return 1
+}
+
+corral_docker_ensure_running() {
+    corral_docker_check_settings || return 1
+    _corral_docker_reach_engine || return 1
+    _corral_docker_prioritize
+}
+
+# corral_docker_check_settings: the engine's priority settings, each refused by name when it is not one.
+corral_docker_check_settings() {
+    corral_nice_check CORRAL_DOCKER_NICE || return 1
+    corral_sched_check CORRAL_DOCKER_SCHED
 }
 
 corral_docker_stop() {
