@@ -6,9 +6,9 @@ using Corral.Gateway.Auth;
 using Corral.Gateway.Jobs;
 using Corral.Gateway.Live;
 using Corral.Gateway.Users;
+using Corral.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Npgsql;
-using Orleans.Configuration;
 
 // The gateway: REST API, web page and live updates, as an Orleans client of the cluster.
 FanOutRuntimeSettings.Apply();
@@ -19,29 +19,9 @@ try
     var adminToken = AdminTokenSetting.Read(settings);
 
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-    builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-    builder.Logging.AddFilter("Orleans", LogLevel.Warning);
-    builder.Logging.AddFilter("Polly", LogLevel.Warning);
+    builder.AddCorralDefaults("corral-gateway");
     builder.WebHost.UseUrls(settings.GetString("CORRAL_URL", "http://127.0.0.1:5000"));
-    builder.UseOrleansClient(client =>
-    {
-        client.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = cluster.ClusterId;
-            o.ServiceId = cluster.ServiceId;
-        });
-        client.UseAdoNetClustering(o =>
-        {
-            o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = cluster.PostgresConnectionString;
-        });
-        // Keep trying while the silos start (or restart): the gateway comes up on its own once they answer.
-        client.UseConnectionRetryFilter(async (_, cancellationToken) =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            return true;
-        });
-    });
+    builder.UseOrleansClient(client => client.UseCorralCluster(cluster));
 
     builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));
     builder.Services.AddSingleton<UserDirectory>();

@@ -5,12 +5,10 @@ using Corral.HostAgent.Egress;
 using Corral.HostAgent.Hardware;
 using Corral.HostAgent.Jobs;
 using Corral.HostAgent.Logs;
-using Corral.Placement;
+using Corral.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
-using Orleans.Configuration;
 
 // A host agent: an Orleans silo on a worker host that runs that host's job containers.
 try
@@ -32,10 +30,7 @@ try
     var iptables = new IptablesCli();
     await EgressCheck.EnsureAvailableAsync(iptables, CancellationToken.None);
 
-    var builder = Host.CreateApplicationBuilder(args);
-    builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-    builder.Logging.AddFilter("Orleans", LogLevel.Warning);
-    builder.Logging.AddFilter("Polly", LogLevel.Warning);
+    var builder = Host.CreateApplicationBuilder(args).AddCorralDefaults("corral-hostagent");
     builder.Services.AddSingleton(agent);
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddSingleton(docker);
@@ -56,27 +51,7 @@ try
     builder.Services.AddSingleton(EgressOptions.Default);
     builder.Services.AddSingleton<EgressMeter>();
     builder.Services.AddSingleton<IJobMonitor>(services => services.GetRequiredService<EgressMeter>());
-    builder.UseOrleans(silo =>
-    {
-        silo.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = cluster.ClusterId;
-            o.ServiceId = cluster.ServiceId;
-        });
-        silo.UseAdoNetClustering(o =>
-        {
-            o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = cluster.PostgresConnectionString;
-        });
-        // Reminders are spread over every silo of the cluster, so this one must serve its share too.
-        silo.UseAdoNetReminderService(o =>
-        {
-            o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = cluster.PostgresConnectionString;
-        });
-        silo.ConfigureEndpoints(endpoints.Address, endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: false);
-        silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
-    });
+    builder.UseOrleans(silo => silo.UseCorralCluster(cluster, endpoints));
     // Hosted services start in order: the egress meter removes stale chains before the registrar adopts containers.
     builder.Services.AddHostedService(services => services.GetRequiredService<EgressMeter>());
     builder.Services.AddHostedService<WorkerRegistrar>();

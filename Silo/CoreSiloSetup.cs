@@ -1,6 +1,6 @@
 using Corral.Configuration;
+using Corral.Hosting;
 using Corral.Jobs;
-using Corral.Placement;
 using Corral.Quotas;
 using Corral.Reconciling;
 using Corral.Silo.Storage;
@@ -14,32 +14,17 @@ using Orleans.Storage;
 
 namespace Corral.Silo;
 
-/// <summary>Wires the core silo: PostgreSQL clustering, grain state and reminders, and the core grains' services.</summary>
+/// <summary>Wires the core grains into a silo: their state in PostgreSQL and the services they need.</summary>
 public static class CoreSiloSetup
 {
-    /// <summary>Statements Npgsql prepares per connection once they repeat (Orleans runs a handful, very often).</summary>
-    public const int AutoPreparedStatements = 32;
+    /// <summary>The core grains on PostgreSQL: their storage and the services they need (clustering is <see cref="CorralCluster"/>'s).</summary>
+    public static ISiloBuilder AddCorralCore(this ISiloBuilder silo, string connectionString, QuotaOptions quotas, WorkerLiveness liveness) =>
+        silo.AddCorralStorage(connectionString).AddCorralServices(quotas, liveness);
 
-    public static ISiloBuilder AddCorralCore(this ISiloBuilder silo, ClusterSettings cluster, QuotaOptions quotas, WorkerLiveness liveness)
-    {
-        var connectionString = OrleansConnectionString(cluster.PostgresConnectionString);
-        silo.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = cluster.ClusterId;
-            o.ServiceId = cluster.ServiceId;
-        });
-        silo.UseAdoNetClustering(o =>
-        {
-            o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = connectionString;
-        });
-        return silo.AddCorralStorage(cluster.PostgresConnectionString).AddCorralServices(quotas, liveness);
-    }
-
-    /// <summary>Grain state and reminders in PostgreSQL.</summary>
+    /// <summary>Grain state in PostgreSQL (reminders come with the cluster: <see cref="CorralCluster.UseCorralCluster(ISiloBuilder, ClusterSettings, SiloEndpointSettings)"/>).</summary>
     public static ISiloBuilder AddCorralStorage(this ISiloBuilder silo, string connectionString)
     {
-        var orleansConnectionString = OrleansConnectionString(connectionString);
+        var orleansConnectionString = CorralCluster.OrleansConnectionString(connectionString);
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(orleansConnectionString));
         silo.Services.AddSingleton<GroupCommitQueue>();
         silo.Services.AddSingleton<IActiveGrainIndex, PostgresActiveGrainIndex>();
@@ -57,11 +42,6 @@ public static class CoreSiloSetup
         silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStorage.Dispatcher)
             .Configure<Orleans.Serialization.Serializer>((o, serializer) =>
                 o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
-        silo.UseAdoNetReminderService(o =>
-        {
-            o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = orleansConnectionString;
-        });
         silo.AddStartupTask((services, _) =>
             services.GetRequiredService<IGrainFactory>().GetGrain<IJobReconcilerGrain>(0).StartAsync());
         return silo;
@@ -71,22 +51,8 @@ public static class CoreSiloSetup
     public static ISiloBuilder AddCorralServices(this ISiloBuilder silo, QuotaOptions quotas, WorkerLiveness? liveness = null)
     {
         silo.Services.AddSingleton(liveness ?? WorkerLiveness.Default);
-        silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
         silo.Services.AddSingleton(quotas);
         silo.Services.AddSingleton(TimeProvider.System);
         return silo;
     }
-
-    /// <summary>
-    /// The connection string for Orleans' providers: every grain write is a short statement on a pooled
-    /// connection, so Npgsql prepares the repeated ones (no parse and plan per write) and skips resetting the
-    /// connection state on every return to the pool (the providers change none). That halves the statements
-    /// PostgreSQL runs per job.
-    /// </summary>
-    public static string OrleansConnectionString(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString)
-        {
-            MaxAutoPrepare = AutoPreparedStatements,
-            NoResetOnClose = true,
-        }.ConnectionString;
 }

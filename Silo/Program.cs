@@ -1,9 +1,9 @@
 using Corral.Configuration;
+using Corral.Hosting;
 using Corral.Quotas;
 using Corral.Silo;
 using Corral.Workers;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 // The core silo: hosts the job, quota, user, worker and dispatcher grains.
 try
@@ -14,13 +14,10 @@ try
     var quotas = QuotaOptions.FromEnvironment(settings.Environment);
     var liveness = WorkerLiveness.Read(settings);
 
-    var builder = Host.CreateApplicationBuilder(args);
-    builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-    builder.Logging.AddFilter("Orleans", LogLevel.Warning);
-    builder.Logging.AddFilter("Polly", LogLevel.Warning);
+    var builder = Host.CreateApplicationBuilder(args).AddCorralDefaults("corral-silo");
     builder.UseOrleans(silo => silo
-        .AddCorralCore(cluster, quotas, liveness)
-        .ConfigureEndpoints(endpoints.Address, endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: false));
+        .UseCorralCluster(cluster, endpoints)
+        .AddCorralCore(cluster.PostgresConnectionString, quotas, liveness));
     await builder.Build().RunAsync();
     return 0;
 }

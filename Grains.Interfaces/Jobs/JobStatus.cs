@@ -1,6 +1,6 @@
 namespace Corral.Jobs;
 
-/// <summary>A job's place in its life; see <see cref="JobStateMachine"/> for the allowed moves.</summary>
+/// <summary>A job's place in its life; the job state machine (`JobStateMachine`, in Domain) says which moves are allowed.</summary>
 public enum JobStatus
 {
     Queued,

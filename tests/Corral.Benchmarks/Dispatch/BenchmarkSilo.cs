@@ -1,7 +1,7 @@
 using System.Net;
 using Corral.Configuration;
 using Corral.HostAgent;
-using Corral.Placement;
+using Corral.Hosting;
 using Corral.Quotas;
 using Corral.Silo;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,15 +68,17 @@ public sealed class BenchmarkSilo : IAsyncDisposable
                 }
                 silo.UseInMemoryReminderService();
                 silo.Services.AddSingleton<Corral.Users.IUserJobIndex, Corral.Users.MemoryUserJobIndex>();
-                silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
+                silo.AddHostSiloPlacement();
                 silo.Services.AddSingleton(quotas);
                 silo.Services.AddSingleton(TimeProvider.System);
                 silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
             }
             else
             {
-                silo.AddCorralCore(new ClusterSettings(postgresConnectionString, clusterId, clusterId), quotas, Corral.Workers.WorkerLiveness.Default);
-                silo.ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort, listenOnAnyHostAddress: false);
+                silo.UseCorralCluster(
+                        new ClusterSettings(postgresConnectionString, clusterId, clusterId),
+                        new SiloEndpointSettings(IPAddress.Loopback, siloPort, gatewayPort))
+                    .AddCorralCore(postgresConnectionString, quotas, Corral.Workers.WorkerLiveness.Default);
             }
 
             // Corral.HostAgent is referenced for the log benchmark; its HostGrain must not compete with

@@ -1,4 +1,4 @@
-using Corral.Placement;
+using Corral.Hosting;
 using Corral.Quotas;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
@@ -28,7 +28,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(GrainStorage.Dispatcher);
             silo.Services.AddSingleton<Corral.Users.IUserJobIndex, Corral.Users.MemoryUserJobIndex>();
             silo.UseInMemoryReminderService();
-            silo.Services.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
+            silo.AddHostSiloPlacement();
             silo.Services.AddSingleton(new QuotaOptions(new Dictionary<string, int> { ["TIGHT"] = TightLimit }));
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Corral.Hosting;
 using Corral.Jobs;
 using Corral.Quotas;
 using Corral.Silo;
@@ -46,6 +47,8 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
     private sealed class Configurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder silo) => silo
+            .UseCorralReminders(silo.Configuration[ConnectionKey]!)
+            .AddHostSiloPlacement()
             .AddCorralStorage(silo.Configuration[ConnectionKey]!)
             .AddCorralServices(new QuotaOptions(new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit }));
     }

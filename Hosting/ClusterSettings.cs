@@ -1,3 +1,5 @@
+using Orleans.Configuration;
+
 namespace Corral.Configuration;
 
 /// <summary>How a process finds the cluster: the PostgreSQL database and the Orleans cluster identity.</summary>
@@ -10,4 +12,10 @@ public sealed record ClusterSettings(string PostgresConnectionString, string Clu
         settings.GetRequiredString("CORRAL_POSTGRES"),
         settings.GetString("CORRAL_CLUSTER_ID", "corral"),
         settings.GetString("CORRAL_SERVICE_ID", "corral"));
+
+    public void ApplyTo(ClusterOptions options)
+    {
+        options.ClusterId = ClusterId;
+        options.ServiceId = ServiceId;
+    }
 }

@@ -1,7 +1,7 @@
 using Corral.Jobs;
 using Xunit;
 
-namespace Corral.Tests.Unit;
+namespace Corral.Domain.Tests;
 
 public sealed class JobStateMachineTests
 {

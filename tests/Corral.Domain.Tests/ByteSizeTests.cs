@@ -1,7 +1,7 @@
 using Corral.Resources;
 using Xunit;
 
-namespace Corral.Tests.Unit;
+namespace Corral.Domain.Tests;
 
 public sealed class ByteSizeTests
 {

@@ -4,7 +4,7 @@ using Corral.Resources;
 using Corral.Workers;
 using Xunit;
 
-namespace Corral.Tests.Unit;
+namespace Corral.Domain.Tests;
 
 /// <summary>The seed's GPU scenarios on a 4-device worker, and the SSH caps, as the placement check decides them.</summary>
 public sealed class SshPlacementTests

@@ -4,7 +4,7 @@ using Corral.Resources;
 using Corral.Workers;
 using Xunit;
 
-namespace Corral.Tests.Unit;
+namespace Corral.Domain.Tests;
 
 public sealed class PlacementCheckTests
 {

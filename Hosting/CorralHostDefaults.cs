@@ -1,0 +1,51 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
+
+namespace Corral.Hosting;
+
+/// <summary>
+/// What every Corral process sets up the same way: one-line UTC console logs and OpenTelemetry.
+/// </summary>
+public static class CorralHostDefaults
+{
+    /// <summary>The meters and activity sources Corral's processes record: Orleans, Npgsql, ASP.NET Core and SignalR.</summary>
+    private static readonly string[] Meters =
+    [
+        "Microsoft.Orleans", "Npgsql", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.Http.Connections", "System.Runtime",
+    ];
+
+    private static readonly string[] ActivitySources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Npgsql", "Microsoft.AspNetCore"];
+
+    /// <summary>
+    /// Logging and OpenTelemetry for the process named <paramref name="serviceName"/> (its
+    /// OpenTelemetry service name). Telemetry is exported over OTLP only where OTEL_EXPORTER_OTLP_ENDPOINT is set;
+    /// otherwise it is recorded for in-process readers and costs next to nothing.
+    /// </summary>
+    public static TBuilder AddCorralDefaults<TBuilder>(this TBuilder builder, string serviceName)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        // Orleans and its retry library log every routine step at Information; their warnings are what operators need.
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName))
+            .WithMetrics(m => m.AddMeter(Meters))
+            .WithTracing(t => t.AddSource(ActivitySources));
+        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
+        return builder;
+    }
+}
