@@ -82,7 +82,7 @@ public sealed partial class JobSupervisor(
             if (_jobs.TryAdd(job.JobId, job))
             {
                 LogAdopted(job.JobId, container.Running);
-                _ = Task.Run(() => SuperviseAsync(job, adopted: true));
+                _ = Task.Run(() => SuperviseAsync(job));
             }
         }
     }
@@ -123,10 +123,10 @@ public sealed partial class JobSupervisor(
 
         job.Phase = HostJobPhase.Running;
         await reporter.SendAsync(job.JobId, grain => grain.ReportRunningAsync(job.Worker, ssh), Stopping);
-        await SuperviseAsync(job, adopted: false, watching);
+        await SuperviseAsync(job, watching);
     }
 
-    private async Task SuperviseAsync(SupervisedJob job, bool adopted, List<IAsyncDisposable>? watching = null)
+    private async Task SuperviseAsync(SupervisedJob job, List<IAsyncDisposable>? watching = null)
     {
         var containerId = job.ContainerId!;
         try
@@ -139,7 +139,7 @@ public sealed partial class JobSupervisor(
             var reporting = ReportCountersAsync(job, counters);
             var waiting = runtime.WaitAsync(containerId, Stopping);
             // Reading goes on from where the stored log ends, also for a container a previous run was reading.
-            var pumping = PumpLogsAsync(job, containerId, progress, adopted, waiting);
+            var pumping = PumpLogsAsync(job, containerId, progress, waiting);
             var exit = await waiting;
             await pumping;
             await DisposeAllAsync(watching);
@@ -179,11 +179,11 @@ public sealed partial class JobSupervisor(
         }
     }
 
-    private async Task PumpLogsAsync(SupervisedJob job, string containerId, LogProgress stored, bool adopted, Task exited)
+    private async Task PumpLogsAsync(SupervisedJob job, string containerId, LogProgress stored, Task exited)
     {
         try
         {
-            var (source, stripper) = await logSources.OpenAsync(job.JobId, containerId, stored, adopted, exited, Stopping);
+            var (source, stripper) = await logSources.OpenAsync(job.JobId, containerId, stored, exited, Stopping);
             using (source)
             {
                 await pump.RunAsync(job.JobId, source, job.Meter!, stored.NextSeq, stripper, () => KillAsync(
