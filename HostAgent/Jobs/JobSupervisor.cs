@@ -74,10 +74,9 @@ public sealed partial class JobSupervisor(
                 continue;
             }
 
-            var job = new SupervisedJob(container.JobId, container.Worker)
+            var job = new SupervisedJob(container.JobId, container.Worker, HostJobPhase.Running)
             {
                 ContainerId = container.ContainerId,
-                Phase = HostJobPhase.Running,
             };
             if (_jobs.TryAdd(job.JobId, job))
             {
@@ -121,7 +120,12 @@ public sealed partial class JobSupervisor(
             return;
         }
 
-        job.Phase = HostJobPhase.Running;
+        if (!TryMove(job, HostJobPhase.Running, null))
+        {
+            await DisposeAllAsync(watching);
+            return;
+        }
+
         await reporter.SendAsync(job.JobId, grain => grain.ReportRunningAsync(job.Worker, ssh), Stopping);
         await SuperviseAsync(job, watching);
     }
@@ -249,11 +253,27 @@ public sealed partial class JobSupervisor(
 
     private async Task FinishAsync(SupervisedJob job, JobOutcome outcome)
     {
-        job.Outcome = outcome;
-        job.Phase = HostJobPhase.Exited;
+        // An outcome is reported once: a second end of the same job is refused and logged.
+        if (!TryMove(job, HostJobPhase.Exited, outcome))
+        {
+            return;
+        }
+
         LogExited(job.JobId, outcome.ExitCode, outcome.Reason);
         await reporter.SendAsync(job.JobId, grain => grain.CompleteAsync(job.Worker, outcome), Stopping);
         _jobs.TryRemove(job.JobId, out _);
+    }
+
+    /// <summary>Moves the job's phase as <see cref="HostJobLifecycle"/> allows; an illegal move is refused and logged.</summary>
+    private bool TryMove(SupervisedJob job, HostJobPhase to, JobOutcome? outcome)
+    {
+        if (job.TryMove(to, outcome, out var from))
+        {
+            return true;
+        }
+
+        LogMoveRefused(job.JobId, from, to);
+        return false;
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
@@ -272,6 +292,9 @@ public sealed partial class JobSupervisor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not kill its container yet: {Error}")]
     private partial void LogKillFailed(string jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: refused to move its container from {From} to {To}")]
+    private partial void LogMoveRefused(string jobId, HostJobPhase from, HostJobPhase to);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: container exited (code {ExitCode}, reason {Reason})")]
     private partial void LogExited(string jobId, int? exitCode, TerminationReason? reason);
