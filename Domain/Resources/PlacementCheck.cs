@@ -14,11 +14,12 @@ public sealed record PlacementFit(EffectiveLimits? Limits, string? Shortfall)
 /// <summary>
 /// satisfies(worker, spec): whether a worker can take a job now, and with which caps. For SSH sessions the
 /// worker's ceiling is clamped by its operator caps, so a request above a cap never lands there. The GPUs a job
-/// gets are chosen here too, at reservation time, so the dispatcher and the worker agree on them.
+/// gets are chosen here too, at reservation time, so the dispatcher and the worker agree on them. Images are
+/// never pulled, so a worker without the job's image cannot take it (its container would fail to start).
 /// </summary>
 public static class PlacementCheck
 {
-    public static PlacementFit Check(WorkerView worker, JobKind kind, ResourceRequest request)
+    public static PlacementFit Check(WorkerView worker, JobKind kind, ResourceRequest request, string image)
     {
         var caps = kind == JobKind.Ssh ? worker.SshCaps : SshCaps.Uncapped;
         var cpu = request.Cpu ?? Math.Min(ResourceDefaults.Cpu, caps.MaxCpu ?? double.MaxValue);
@@ -62,6 +63,11 @@ public static class PlacementCheck
             }
         }
 
+        if (!HasImage(worker, image))
+        {
+            shortfalls.Add($"image: '{image}' is not on worker '{worker.Name}'");
+        }
+
         if (shortfalls.Count > 0)
         {
             return new PlacementFit(null, string.Join("; ", shortfalls));
@@ -81,8 +87,24 @@ public static class PlacementCheck
     }
 
     /// <summary>Whether the worker could ever hold the job, were it empty (used to tell "wait" from "never").</summary>
-    public static bool CouldEverFit(WorkerView worker, JobKind kind, ResourceRequest request) =>
-        Check(worker.WithNothingAllocated(), kind, request).Fits;
+    /// <remarks>An image missing today counts as "never" here; it is seen once loaded, at the next heartbeat.</remarks>
+    public static bool CouldEverFit(WorkerView worker, JobKind kind, ResourceRequest request, string image) =>
+        Check(worker.WithNothingAllocated(), kind, request, image).Fits;
+
+    /// <summary>Whether the worker's engine holds the image, as its agent last listed it (repository:tag).</summary>
+    public static bool HasImage(WorkerView worker, string image) => worker.Images.Contains(Tagged(image));
+
+    /// <summary>
+    /// The reference as the engine lists it: an untagged name means ":latest". A colon before the last slash
+    /// belongs to a registry's port, not a tag ("registry:5000/tool" is "registry:5000/tool:latest").
+    /// </summary>
+    public static string Tagged(string image)
+    {
+        var name = image[(image.LastIndexOf('/') + 1)..];
+        return name.Contains(':', StringComparison.Ordinal) || name.Contains('@', StringComparison.Ordinal)
+            ? image
+            : image + ":latest";
+    }
 
     private static string Describe(GpuRequest request) =>
         (request.Type is null ? string.Empty : $" x {request.Type}")

@@ -8,7 +8,4 @@ public interface IJobReconcilerGrain : IGrainWithIntegerKey
 {
     /// <summary>Registers the reminder that sweeps every minute. Idempotent; each core silo calls it at start.</summary>
     Task StartAsync();
-
-    /// <summary>Wakes every unfinished job not written for <paramref name="quietFor"/>; returns how many.</summary>
-    Task<int> SweepAsync(TimeSpan quietFor);
 }

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace Corral.Quotas;
 
 /// <summary>
@@ -18,6 +16,4 @@ public interface IQuotaGrain : IGrainWithStringKey
 
     /// <summary>1-based position of a waiting job, or null when it is not waiting.</summary>
     Task<int?> GetQueuePositionAsync(string jobId);
-
-    Task<ImmutableArray<string>> GetHoldersAsync();
 }

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Corral.Jobs;
 
 namespace Corral.Workers;
 
@@ -9,12 +8,9 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// <summary>Called by the host agent at start and on every heartbeat.</summary>
     Task RegisterAsync(WorkerRegistration registration);
 
-    /// <summary>Atomically reserves room for a job, or says what is short. Idempotent per job.</summary>
-    Task<Reservation> TryReserveAsync(string jobId, JobKind kind, ResourceRequest request);
-
     /// <summary>
-    /// Reserves room for several jobs at once, in the order given, each exactly as <see cref="TryReserveAsync"/>
-    /// would, with one write for all of them. Jobs that do not fit are left out of the answer.
+    /// Atomically reserves room for several jobs at once, in the order given, with one write for all of them.
+    /// Idempotent per job. Jobs that do not fit (room, caps, GPUs, image) are left out of the answer.
     /// </summary>
     Task<ReservationBatch> TryReserveManyAsync(ImmutableArray<PlacementRequest> requests);
 

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Corral.Feeds;
 using Corral.Jobs;
 using Microsoft.Extensions.Logging;
@@ -133,8 +132,6 @@ public sealed partial class QuotaGrain(
         var at = state.State.Queue.IndexOf(jobId);
         return Task.FromResult<int?>(at < 0 ? null : at + 1);
     }
-
-    public Task<ImmutableArray<string>> GetHoldersAsync() => Task.FromResult(state.State.Holders.ToImmutableArray());
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {User} has {Running}/{Limit} jobs running for service '{Service}', job {JobId} remains queued")]
     private partial void LogRemainsQueued(string user, int running, int limit, string service, string jobId);

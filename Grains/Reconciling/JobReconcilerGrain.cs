@@ -18,7 +18,11 @@ public sealed partial class JobReconcilerGrain(IActiveGrainIndex index, ILogger<
 
     public async Task StartAsync() => await this.RegisterOrUpdateReminder("sweep", Period, Period);
 
-    public async Task<int> SweepAsync(TimeSpan quietFor)
+    /// <summary>
+    /// Wakes every unfinished job not written for <paramref name="quietFor"/>; returns how many. What the reminder
+    /// runs, with <see cref="Period"/>; static so a test can sweep without waiting a minute for the reminder.
+    /// </summary>
+    public static async Task<int> SweepAsync(IActiveGrainIndex index, IGrainFactory grains, TimeSpan quietFor)
     {
         var woken = 0;
         GrainId? after = null;
@@ -28,7 +32,7 @@ public sealed partial class JobReconcilerGrain(IActiveGrainIndex index, ILogger<
             foreach (var job in page)
             {
                 // One-way: a job that is slow to wake never holds up the sweep.
-                await GrainFactory.GetGrain<IJobGrain>(job).ReconcileAsync();
+                await grains.GetGrain<IJobGrain>(job).ReconcileAsync();
             }
 
             woken += page.Count;
@@ -40,15 +44,17 @@ public sealed partial class JobReconcilerGrain(IActiveGrainIndex index, ILogger<
             after = page[^1];
         }
 
-        if (woken > 0)
-        {
-            LogSwept(woken, quietFor.TotalSeconds);
-        }
-
         return woken;
     }
 
-    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status) => await SweepAsync(Period);
+    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
+    {
+        var woken = await SweepAsync(index, GrainFactory, Period);
+        if (woken > 0)
+        {
+            LogSwept(woken, Period.TotalSeconds);
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Woke {Count} unfinished job(s) quiet for {Seconds} s")]
     private partial void LogSwept(int count, double seconds);

@@ -83,11 +83,8 @@ public sealed partial class DispatcherGrain(
     public Task<ImmutableArray<WorkerView>> GetWorkersAsync() =>
         Task.FromResult(_workers.Values.OrderBy(w => w.Name, StringComparer.Ordinal).ToImmutableArray());
 
-    public Task<bool> IsImageAvailableAsync(string image)
-    {
-        var wanted = image.Contains(':', StringComparison.Ordinal) ? image : image + ":latest";
-        return Task.FromResult(_workers.Values.Any(w => w.Alive && w.Images.Contains(wanted)));
-    }
+    public Task<bool> IsImageAvailableAsync(string image) =>
+        Task.FromResult(_workers.Values.Any(w => w.Alive && PlacementCheck.HasImage(w, image)));
 
     private void SchedulePass()
     {
@@ -160,7 +157,7 @@ public sealed partial class DispatcherGrain(
             EffectiveLimits? bestLimits = null;
             for (var i = 0; i < live.Count; i++)
             {
-                if (PlacementCheck.Check(live[i], request.Kind, request.Resources).Limits is not { } limits)
+                if (PlacementCheck.Check(live[i], request.Kind, request.Resources, request.Image).Limits is not { } limits)
                 {
                     continue;
                 }
@@ -215,9 +212,9 @@ public sealed partial class DispatcherGrain(
         }
 
         // "Never" is judged against empty workers, so the message names the real ceiling, not today's load.
-        var everFits = live.Any(w => PlacementCheck.CouldEverFit(w, request.Kind, request.Resources));
+        var everFits = live.Any(w => PlacementCheck.CouldEverFit(w, request.Kind, request.Resources, request.Image));
         var shortfalls = live.Select(w =>
-            PlacementCheck.Check(everFits ? w : w.WithNothingAllocated(), request.Kind, request.Resources).Shortfall);
+            PlacementCheck.Check(everFits ? w : w.WithNothingAllocated(), request.Kind, request.Resources, request.Image).Shortfall);
         return (everFits ? "waiting for room on a worker: " : "no registered worker can satisfy this request: ")
             + string.Join(" | ", shortfalls);
     }

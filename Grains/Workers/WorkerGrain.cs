@@ -39,30 +39,6 @@ public sealed class WorkerGrain(
         await Dispatcher.WorkerChangedAsync(View()!);
     }
 
-    public async Task<Reservation> TryReserveAsync(string jobId, JobKind kind, ResourceRequest request)
-    {
-        var view = View();
-        if (view is null || !view.Alive)
-        {
-            return new Reservation(false, null, "worker is not alive", view ?? Empty());
-        }
-
-        if (state.State.Allocations.TryGetValue(jobId, out var existing))
-        {
-            return new Reservation(true, existing, null, view);
-        }
-
-        var fit = PlacementCheck.Check(view, kind, request);
-        if (!fit.Fits)
-        {
-            return new Reservation(false, null, fit.Shortfall, view);
-        }
-
-        state.State.Allocations[jobId] = fit.Limits!;
-        await state.WriteStateAsync();
-        return new Reservation(true, fit.Limits, null, View()!);
-    }
-
     public async Task<ReservationBatch> TryReserveManyAsync(ImmutableArray<PlacementRequest> requests)
     {
         var view = View();
@@ -81,7 +57,7 @@ public sealed class WorkerGrain(
                 continue;
             }
 
-            var fit = PlacementCheck.Check(view, request.Kind, request.Resources);
+            var fit = PlacementCheck.Check(view, request.Kind, request.Resources, request.Image);
             if (fit.Limits is { } limits)
             {
                 state.State.Allocations[request.JobId] = limits;

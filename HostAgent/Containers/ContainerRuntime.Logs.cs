@@ -4,7 +4,7 @@ public sealed partial class ContainerRuntime
 {
     /// <summary>
     /// The host path of the container's output file (its <see cref="ContainerLabels.Output"/> label), or null for a
-    /// container created by an agent that left output to the engine's log.
+    /// container without that label (every container this agent creates has it).
     /// </summary>
     public async Task<string?> GetOutputFileAsync(string containerId, CancellationToken cancellationToken)
     {

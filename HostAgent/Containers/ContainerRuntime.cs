@@ -18,13 +18,6 @@ public sealed partial class ContainerRuntime(DockerClient docker)
     public static DockerClient Connect(Uri endpoint) =>
         new DockerClientConfiguration(endpoint).CreateClient(ApiVersion);
 
-    public async Task<string> CreateAndStartAsync(CreateContainerParameters parameters, CancellationToken cancellationToken)
-    {
-        var created = await docker.Containers.CreateContainerAsync(parameters, cancellationToken);
-        await docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
-        return created.ID;
-    }
-
     public Task StartAsync(string containerId, CancellationToken cancellationToken) =>
         docker.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);
 
@@ -57,20 +50,6 @@ public sealed partial class ContainerRuntime(DockerClient docker)
         {
         }
     }
-
-    /// <summary>Follows a container's stdout and stderr, from its start or from <paramref name="since"/>.</summary>
-    public Task<MultiplexedStream> FollowLogsAsync(string containerId, DateTimeOffset? since, CancellationToken cancellationToken) =>
-        docker.Containers.GetContainerLogsAsync(
-            containerId,
-            tty: false,
-            new ContainerLogsParameters
-            {
-                Follow = true,
-                ShowStdout = true,
-                ShowStderr = true,
-                Since = since?.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
-            cancellationToken);
 
     public async Task<IReadOnlyList<JobContainer>> ListJobContainersAsync(CancellationToken cancellationToken)
     {

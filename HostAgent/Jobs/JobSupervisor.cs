@@ -74,15 +74,14 @@ public sealed partial class JobSupervisor(
                 continue;
             }
 
-            var job = new SupervisedJob(container.JobId, container.Worker)
+            var job = new SupervisedJob(container.JobId, container.Worker, HostJobPhase.Running)
             {
                 ContainerId = container.ContainerId,
-                Phase = HostJobPhase.Running,
             };
             if (_jobs.TryAdd(job.JobId, job))
             {
                 LogAdopted(job.JobId, container.Running);
-                _ = Task.Run(() => SuperviseAsync(job, adopted: true));
+                _ = Task.Run(() => SuperviseAsync(job));
             }
         }
     }
@@ -121,12 +120,17 @@ public sealed partial class JobSupervisor(
             return;
         }
 
-        job.Phase = HostJobPhase.Running;
+        if (!TryMove(job, HostJobPhase.Running, null))
+        {
+            await DisposeAllAsync(watching);
+            return;
+        }
+
         await reporter.SendAsync(job.JobId, grain => grain.ReportRunningAsync(job.Worker, ssh), Stopping);
-        await SuperviseAsync(job, adopted: false, watching);
+        await SuperviseAsync(job, watching);
     }
 
-    private async Task SuperviseAsync(SupervisedJob job, bool adopted, List<IAsyncDisposable>? watching = null)
+    private async Task SuperviseAsync(SupervisedJob job, List<IAsyncDisposable>? watching = null)
     {
         var containerId = job.ContainerId!;
         try
@@ -139,7 +143,7 @@ public sealed partial class JobSupervisor(
             var reporting = ReportCountersAsync(job, counters);
             var waiting = runtime.WaitAsync(containerId, Stopping);
             // Reading goes on from where the stored log ends, also for a container a previous run was reading.
-            var pumping = PumpLogsAsync(job, containerId, progress, adopted, waiting);
+            var pumping = PumpLogsAsync(job, containerId, progress, waiting);
             var exit = await waiting;
             await pumping;
             await DisposeAllAsync(watching);
@@ -179,11 +183,11 @@ public sealed partial class JobSupervisor(
         }
     }
 
-    private async Task PumpLogsAsync(SupervisedJob job, string containerId, LogProgress stored, bool adopted, Task exited)
+    private async Task PumpLogsAsync(SupervisedJob job, string containerId, LogProgress stored, Task exited)
     {
         try
         {
-            var (source, stripper) = await logSources.OpenAsync(job.JobId, containerId, stored, adopted, exited, Stopping);
+            var (source, stripper) = await logSources.OpenAsync(job.JobId, containerId, stored, exited, Stopping);
             using (source)
             {
                 await pump.RunAsync(job.JobId, source, job.Meter!, stored.NextSeq, stripper, () => KillAsync(
@@ -249,11 +253,27 @@ public sealed partial class JobSupervisor(
 
     private async Task FinishAsync(SupervisedJob job, JobOutcome outcome)
     {
-        job.Outcome = outcome;
-        job.Phase = HostJobPhase.Exited;
+        // An outcome is reported once: a second end of the same job is refused and logged.
+        if (!TryMove(job, HostJobPhase.Exited, outcome))
+        {
+            return;
+        }
+
         LogExited(job.JobId, outcome.ExitCode, outcome.Reason);
         await reporter.SendAsync(job.JobId, grain => grain.CompleteAsync(job.Worker, outcome), Stopping);
         _jobs.TryRemove(job.JobId, out _);
+    }
+
+    /// <summary>Moves the job's phase as <see cref="HostJobLifecycle"/> allows; an illegal move is refused and logged.</summary>
+    private bool TryMove(SupervisedJob job, HostJobPhase to, JobOutcome? outcome)
+    {
+        if (job.TryMove(to, outcome, out var from))
+        {
+            return true;
+        }
+
+        LogMoveRefused(job.JobId, from, to);
+        return false;
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
@@ -272,6 +292,9 @@ public sealed partial class JobSupervisor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not kill its container yet: {Error}")]
     private partial void LogKillFailed(string jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: refused to move its container from {From} to {To}")]
+    private partial void LogMoveRefused(string jobId, HostJobPhase from, HostJobPhase to);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: container exited (code {ExitCode}, reason {Reason})")]
     private partial void LogExited(string jobId, int? exitCode, TerminationReason? reason);

@@ -5,20 +5,43 @@ using Corral.Jobs;
 namespace Corral.HostAgent.Jobs;
 
 /// <summary>What the agent knows of one job's container while it supervises it.</summary>
-public sealed class SupervisedJob(string jobId, string worker)
+/// <remarks>Its phase moves only as <see cref="HostJobLifecycle"/> allows, and together with the outcome.</remarks>
+public sealed class SupervisedJob
 {
     private readonly Lock _gate = new();
     private (TerminationReason Reason, string Message)? _killedFor;
+    private HostJobPhase _phase;
+    private JobOutcome? _outcome;
 
-    public string JobId { get; } = jobId;
+    /// <summary>Begins supervising: Starting for a launch, Running for an adopted container.</summary>
+    public SupervisedJob(string jobId, string worker, HostJobPhase phase = HostJobPhase.Starting)
+    {
+        if (!HostJobLifecycle.CanBegin(phase))
+        {
+            throw new ArgumentOutOfRangeException(nameof(phase), phase, "supervision begins starting or running");
+        }
 
-    public string Worker { get; } = worker;
+        JobId = jobId;
+        Worker = worker;
+        _phase = phase;
+    }
+
+    public string JobId { get; }
+
+    public string Worker { get; }
 
     public string? ContainerId { get; set; }
 
-    public HostJobPhase Phase { get; set; } = HostJobPhase.Starting;
-
-    public JobOutcome? Outcome { get; set; }
+    public HostJobPhase Phase
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _phase;
+            }
+        }
+    }
 
     public LogQuotaMeter? Meter { get; set; }
 
@@ -58,5 +81,34 @@ public sealed class SupervisedJob(string jobId, string worker)
         }
     }
 
-    public HostJobState State => new(Phase, Outcome);
+    public HostJobState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new HostJobState(_phase, _outcome);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves to <paramref name="to"/> (with the outcome, for Exited) when the lifecycle allows it; otherwise
+    /// changes nothing and returns false, with the phase it is in.
+    /// </summary>
+    public bool TryMove(HostJobPhase to, JobOutcome? outcome, out HostJobPhase from)
+    {
+        lock (_gate)
+        {
+            from = _phase;
+            if (!HostJobLifecycle.CanMove(from, to))
+            {
+                return false;
+            }
+
+            _phase = to;
+            _outcome = outcome;
+            return true;
+        }
+    }
 }

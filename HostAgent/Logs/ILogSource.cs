@@ -10,9 +10,6 @@ public interface ILogSource : IDisposable
     /// </summary>
     ValueTask<int> ReadAsync(byte[] buffer, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Where the output read so far ends in the container's log file, for an exact resume after a restart;
-    /// null for a source that cannot be resumed at a byte (the engine's log API).
-    /// </summary>
-    long? Position { get; }
+    /// <summary>Where the output read so far ends in the job's output file, for an exact resume after a restart.</summary>
+    long Position { get; }
 }

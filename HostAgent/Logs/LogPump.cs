@@ -91,7 +91,7 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
                 chunk = chunk with
                 {
                     Length = chunk.Length + length,
-                    End = source.Position is { } offset ? new LogPosition(offset, stripper.Checkpoint) : null,
+                    End = new LogPosition(source.Position, stripper.Checkpoint),
                 };
                 if (length > 0 && meter.Add(length))
                 {

@@ -4,46 +4,32 @@ using Microsoft.Extensions.Logging;
 namespace Corral.HostAgent.Logs;
 
 /// <summary>
-/// Picks how a job's output is read: its output file (<see cref="JobOutputFiles"/>), resumable at a byte, for
-/// every container this agent creates; the engine's log API (resumable by time) for a container without one,
-/// which only an earlier version of the agent can have left behind.
+/// Opens a job's output file (<see cref="JobOutputFiles"/>), which every container this agent creates writes
+/// through <c>corral-run</c>, positioned after what is stored: each stored row keeps its offset in the file.
 /// </summary>
-public sealed partial class LogSourceSelector(ContainerRuntime runtime, TimeProvider clock, ILogger<LogSourceSelector> logger)
+public sealed partial class LogSourceSelector(ContainerRuntime runtime, ILogger<LogSourceSelector> logger)
 {
     /// <summary>
-    /// A source and the stripper to read it with, positioned after what <paramref name="stored"/> holds.
-    /// <paramref name="adopted"/>: a previous run of the agent may have stored part of this container's output;
+    /// A source and the stripper to read it with, positioned after what <paramref name="stored"/> holds
+    /// (a previous run of the agent may have stored part of this container's output);
     /// <paramref name="exited"/> completes when the container stops.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The container has no output file label.</exception>
     public async Task<(ILogSource Source, AnsiStripper Stripper)> OpenAsync(
-        string jobId, string containerId, LogProgress stored, bool adopted, Task exited, CancellationToken cancellationToken)
+        string jobId, string containerId, LogProgress stored, Task exited, CancellationToken cancellationToken)
     {
-        var file = await runtime.GetOutputFileAsync(containerId, cancellationToken);
-        if (file is not null && File.Exists(file))
+        var file = await runtime.GetOutputFileAsync(containerId, cancellationToken)
+            ?? throw new InvalidOperationException(
+                $"container {containerId} has no '{ContainerLabels.Output}' label, so no output file to read");
+        if (stored.End is { } end)
         {
-            if (stored.End is { } end)
-            {
-                LogResuming(jobId, end.FileOffset);
-                return (new OutputFileLogSource(file, end.FileOffset, exited), AnsiStripper.FromCheckpoint(end.StripperCheckpoint));
-            }
-
-            if (stored.NextSeq == 0)
-            {
-                return (new OutputFileLogSource(file, 0, exited), new AnsiStripper());
-            }
+            LogResuming(jobId, end.FileOffset);
+            return (new OutputFileLogSource(file, end.FileOffset, exited), AnsiStripper.FromCheckpoint(end.StripperCheckpoint));
         }
 
-        LogNoFile(jobId, file ?? "none");
-        // Rows without a file position were read through the API: an adopted container then goes on from now,
-        // since the API cannot say which of its lines were stored already.
-        var since = adopted && stored.NextSeq > 0 ? clock.GetUtcNow() : (DateTimeOffset?)null;
-        var stream = await runtime.FollowLogsAsync(containerId, since, cancellationToken);
-        return (new EngineLogSource(stream), new AnsiStripper());
+        return (new OutputFileLogSource(file, 0, exited), new AnsiStripper());
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: resuming its output file at byte {Offset}")]
     private partial void LogResuming(string jobId, long offset);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: no output file to follow (label: {File}); reading through the engine's log API")]
-    private partial void LogNoFile(string jobId, string file);
 }

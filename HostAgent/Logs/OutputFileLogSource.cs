@@ -49,7 +49,7 @@ public sealed class OutputFileLogSource : ILogSource
         _exited = exited;
     }
 
-    public long? Position => _file.Position;
+    public long Position => _file.Position;
 
     /// <summary>True once a read found the file shorter than what had been read (the job truncated it).</summary>
     public bool SawTruncation { get; private set; }

@@ -9,6 +9,8 @@ namespace Corral.Domain.Tests;
 /// <summary>The seed's GPU scenarios on a 4-device worker, and the SSH caps, as the placement check decides them.</summary>
 public sealed class SshPlacementTests
 {
+    private const string Image = "corral/busybox:latest";
+
     // Two H100s, an A100 and a unified-memory GH200 (no memory of its own: it uses the host's 32 GiB).
     private static readonly ImmutableArray<GpuDevice> FourGpus =
     [
@@ -32,7 +34,7 @@ public sealed class SshPlacementTests
     public void SshSession_GetsTheGpusTheWorkerAllows(
         bool slice, int count, string? type, string? memory, string visible, string reserved, string? cuda)
     {
-        var limits = PlacementCheck.Check(Worker(slice), JobKind.Ssh, Gpus(count, type, memory)).Limits!;
+        var limits = PlacementCheck.Check(Worker(slice), JobKind.Ssh, Gpus(count, type, memory), Image).Limits!;
         Assert.Equal(visible, string.Join(',', limits.Gpus));
         Assert.Equal(reserved, string.Join(',', limits.ReservedGpus));
         Assert.Equal(cuda, limits.CudaVisibleDevices);
@@ -43,7 +45,7 @@ public sealed class SshPlacementTests
     [InlineData(true)]
     public void BatchJob_AlwaysGetsOnlyWhatItAskedFor(bool slice)
     {
-        var limits = PlacementCheck.Check(Worker(slice), JobKind.Batch, Gpus(1, "A100", null)).Limits!;
+        var limits = PlacementCheck.Check(Worker(slice), JobKind.Batch, Gpus(1, "A100", null), Image).Limits!;
         Assert.Equal(["GPU-2"], limits.Gpus.ToArray());
         Assert.Equal(["GPU-2"], limits.ReservedGpus.ToArray());
     }
@@ -54,15 +56,15 @@ public sealed class SshPlacementTests
     [InlineData(3, "H100", null, "gpu: asks 3 x H100, worker 'w1' has 2 such device(s) (short by 1)")]
     public void GpuRequest_NoWorkerCanSatisfy_NamesWhatIsShort(int count, string? type, string? memory, string shortfall)
     {
-        var fit = PlacementCheck.Check(Worker(true), JobKind.Ssh, Gpus(count, type, memory));
+        var fit = PlacementCheck.Check(Worker(true), JobKind.Ssh, Gpus(count, type, memory), Image);
         Assert.Equal(shortfall, fit.Shortfall);
-        Assert.False(PlacementCheck.CouldEverFit(Worker(true), JobKind.Ssh, Gpus(count, type, memory)));
+        Assert.False(PlacementCheck.CouldEverFit(Worker(true), JobKind.Ssh, Gpus(count, type, memory), Image));
     }
 
     [Fact]
     public void GpuRequest_OnAWorkerWithoutGpus_SaysSo_NeverAnEmptySubset()
     {
-        var fit = PlacementCheck.Check(Worker(true) with { Capacity = new WorkerCapacity(8, 32L << 30, []) }, JobKind.Ssh, Gpus(1, null, null));
+        var fit = PlacementCheck.Check(Worker(true) with { Capacity = new WorkerCapacity(8, 32L << 30, []) }, JobKind.Ssh, Gpus(1, null, null), Image);
         Assert.Null(fit.Limits);
         Assert.Equal("gpu: asks 1, worker 'w1' has no GPUs", fit.Shortfall);
     }
@@ -71,9 +73,9 @@ public sealed class SshPlacementTests
     public void GpuHeldByAnotherJob_WaitsForIt()
     {
         var busy = Worker(true) with { AllocatedGpuIds = ["GPU-0", "GPU-1"] };
-        var fit = PlacementCheck.Check(busy, JobKind.Ssh, Gpus(1, "H100", null));
+        var fit = PlacementCheck.Check(busy, JobKind.Ssh, Gpus(1, "H100", null), Image);
         Assert.Equal("gpu: asks 1 x H100, not enough free on 'w1'", fit.Shortfall);
-        Assert.True(PlacementCheck.CouldEverFit(busy, JobKind.Ssh, Gpus(1, "H100", null)));
+        Assert.True(PlacementCheck.CouldEverFit(busy, JobKind.Ssh, Gpus(1, "H100", null), Image));
     }
 
     [Theory]
@@ -87,7 +89,7 @@ public sealed class SshPlacementTests
         double? cpu, string? memory, int? pids, double wantCpu, long wantMemory, int wantPids)
     {
         var request = new ResourceRequest(cpu, memory is null ? null : Bytes(memory), pids, null);
-        var limits = PlacementCheck.Check(Capped(), JobKind.Ssh, request).Limits!;
+        var limits = PlacementCheck.Check(Capped(), JobKind.Ssh, request, Image).Limits!;
         Assert.Equal((wantCpu, wantMemory, wantPids), (limits.Cpu, limits.MemoryBytes, limits.Pids));
     }
 
@@ -95,13 +97,13 @@ public sealed class SshPlacementTests
     public void SshSession_AboveTheCaps_DoesNotFit_AndSaysByHowMuch()
     {
         var request = new ResourceRequest(2, 1L << 30, null, null);
-        var fit = PlacementCheck.Check(Capped(), JobKind.Ssh, request);
+        var fit = PlacementCheck.Check(Capped(), JobKind.Ssh, request, Image);
         Assert.Equal(
             "cpu: asks 2, worker 'w1' allows at most 1.5 (short by 0.5); memory: asks 1 GiB, worker 'w1' allows at most 512 MiB (short by 512 MiB)",
             fit.Shortfall);
-        Assert.False(PlacementCheck.CouldEverFit(Capped(), JobKind.Ssh, request));
+        Assert.False(PlacementCheck.CouldEverFit(Capped(), JobKind.Ssh, request, Image));
         // The caps are for SSH sessions only.
-        Assert.True(PlacementCheck.Check(Capped(), JobKind.Batch, request).Fits);
+        Assert.True(PlacementCheck.Check(Capped(), JobKind.Batch, request, Image).Fits);
     }
 
     private static ResourceRequest Gpus(int count, string? type, string? memory) =>
@@ -111,7 +113,7 @@ public sealed class SshPlacementTests
 
     private static WorkerView Worker(bool slice) => new(
         "w1", new WorkerCapacity(8, 32L << 30, FourGpus), SshCaps.Uncapped,
-        0, 0, [], [], true, DateTimeOffset.UnixEpoch, [], "127.0.0.1", slice);
+        0, 0, [], [], true, DateTimeOffset.UnixEpoch, [Image], "127.0.0.1", slice);
 
     private static WorkerView Capped() => Worker(true) with { SshCaps = new SshCaps(1.5, 512L << 20, 256) };
 }

@@ -105,13 +105,13 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
     private async Task<double> MeasurePipelineAsync(Context context, Writer writer, bool replay)
     {
         LogQuotaMeter? meter = null;
-        var selector = new LogSourceSelector(context.Runtime, TimeProvider.System, NullLogger<LogSourceSelector>.Instance);
+        var selector = new LogSourceSelector(context.Runtime, NullLogger<LogSourceSelector>.Instance);
         var empty = new LogProgress(0, 0, 0, null);
         var readerCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var machineBusy = CpuMeter.MachineTimes().Busy;
         var run = await RunContainerAsync(context, writer, throughEngine: false, async (jobId, containerId, exited) =>
         {
-            var (source, stripper) = await selector.OpenAsync(jobId, containerId, empty, adopted: false, exited, context.CancellationToken);
+            var (source, stripper) = await selector.OpenAsync(jobId, containerId, empty, exited, context.CancellationToken);
             using (source)
             {
                 Check(source is OutputFileLogSource, $"the selector chose {source.GetType().Name}, not the output file");

@@ -1,6 +1,7 @@
 using Corral.Hosting;
 using Corral.Quotas;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using Xunit;
 
@@ -32,6 +33,9 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(new QuotaOptions(new Dictionary<string, int> { ["TIGHT"] = TightLimit }));
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
+
+            // Orleans resolves an interface to exactly one grain class: jobs here start on the recording host.
+            silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(Corral.HostAgent.HostGrain)));
         }
     }
 }

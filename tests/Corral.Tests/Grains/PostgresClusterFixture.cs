@@ -4,6 +4,8 @@ using Corral.Jobs;
 using Corral.Quotas;
 using Corral.Silo;
 using Corral.Tests.EndToEnd;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using Xunit;
 
@@ -46,10 +48,16 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
 
     private sealed class Configurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder silo) => silo
-            .UseCorralReminders(silo.Configuration[ConnectionKey]!)
-            .AddHostSiloPlacement()
-            .AddCorralStorage(silo.Configuration[ConnectionKey]!)
-            .AddCorralServices(new QuotaOptions(new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit }));
+        public void Configure(ISiloBuilder silo)
+        {
+            silo
+                .UseCorralReminders(silo.Configuration[ConnectionKey]!)
+                .AddHostSiloPlacement()
+                .AddCorralStorage(silo.Configuration[ConnectionKey]!)
+                .AddCorralServices(new QuotaOptions(new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit }));
+
+            // The product's HostGrain is this cluster's one implementation of IHostGrain.
+            silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(RecordingHostGrain)));
+        }
     }
 }

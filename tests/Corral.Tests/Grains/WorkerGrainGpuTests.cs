@@ -14,6 +14,8 @@ public sealed class WorkerGrainGpuTests(InMemoryClusterFixture fixture)
 {
     public const string Name = "in-memory cluster with workers";
 
+    private const string Image = "corral/busybox:latest";
+
     private static readonly ImmutableArray<GpuDevice> FourGpus =
     [
         new(0, "GPU-0", "NVIDIA H100 80GB HBM3", 80L << 30),
@@ -26,12 +28,12 @@ public sealed class WorkerGrainGpuTests(InMemoryClusterFixture fixture)
     public async Task SlicedWorker_SshSessionHoldsOnlyItsDevice_AndOthersTakeTheRest()
     {
         var worker = await RegisterAsync(slice: true);
-        var session = await worker.TryReserveAsync("ssh1", JobKind.Ssh, Gpus(1, "A100"));
-        Assert.Equal(["GPU-2"], session.Limits!.Gpus.ToArray());
-        Assert.Equal("0", session.Limits.CudaVisibleDevices);
+        var session = await ReserveAsync(worker, "ssh1", JobKind.Ssh, Gpus(1, "A100"));
+        Assert.Equal(["GPU-2"], session!.Gpus.ToArray());
+        Assert.Equal("0", session.CudaVisibleDevices);
 
-        var batch = await worker.TryReserveAsync("batch1", JobKind.Batch, Gpus(3, null));
-        Assert.Equal(["GPU-0", "GPU-1", "GPU-3"], batch.Limits!.Gpus.Order().ToArray());
+        var batch = await ReserveAsync(worker, "batch1", JobKind.Batch, Gpus(3, null));
+        Assert.Equal(["GPU-0", "GPU-1", "GPU-3"], batch!.Gpus.Order().ToArray());
         Assert.True((await worker.GetAsync())!.SshGpuLimit);
     }
 
@@ -39,35 +41,41 @@ public sealed class WorkerGrainGpuTests(InMemoryClusterFixture fixture)
     public async Task UnslicedWorker_SshSessionSeesEveryDevice_ButHoldsOnlyWhatItAskedFor()
     {
         var worker = await RegisterAsync(slice: false);
-        var session = await worker.TryReserveAsync("ssh1", JobKind.Ssh, Gpus(1, "A100"));
-        Assert.Equal(["GPU-0", "GPU-1", "GPU-2", "GPU-3"], session.Limits!.Gpus.ToArray());
-        Assert.Equal("0,1,2,3", session.Limits.CudaVisibleDevices);
+        var session = await ReserveAsync(worker, "ssh1", JobKind.Ssh, Gpus(1, "A100"));
+        Assert.Equal(["GPU-0", "GPU-1", "GPU-2", "GPU-3"], session!.Gpus.ToArray());
+        Assert.Equal("0,1,2,3", session.CudaVisibleDevices);
         Assert.Equal(["GPU-2"], (await worker.GetAsync())!.AllocatedGpuIds.ToArray());
 
-        Assert.True((await worker.TryReserveAsync("batch1", JobKind.Batch, Gpus(3, null))).Granted);
-        var refused = await worker.TryReserveAsync("batch2", JobKind.Batch, Gpus(1, null));
-        Assert.False(refused.Granted);
-        Assert.Contains("not enough free", refused.Shortfall);
+        Assert.NotNull(await ReserveAsync(worker, "batch1", JobKind.Batch, Gpus(3, null)));
+        Assert.Null(await ReserveAsync(worker, "batch2", JobKind.Batch, Gpus(1, null)));
 
         // Given back, the device can be held again.
         await worker.ReleaseAsync("ssh1");
-        Assert.Equal(["GPU-2"], (await worker.TryReserveAsync("batch2", JobKind.Batch, Gpus(1, null))).Limits!.Gpus.ToArray());
+        Assert.Equal(["GPU-2"], (await ReserveAsync(worker, "batch2", JobKind.Batch, Gpus(1, null)))!.Gpus.ToArray());
     }
 
     [Fact]
-    public async Task FiveGpus_OnAFourGpuWorker_AreRefused_SayingWhatIsShort()
+    public async Task FiveGpus_OnAFourGpuWorker_AreRefused_AndNothingIsHeld()
     {
         var worker = await RegisterAsync(slice: true);
-        var refused = await worker.TryReserveAsync("ssh1", JobKind.Ssh, Gpus(5, null));
-        Assert.False(refused.Granted);
-        Assert.EndsWith("has 4 such device(s) (short by 1)", refused.Shortfall);
+        Assert.Null(await ReserveAsync(worker, "ssh1", JobKind.Ssh, Gpus(5, null)));
+        var view = (await worker.GetAsync())!;
+        Assert.Empty(view.Jobs);
+        Assert.Empty(view.AllocatedGpuIds);
+    }
+
+    /// <summary>The limits the worker granted the job, or null when it refused.</summary>
+    private static async Task<EffectiveLimits?> ReserveAsync(IWorkerGrain worker, string jobId, JobKind kind, ResourceRequest request)
+    {
+        var batch = await worker.TryReserveManyAsync([new PlacementRequest(jobId, "alice", kind, request, Image)]);
+        return batch.Granted.GetValueOrDefault(jobId);
     }
 
     private async Task<IWorkerGrain> RegisterAsync(bool slice)
     {
         var worker = fixture.Grains.GetGrain<IWorkerGrain>("gpu-" + Guid.NewGuid().ToString("N")[..8]);
         await worker.RegisterAsync(new WorkerRegistration(
-            "no-host", new WorkerCapacity(16, 64L << 30, FourGpus), SshCaps.Uncapped, [], "127.0.0.1", slice));
+            "no-host", new WorkerCapacity(16, 64L << 30, FourGpus), SshCaps.Uncapped, [Image], "127.0.0.1", slice));
         return worker;
     }
 

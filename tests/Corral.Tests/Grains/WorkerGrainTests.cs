@@ -26,9 +26,9 @@ public sealed class WorkerGrainTests(InMemoryClusterFixture fixture)
         Assert.Equal(4, again.Worker.AllocatedCpu);
 
         await worker.ReleaseAsync("b");
-        var single = await worker.TryReserveAsync("c", JobKind.Batch, new ResourceRequest(1, 1L << 20, null, null));
-        Assert.True(single.Granted);
-        Assert.Equal(3.5, single.Worker.AllocatedCpu);
+        var after = await worker.TryReserveManyAsync([Request("c", 1)]);
+        Assert.Equal(["c"], after.Granted.Keys.ToArray());
+        Assert.Equal(3.5, after.Worker.AllocatedCpu);
     }
 
     [Fact]
