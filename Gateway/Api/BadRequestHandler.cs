@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Corral.Gateway.Api.Requests;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.Options;
+
+namespace Corral.Gateway.Api;
+
+/// <summary>
+/// A body the binder could not read (not JSON, a wrong type, an unknown member) becomes a 400 problem naming the
+/// member ("resources.cpu"), instead of an empty 400. Needs <see cref="RouteHandlerOptions.ThrowOnBadRequest"/>.
+/// </summary>
+public sealed class BadRequestHandler(IOptions<JsonOptions> json) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad)
+        {
+            return false;
+        }
+
+        var requestType = context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        var (field, message) = bad.InnerException is JsonException error && requestType is not null
+            ? JsonBodyErrors.Describe(error, requestType, json.Value.SerializerOptions)
+            : (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "body" : "request", bad.Message);
+        await Problems.Field(field, message, bad.StatusCode).ExecuteAsync(context);
+        return true;
+    }
+}
