@@ -5,12 +5,14 @@ using Corral.Gateway.Api.Requests;
 
 namespace Corral.Gateway.Api;
 
-/// <summary>The API's JSON settings: snake_case enum names, and the generated metadata of its own records first.</summary>
+/// <summary>The API's JSON settings: snake_case enum names, strict numbers, and the generated metadata of its own records first.</summary>
 public static class ApiJson
 {
     public static void Configure(JsonSerializerOptions options)
     {
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        // A number is a JSON number: "2" for cpu is refused, and the OpenAPI document says so.
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
         if (options.TypeInfoResolverChain.Count == 1)
         {

@@ -20,7 +20,9 @@ public sealed class BadRequestHandler(IOptions<JsonOptions> json) : IExceptionHa
             return false;
         }
 
-        var requestType = context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        // The middleware clears the endpoint before calling handlers; the feature keeps the one that failed.
+        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
+        var requestType = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
         var (field, message) = bad.InnerException is JsonException error && requestType is not null
             ? JsonBodyErrors.Describe(error, requestType, json.Value.SerializerOptions)
             : (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "body" : "request", bad.Message);

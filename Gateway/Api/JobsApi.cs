@@ -20,9 +20,10 @@ public static class JobsApi
         var jobs = app.MapGroup("/api/jobs").RequireAuthorization();
         jobs.MapPost("/", SubmitAsync);
         jobs.MapGet("/", ListAsync);
-        jobs.MapGet("/{id}", GetAsync);
-        jobs.MapPost("/{id}/cancel", CancelAsync);
-        jobs.MapGet("/{id}/logs", LogsAsync).Produces<string>(StatusCodes.Status200OK, "text/plain");
+        jobs.MapGet("/{id}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapPost("/{id}/cancel", CancelAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id}/logs", LogsAsync).Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static async Task<Results<Accepted<JobAccepted>, ValidationProblem>> SubmitAsync(

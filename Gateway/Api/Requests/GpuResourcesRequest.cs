@@ -7,6 +7,6 @@ namespace Corral.Gateway.Api.Requests;
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [JsonNumberHandling(JsonNumberHandling.Strict)]
 public sealed record GpuResourcesRequest(
-    [property: Description(JobSpecRules.GpuCount)] int? Count,
-    [property: Description(JobSpecRules.GpuType)] string? Type,
-    [property: Description(JobSpecRules.GpuMemory), JsonConverter(typeof(ByteSizeJsonConverter))] long? Memory);
+    [property: Description(JobSpecRules.GpuCount)] int? Count = null,
+    [property: Description(JobSpecRules.GpuType)] string? Type = null,
+    [property: Description(JobSpecRules.GpuMemory), JsonConverter(typeof(ByteSizeJsonConverter))] long? Memory = null);

@@ -13,11 +13,11 @@ namespace Corral.Gateway.Api.Requests;
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [JsonNumberHandling(JsonNumberHandling.Strict)]
 public sealed record JobSpecRequest(
-    [property: Required, Description(JobSpecRules.Service)] string? Service,
-    [property: Description(JobSpecRules.Image)] string? Image,
-    [property: Description(JobSpecRules.Command)] IReadOnlyList<string?>? Command,
-    [property: Description(JobSpecRules.Kind), JsonConverter(typeof(JobKindJsonConverter))] JobKind? Kind,
-    [property: Description(JobSpecRules.Env)] IReadOnlyDictionary<string, string?>? Env,
-    [property: Description(JobSpecRules.Resources)] ResourcesRequest? Resources,
-    [property: Description(JobSpecRules.SshPublicKey)] string? SshPublicKey,
-    [property: Description(JobSpecRules.MaxDurationSeconds)] int? MaxDurationSeconds);
+    [property: Required, Description(JobSpecRules.Service)] string? Service = null,
+    [property: Description(JobSpecRules.Image)] string? Image = null,
+    [property: Description(JobSpecRules.Command)] IReadOnlyList<string?>? Command = null,
+    [property: Description(JobSpecRules.Kind), JsonConverter(typeof(JobKindJsonConverter))] JobKind? Kind = null,
+    [property: Description(JobSpecRules.Env)] IReadOnlyDictionary<string, string?>? Env = null,
+    [property: Description(JobSpecRules.Resources)] ResourcesRequest? Resources = null,
+    [property: Description(JobSpecRules.SshPublicKey)] string? SshPublicKey = null,
+    [property: Description(JobSpecRules.MaxDurationSeconds)] int? MaxDurationSeconds = null);

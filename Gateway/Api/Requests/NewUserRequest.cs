@@ -7,4 +7,4 @@ namespace Corral.Gateway.Api.Requests;
 
 /// <summary>The body of POST /api/users (admin).</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record NewUserRequest([property: Required, Description("must be " + UserName.Rule)] string? Name);
+public sealed record NewUserRequest([property: Required, Description("must be " + UserName.Rule)] string? Name = null);

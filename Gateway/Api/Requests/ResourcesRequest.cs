@@ -7,7 +7,7 @@ namespace Corral.Gateway.Api.Requests;
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [JsonNumberHandling(JsonNumberHandling.Strict)]
 public sealed record ResourcesRequest(
-    [property: Description(JobSpecRules.Cpu)] double? Cpu,
-    [property: Description(JobSpecRules.Memory), JsonConverter(typeof(ByteSizeJsonConverter))] long? Memory,
-    [property: Description(JobSpecRules.Pids)] int? Pids,
-    [property: Description(JobSpecRules.Gpu)] GpuResourcesRequest? Gpu);
+    [property: Description(JobSpecRules.Cpu)] double? Cpu = null,
+    [property: Description(JobSpecRules.Memory), JsonConverter(typeof(ByteSizeJsonConverter))] long? Memory = null,
+    [property: Description(JobSpecRules.Pids)] int? Pids = null,
+    [property: Description(JobSpecRules.Gpu)] GpuResourcesRequest? Gpu = null);

@@ -52,8 +52,8 @@ public sealed class ApiContractTests(CorralSystem system)
         using var alice = system.Client(await system.CreateUserAsync("alice"));
         var response = await alice.PostAsync("/api/jobs", new StringContent("""{ "service": "s", "command": ["true"] }""", Encoding.UTF8, "text/plain"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-        Assert.True(problem["errors"]!.AsObject().ContainsKey("body"), problem.ToJsonString());
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(JsonNode.Parse(text)?["errors"]?["body"] is not null, text);
     }
 
     [Fact]

@@ -17,13 +17,18 @@ public sealed class OpenApiDocumentTests(CorralSystem system)
         Assert.Equal(
             ["command", "env", "image", "kind", "maxDurationSeconds", "resources", "service", "sshPublicKey"],
             Names(spec["properties"]!));
-        Assert.Contains("service", spec["required"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(["service"], spec["required"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.False(spec["additionalProperties"]!.GetValue<bool>());
         Assert.Equal(["batch", "ssh"], Schema(document, spec["properties"]!["kind"]!)["enum"]!.AsArray()
             .Where(n => n is not null).Select(n => n!.GetValue<string>()).Order());
 
         var resources = Schema(document, spec["properties"]!["resources"]!);
         Assert.Equal(["cpu", "gpu", "memory", "pids"], Names(resources["properties"]!));
-        Assert.Contains("512Mi", resources["properties"]!["memory"]!.ToJsonString(), StringComparison.Ordinal);
+        var memory = resources["properties"]!["memory"]!;
+        Assert.Contains("Ki/Mi/Gi/Ti", memory["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["integer", "null", "string"], memory["type"]!.AsArray().Select(n => n!.GetValue<string>()).Order(StringComparer.Ordinal));
+        // Numbers are JSON numbers only: "2" is refused for cpu, so the schema must not offer a string.
+        Assert.DoesNotContain("string", resources["properties"]!["cpu"]!["type"]!.ToJsonString(), StringComparison.Ordinal);
         var gpu = Schema(document, resources["properties"]!["gpu"]!);
         Assert.Equal(["count", "memory", "type"], Names(gpu["properties"]!));
 
