@@ -31,13 +31,11 @@ try
     builder.Services.AddHostedService<AdminBootstrap>();
     builder.Services.AddProblemDetails();
     builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
-    builder.Services.ConfigureHttpJsonOptions(o =>
-        o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower)));
+    builder.Services.AddCorralApi();
     builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
         .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
     builder.Services.AddAuthorizationBuilder()
         .AddPolicy(AdminPolicy.Name, p => p.RequireRole(TokenAuthenticationHandler.AdminRole));
-    builder.Services.AddOpenApi();
     // JSON for the web page; MessagePack for clients that ask for it (smaller frames, cheaper to read). A group
     // send serializes once per protocol in use, not once per connection.
     builder.Services.AddSignalR()

@@ -1,16 +1,16 @@
 using System.Security.Claims;
+using Corral.Gateway.Api.Requests;
 using Corral.Gateway.Auth;
 using Corral.Gateway.Users;
 using Corral.Users;
 using Corral.Workers;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Corral.Gateway.Api;
 
 /// <summary>Users (admin), quotas (the caller's) and workers (admin).</summary>
 public static class AccountsApi
 {
-    public sealed record NewUser(string? Name);
-
     public static void MapAccountsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/users", CreateUserAsync).RequireAuthorization(AdminPolicy.Name);
@@ -23,17 +23,18 @@ public static class AccountsApi
             .RequireAuthorization();
     }
 
-    private static async Task<IResult> CreateUserAsync(NewUser? body, UserDirectory users, CancellationToken cancellationToken)
+    private static async Task<Results<Created<CreatedUser>, ValidationProblem, ProblemHttpResult>> CreateUserAsync(
+        NewUserRequest? body, UserDirectory users, CancellationToken cancellationToken)
     {
         if (body?.Name is not { } name || !UserName.IsValid(name))
         {
-            return Problems.Field("name", $"must be {UserName.Rule}");
+            return Problems.Invalid("name", $"must be {UserName.Rule}");
         }
 
         var token = await users.CreateAsync(name, isAdmin: false, cancellationToken);
         return token is null
             ? Problems.Field("name", $"user '{name}' already exists", StatusCodes.Status409Conflict)
-            : TypedResults.Created($"/api/users/{name}", new { name, token });
+            : TypedResults.Created($"/api/users/{name}", new CreatedUser(name, token));
     }
 }
 

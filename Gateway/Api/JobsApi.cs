@@ -1,10 +1,12 @@
 using System.Security.Claims;
-using System.Text.Json;
+using Corral.Gateway.Api.Requests;
 using Corral.Gateway.Auth;
 using Corral.Gateway.Jobs;
 using Corral.Gateway.Users;
 using Corral.Jobs;
 using Corral.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Corral.Gateway.Api;
 
@@ -18,44 +20,35 @@ public static class JobsApi
         var jobs = app.MapGroup("/api/jobs").RequireAuthorization();
         jobs.MapPost("/", SubmitAsync);
         jobs.MapGet("/", ListAsync);
-        jobs.MapGet("/{id}", GetAsync);
-        jobs.MapPost("/{id}/cancel", CancelAsync);
-        jobs.MapGet("/{id}/logs", LogsAsync);
+        jobs.MapGet("/{id}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapPost("/{id}/cancel", CancelAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id}/logs", LogsAsync).Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> SubmitAsync(HttpRequest request, ClaimsPrincipal principal, JobSubmitter submitter)
+    private static async Task<Results<Accepted<JobAccepted>, ValidationProblem>> SubmitAsync(
+        JobSpecRequest? body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal principal, JobSubmitter submitter)
     {
-        JsonElement body;
-        try
-        {
-            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-            body = document.RootElement.Clone();
-        }
-        catch (JsonException error)
-        {
-            return Problems.Field("body", $"is not valid JSON: {error.Message}");
-        }
-
-        var (spec, errors) = JobSpecParser.Parse(body);
+        var (spec, errors) = JobSpecValidator.Validate(body);
         if (spec is null)
         {
-            return Problems.Fields(errors);
+            return Problems.Invalid(errors);
         }
 
-        var key = request.Headers["Idempotency-Key"].ToString();
-        if (key.Length > 200)
+        if (idempotencyKey is { Length: > 200 })
         {
-            return Problems.Field("Idempotency-Key", "must be at most 200 characters");
+            return Problems.Invalid("Idempotency-Key", "must be at most 200 characters");
         }
 
         var caller = TokenAuthenticationHandler.CallerOf(principal);
-        var submission = await submitter.SubmitAsync(caller.Name, spec, key.Length == 0 ? null : key);
+        var submission = await submitter.SubmitAsync(caller.Name, spec, string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey);
         return submission.Job is { } job
-            ? TypedResults.Accepted($"/api/jobs/{job.Id}", new { id = job.Id, status = job.Status })
-            : Problems.Field(submission.Field!, submission.Error!);
+            ? TypedResults.Accepted($"/api/jobs/{job.Id}", new JobAccepted(job.Id, job.Status))
+            : Problems.Invalid(submission.Field!, submission.Error!);
     }
 
-    private static async Task<IResult> GetAsync(string id, ClaimsPrincipal principal, IGrainFactory grains)
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(string id, ClaimsPrincipal principal, IGrainFactory grains)
     {
         var view = await JobAccess.FindAsync(grains, TokenAuthenticationHandler.CallerOf(principal), id);
         return view is null ? Problems.NotFound($"No job '{id}'.") : TypedResults.Ok(view);
@@ -101,7 +94,7 @@ public static class JobsApi
         return TypedResults.Ok(listed);
     }
 
-    private static async Task<IResult> CancelAsync(string id, ClaimsPrincipal principal, IGrainFactory grains)
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> CancelAsync(string id, ClaimsPrincipal principal, IGrainFactory grains)
     {
         var view = await JobAccess.FindAsync(grains, TokenAuthenticationHandler.CallerOf(principal), id);
         return view is null
@@ -109,7 +102,8 @@ public static class JobsApi
             : TypedResults.Ok(await grains.GetGrain<IJobGrain>(id).CancelAsync());
     }
 
-    private static async Task<IResult> LogsAsync(string id, ClaimsPrincipal principal, IGrainFactory grains, JobLogReader logs, HttpResponse response)
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> LogsAsync(
+        string id, ClaimsPrincipal principal, IGrainFactory grains, JobLogReader logs, HttpResponse response)
     {
         var view = await JobAccess.FindAsync(grains, TokenAuthenticationHandler.CallerOf(principal), id);
         if (view is null)

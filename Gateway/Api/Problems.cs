@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Corral.Gateway.Api;
@@ -5,7 +6,7 @@ namespace Corral.Gateway.Api;
 /// <summary>RFC 7807 problem details that name the field that is wrong.</summary>
 public static class Problems
 {
-    public static IResult Field(string field, string message, int status = StatusCodes.Status400BadRequest) =>
+    public static ProblemHttpResult Field(string field, string message, int status = StatusCodes.Status400BadRequest) =>
         TypedResults.Problem(new ProblemDetails
         {
             Status = status,
@@ -14,16 +15,17 @@ public static class Problems
             Extensions = { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } },
         });
 
-    public static IResult Fields(IReadOnlyDictionary<string, string[]> errors) =>
-        TypedResults.Problem(new ProblemDetails
-        {
-            Status = StatusCodes.Status400BadRequest,
-            Title = "Invalid request",
-            Detail = string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")),
-            Extensions = { ["errors"] = errors },
-        });
+    /// <summary>A 400 with the same shape as <see cref="Field"/>, typed so the OpenAPI document shows it.</summary>
+    public static ValidationProblem Invalid(string field, string message) =>
+        Invalid(new Dictionary<string, string[]> { [field] = [message] });
 
-    public static IResult NotFound(string what) =>
+    public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(
+            errors,
+            detail: string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")),
+            title: "Invalid request");
+
+    public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: what);
 
     public static Task Write(HttpContext context, int status, string title, string detail, string field)

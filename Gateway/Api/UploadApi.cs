@@ -1,10 +1,12 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
 using System.Text;
+using Corral.Gateway.Api.Requests;
 using Corral.Gateway.Auth;
 using Corral.Gateway.Jobs;
 using Corral.Gateway.Users;
 using Corral.Jobs;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Corral.Gateway.Api;
 
@@ -14,12 +16,12 @@ namespace Corral.Gateway.Api;
 /// </summary>
 public static class UploadApi
 {
-    public const int MaxScriptBytes = JobSpecParser.MaxCommandBytes - 16;
+    public const int MaxScriptBytes = JobSpecRules.MaxCommandBytes - 16;
 
     public static void MapUploadApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/upload", UploadAsync).RequireAuthorization().DisableAntiforgery();
 
-    private static async Task<IResult> UploadAsync(HttpRequest request, ClaimsPrincipal principal, JobSubmitter submitter, UserDirectory users)
+    private static async Task<Results<Ok<JobAccepted>, ProblemHttpResult>> UploadAsync(HttpRequest request, ClaimsPrincipal principal, JobSubmitter submitter, UserDirectory users)
     {
         if (!request.HasFormContentType)
         {
@@ -29,7 +31,7 @@ public static class UploadApi
         var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
         var caller = TokenAuthenticationHandler.CallerOf(principal);
         var service = form["service"].ToString();
-        if (!JobSpecParser.IsValidService(service))
+        if (!JobSpecValidator.IsValidService(service))
         {
             return Problems.Field("service", "is required: 1-63 characters, letters, digits, '-' or '_'");
         }
@@ -69,11 +71,11 @@ public static class UploadApi
         }
 
         var spec = new JobSpec(
-            service.ToLowerInvariant(), JobSpecParser.DefaultImage, ["sh", "-c", script], JobKind.Batch,
+            service.ToLowerInvariant(), JobSpecRules.DefaultImage, ["sh", "-c", script], JobKind.Batch,
             ImmutableDictionary<string, string>.Empty, ResourceRequest.None, null);
         var submission = await submitter.SubmitAsync(owner, spec, null);
         return submission.Job is { } job
-            ? TypedResults.Ok(new { id = job.Id, status = job.Status })
+            ? TypedResults.Ok(new JobAccepted(job.Id, job.Status))
             : Problems.Field(submission.Field!, submission.Error!);
     }
 }

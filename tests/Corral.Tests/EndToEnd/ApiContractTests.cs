@@ -21,6 +21,12 @@ public sealed class ApiContractTests(CorralSystem system)
         { """{ "service": "s", "kind": "ssh" }""", "sshPublicKey" },
         { """{ "service": "s", "kind": "ssh", "sshPublicKey": "command=\"sh\" ssh-ed25519 AAAA" }""", "sshPublicKey" },
         { """{ "service": "s", "command": ["true"], "maxDurationSeconds": 60 }""", "maxDurationSeconds" },
+        { """{ "service": "s", "command": ["true"], "servce": "typo" }""", "servce" },
+        { """{ "service": "s", "command": ["true"], "resources": { "cpu": "2" } }""", "resources.cpu" },
+        { """{ "service": "s", "command": ["true"], "resources": { "gpu": { "memory": true } } }""", "resources.gpu.memory" },
+        { """{ "service": "s", "command": ["true"], "env": { "A": 1 } }""", "env.A" },
+        { """{ "service": "s", "command": ["true"], "kind": 1 }""", "kind" },
+        { """[1, 2]""", "body" },
     };
 
     [Theory]
@@ -34,7 +40,30 @@ public sealed class ApiContractTests(CorralSystem system)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
         var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.True(problem["errors"]!.AsObject().ContainsKey(field), problem.ToJsonString());
+        Assert.StartsWith(field + ": ", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        // The serializer's own text names .NET types; a user must get the rule of the field instead.
+        Assert.DoesNotContain("could not be", problem.ToJsonString(), StringComparison.Ordinal);
         Assert.Empty((await alice.GetFromJsonAsync<JsonArray>("/api/jobs"))!);
+    }
+
+    [Fact]
+    public async Task Submit_AsPlainText_Is415NamingTheBody()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        var response = await alice.PostAsync("/api/jobs", new StringContent("""{ "service": "s", "command": ["true"] }""", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(JsonNode.Parse(text)?["errors"]?["body"] is not null, text);
+    }
+
+    [Fact]
+    public async Task CreateUser_WithAnUnknownMember_Is400NamingIt()
+    {
+        using var admin = system.Client(system.AdminToken);
+        var response = await admin.PostAsJsonAsync("/api/users", new { name = "x" + Guid.NewGuid().ToString("N")[..6], admin = true });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("is not a known field (known: name)", problem["errors"]!["admin"]![0]!.GetValue<string>());
     }
 
     [Fact]

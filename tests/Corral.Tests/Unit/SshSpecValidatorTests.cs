@@ -1,11 +1,10 @@
-using System.Text.Json;
-using Corral.Gateway.Jobs;
+using Corral.Gateway.Api.Requests;
 using Corral.Jobs;
 using Xunit;
 
 namespace Corral.Tests.Unit;
 
-public sealed class SshSpecParserTests
+public sealed class SshSpecValidatorTests
 {
     // Made with ssh-keygen -t ed25519 -C alice@laptop.
     private const string Ed25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJyM/A8zkquSI6GvkYWFkBpPMt0PrnJLJWK5c1ZOv9m alice@laptop";
@@ -16,7 +15,7 @@ public sealed class SshSpecParserTests
         var (spec, errors) = Parse(new { service = "s", kind = "ssh", sshPublicKey = "  " + Ed25519 + "\n", maxDurationSeconds = 3600 });
         Assert.Empty(errors);
         Assert.Equal(JobKind.Ssh, spec!.Kind);
-        Assert.Equal(JobSpecParser.DefaultSshImage, spec.Image);
+        Assert.Equal(JobSpecRules.DefaultSshImage, spec.Image);
         Assert.Empty(spec.Command);
         Assert.Equal(Ed25519, spec.SshPublicKey);
         Assert.Equal(3600, spec.MaxDurationSeconds);
@@ -49,7 +48,7 @@ public sealed class SshSpecParserTests
     public void Parse_SshSession_KeyOfTheWrongJsonType_IsRefused()
     {
         var (_, errors) = Parse(new { service = "s", kind = "ssh", sshPublicKey = 42 });
-        Assert.Equal("must be a string", errors["sshPublicKey"][0]);
+        Assert.StartsWith("must be a string", errors["sshPublicKey"][0], StringComparison.Ordinal);
     }
 
     [Theory]
@@ -72,6 +71,5 @@ public sealed class SshSpecParserTests
         Assert.Equal("is only for kind \"ssh\"", errors["maxDurationSeconds"][0]);
     }
 
-    private static (JobSpec? Spec, Dictionary<string, string[]> Errors) Parse(object body) =>
-        JobSpecParser.Parse(JsonSerializer.SerializeToElement(body));
+    private static (JobSpec? Spec, Dictionary<string, string[]> Errors) Parse(object body) => JobSpecBinding.Parse(body);
 }

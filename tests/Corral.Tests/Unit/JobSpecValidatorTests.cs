@@ -1,11 +1,11 @@
 using System.Text.Json;
-using Corral.Gateway.Jobs;
+using Corral.Gateway.Api.Requests;
 using Corral.Jobs;
 using Xunit;
 
 namespace Corral.Tests.Unit;
 
-public sealed class JobSpecParserTests
+public sealed class JobSpecValidatorTests
 {
     [Fact]
     public void Parse_FullSpec_KeepsEveryField()
@@ -30,7 +30,7 @@ public sealed class JobSpecParserTests
     public void Parse_NoImageNoResources_UsesTheDefaults()
     {
         var (spec, _) = Parse("""{ "service": "s", "command": ["true"] }""");
-        Assert.Equal(JobSpecParser.DefaultImage, spec!.Image);
+        Assert.Equal(JobSpecRules.DefaultImage, spec!.Image);
         Assert.Equal(ResourceDefaults.Cpu, spec.Resources.EffectiveCpu);
         Assert.Equal(ResourceDefaults.MemoryBytes, spec.Resources.EffectiveMemoryBytes);
         Assert.Equal(ResourceDefaults.Pids, spec.Resources.EffectivePids);
@@ -77,9 +77,37 @@ public sealed class JobSpecParserTests
         Assert.Contains("2097156 bytes", errors["command"][0]);
     }
 
-    private static (JobSpec? Spec, Dictionary<string, string[]> Errors) Parse(string json)
+    [Theory]
+    [InlineData("""{ "service": "s", "command": ["true"], "servce": "typo" }""", "servce", "is not a known field (known: service, image, command, kind, env, resources, sshPublicKey, maxDurationSeconds)")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "gpu": { "kind": "H100" } } }""", "resources.gpu.kind", "is not a known field (known: count, type, memory)")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "cpu": "2" } }""", "resources.cpu", JobSpecRules.Cpu)]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "pids": 5000000000 } }""", "resources.pids", JobSpecRules.Pids)]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "memory": true } }""", "resources.memory", "'true' is not a size")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "memory": "12XB" } }""", "resources.memory", "'12XB' is not a size")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": { "memory": "1Ki" } }""", "resources.memory", "must be at least 6 MiB")]
+    [InlineData("""{ "service": "s", "command": ["true"], "resources": 5 }""", "resources", JobSpecRules.Resources)]
+    [InlineData("""{ "service": "s", "command": [1] }""", "command", JobSpecRules.Command)]
+    [InlineData("""{ "service": "s", "command": ["true"], "env": { "A": 1 } }""", "env.A", "must be a string")]
+    [InlineData("""{ "service": "s", "command": ["true"], "env": { "a.b": [] } }""", "env.a.b", "must be a string")]
+    [InlineData("""{ "service": "s", "command": ["true"], "kind": 1 }""", "kind", JobSpecRules.Kind)]
+    [InlineData("""{ "service": 5, "command": ["true"] }""", "service", JobSpecRules.Service)]
+    [InlineData("""{ "command": ["true"] }""", "service", "is required")]
+    [InlineData("""[1, 2]""", "body", "must be a JSON object")]
+    [InlineData("""{ "service": "s", "command": ["true"] """, "body", "is not valid JSON")]
+    public void Parse_BadField_SaysWhatItMustBe(string json, string field, string message)
     {
-        using var document = JsonDocument.Parse(json);
-        return JobSpecParser.Parse(document.RootElement);
+        var (spec, errors) = Parse(json);
+        Assert.Null(spec);
+        Assert.StartsWith(message, errors[field][0], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Parse_SizesAsNumbersAndText_AreBytes()
+    {
+        var (spec, _) = Parse("""{ "service": "s", "command": ["true"], "resources": { "memory": 8388608, "gpu": { "memory": "1.5G" } } }""");
+        Assert.Equal(8_388_608L, spec!.Resources.MemoryBytes);
+        Assert.Equal(new GpuRequest(1, null, 1_500_000_000L), spec.Resources.Gpu);
+    }
+
+    private static (JobSpec? Spec, Dictionary<string, string[]> Errors) Parse(string json) => JobSpecBinding.Parse(json);
 }

@@ -1,0 +1,36 @@
+namespace Corral.Gateway.Api.Requests;
+
+/// <summary>
+/// The limits of a job spec and the rule each member must follow. The rules are the OpenAPI descriptions and
+/// the messages of a 400, so the document and the errors say the same thing.
+/// </summary>
+public static class JobSpecRules
+{
+    public const string DefaultImage = "corral/busybox:latest";
+    public const string DefaultSshImage = "corral/ssh:latest";
+    public const int MaxDurationSecondsLimit = 30 * 24 * 3600;
+    public const int MaxCommandBytes = 64 * 1024;
+    public const int MaxEnvEntries = 128;
+    public const int MaxEnvValueBytes = 32 * 1024;
+    public const long MinMemoryBytes = 6 * 1024 * 1024;
+    public const double MaxCpu = 1024;
+    public const int MaxPids = 4_194_304;
+    public const int MaxGpus = 64;
+
+    public const string Service = "must be 1-63 characters: letters, digits, '-' or '_', starting with a letter or digit";
+    public const string Image = "must be an image reference such as corral/busybox:latest";
+    public const string Command = "must be a non-empty list of strings, such as [\"sh\", \"-c\", \"echo hi\"] (required for kind \"batch\")";
+    public const string Kind = "must be \"batch\" or \"ssh\"";
+    public const string Env = "must be an object of string values";
+    public const string EnvValue = "must be a string";
+    public const string Resources = "must be an object with cpu, memory, pids and gpu";
+    public const string Cpu = "must be a number greater than 0 and at most 1024, such as 1.5";
+    public const string Memory = "must be bytes or a size with a Ki/Mi/Gi/Ti or K/M/G/T suffix, such as \"512Mi\", at least 6 MiB";
+    public const string Pids = "must be a whole number from 1 to 4194304";
+    public const string Gpu = "must be an object with count, type and memory";
+    public const string GpuCount = "must be a whole number from 1 to 64";
+    public const string GpuType = "must be a GPU model such as \"H100\"";
+    public const string GpuMemory = "must be bytes or a size with a Ki/Mi/Gi/Ti or K/M/G/T suffix, such as \"40GB\"";
+    public const string SshPublicKey = "must be a string: the OpenSSH public key line you will log in with (kind \"ssh\" only)";
+    public const string MaxDurationSeconds = "must be a whole number of seconds from 1 to 2592000 (kind \"ssh\" only)";
+}
