@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Corral.Configuration;
 using Corral.HostAgent.Hardware;
 using Corral.Workers;
@@ -9,7 +10,7 @@ namespace Corral.HostAgent;
 /// Everything a host agent reads at start (DESIGN.md, "Configuration"). Every value is validated here, so a
 /// bad setting stops the agent before it joins the cluster, with the variable's name in the message.
 /// </summary>
-public sealed record HostAgentSettings(
+public sealed partial record HostAgentSettings(
     string WorkerName,
     string PublicAddress,
     Uri DockerEndpoint,
@@ -20,7 +21,8 @@ public sealed record HostAgentSettings(
     bool EnableSshGpuLimit,
     string? InjectedGpus,
     bool? SshUseLxcfs = null,
-    string JobOutputDirectory = HostAgentSettings.DefaultJobOutputDirectory)
+    string JobOutputDirectory = HostAgentSettings.DefaultJobOutputDirectory,
+    string? JobCgroupParent = null)
 {
     public const long DefaultLogQuotaPerJobHour = 52_428_800;
 
@@ -44,7 +46,30 @@ public sealed record HostAgentSettings(
         ReadInjectedGpus(settings),
         // Unset or "auto": lxcfs for SSH sessions whenever it runs on this host.
         settings.GetString("SSH_USE_LXCFS")?.Trim().ToLowerInvariant() is null or "auto" ? null : settings.GetBool("SSH_USE_LXCFS", false),
-        ReadJobOutputDirectory(settings));
+        ReadJobOutputDirectory(settings),
+        ReadJobCgroupParent(settings));
+
+    /// <summary>
+    /// The cgroup the engine puts job and SSH containers under (Docker's cgroup parent), so an operator can weigh all
+    /// jobs together against the control plane. Unset: the engine's default (/docker), where every container gets
+    /// the same weight as any other process group.
+    /// </summary>
+    private static string? ReadJobCgroupParent(SettingsReader settings)
+    {
+        var parent = settings.GetString("CORRAL_JOB_CGROUP_PARENT");
+        // A path for the engine's cgroupfs driver, a slice for its systemd driver; anything else the engine would
+        // refuse at each job's create, or put somewhere unexpected.
+        return parent is null || AbsoluteCgroupPath().IsMatch(parent) || SystemdSlice().IsMatch(parent)
+            ? parent
+            : throw new InvalidSettingException("CORRAL_JOB_CGROUP_PARENT", parent,
+                "it must be an absolute cgroup path such as /corral-jobs (Docker's cgroupfs driver) or a systemd slice such as corral-jobs.slice (its systemd driver)");
+    }
+
+    [GeneratedRegex(@"^(/(?!\.{1,2}(/|$))[A-Za-z0-9_.@:-]+)+$")]
+    private static partial Regex AbsoluteCgroupPath();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_:][A-Za-z0-9_.:-]*\.slice$")]
+    private static partial Regex SystemdSlice();
 
     private static string ReadJobOutputDirectory(SettingsReader settings)
     {

@@ -15,8 +15,6 @@ source "$here/lib/processes.sh"
 : "${CORRAL_TEST_HOME:=/tmp/corral-test}"
 : "${CORRAL_TEST_PG_PORT:=55433}"
 
-corral_docker_check_settings # before any work
-
 {
   echo "== prerequisites"
   corral_pg_ensure_installed

@@ -9,9 +9,6 @@ CORRAL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${CORRAL_GATEWAY_PORT:=30000}"   # core silo: where the gateway process connects
 : "${CORRAL_AGENT_PORT:=11112}"     # host agent: silo-to-silo (it opens no client gateway)
 : "${CORRAL_BUILD_CONFIGURATION:=Release}"
-# The host agent's priority: the Docker engine's (deploy/lib/docker.sh), whose helper it is. Starting containers
-# costs it and its iptables commands CPU that must not delay the scheduler and the live updates on a shared machine.
-: "${CORRAL_AGENT_NICE:=${CORRAL_DOCKER_NICE:-10}}"
 CORRAL_PG_DATA="$CORRAL_HOME/postgres/data"
 CORRAL_RUN_DIR="$CORRAL_HOME/run"
 CORRAL_LOG_DIR="$CORRAL_HOME/logs"

@@ -13,8 +13,6 @@ source "$here/lib/processes.sh"
 : "${CORRAL_TEST_PG_PORT:=55433}"
 configuration=${CORRAL_BUILD_CONFIGURATION:-Release}
 
-corral_docker_check_settings # before any work
-
 echo "== prerequisites"
 corral_pg_ensure_installed
 corral_docker_ensure_installed

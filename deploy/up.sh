@@ -10,10 +10,6 @@ source "$here/lib/docker.sh"
 source "$here/lib/lxcfs.sh"
 source "$here/lib/processes.sh"
 
-# Both before any work; the agent's defaults to the engine's, so a bad engine value is named as such.
-corral_docker_check_settings || exit 1
-corral_nice_check CORRAL_AGENT_NICE || exit 1
-
 echo "== prerequisites"
 corral_pg_ensure_installed
 corral_docker_ensure_installed
@@ -51,7 +47,7 @@ CORRAL_SILO_PORT=$CORRAL_SILO_PORT CORRAL_GATEWAY_PORT=$CORRAL_GATEWAY_PORT \
   corral_proc_start silo "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin Silo Corral.Silo)"
 corral_proc_wait silo "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 corral_port_open "$CORRAL_GATEWAY_PORT"
 CORRAL_SILO_PORT=$CORRAL_AGENT_PORT CORRAL_GATEWAY_PORT=0 \
-  corral_proc_start hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin HostAgent Corral.HostAgent)" "$CORRAL_AGENT_NICE"
+  corral_proc_start hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin HostAgent Corral.HostAgent)"
 corral_proc_wait hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 corral_port_open "$CORRAL_AGENT_PORT"
 corral_proc_start gateway "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin Gateway Corral.Gateway)"
 corral_proc_wait gateway "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 curl -fsS "$CORRAL_URL/healthz"

@@ -24,7 +24,11 @@ public static class ContainerSpecBuilder
     /// <summary>The user jobs run as: the unprivileged "corral" user of the default image.</summary>
     public const string JobUser = "1000:1000";
 
-    public static CreateContainerParameters Build(JobLaunch launch, JobEntry entry, SshHostOptions? ssh = null)
+    /// <summary>
+    /// The create parameters of a job's container; <paramref name="cgroupParent"/>, when set (CORRAL_JOB_CGROUP_PARENT),
+    /// is the cgroup it goes under, so the operator can weigh all jobs together against the control plane.
+    /// </summary>
+    public static CreateContainerParameters Build(JobLaunch launch, JobEntry entry, SshHostOptions? ssh = null, string? cgroupParent = null)
     {
         var limits = launch.Limits;
         var env = launch.Spec.Env
@@ -69,6 +73,7 @@ public static class ContainerSpecBuilder
                 SecurityOpt = ["no-new-privileges"],
                 Privileged = false,
                 NetworkMode = "bridge",
+                CgroupParent = cgroupParent,
                 Mounts =
                 [
                     new Mount { Type = "bind", Source = entry.RunnerPath, Target = JobOutputFiles.RunnerInContainer, ReadOnly = true },

@@ -48,7 +48,7 @@ public sealed partial class ContainerLauncher(
         var entry = new JobEntry(outputs.Create(launch.JobId), JobOutputFiles.RunnerPath, imageEntrypoint);
         try
         {
-            var containerId = await runtime.CreateAsync(ContainerSpecBuilder.Build(guarded.Launch, entry, options), cancellationToken);
+            var containerId = await runtime.CreateAsync(ContainerSpecBuilder.Build(guarded.Launch, entry, options, settings.JobCgroupParent), cancellationToken);
             return new PreparedContainer(containerId, launch.JobId, bind);
         }
         catch

@@ -12,11 +12,9 @@
 #                                    static first program of job containers)
 #                                    via apt when missing
 #   corral_docker_cli                print the path of the docker client
-#   corral_docker_check_settings     refuse a bad CORRAL_DOCKER_NICE or
-#                                    CORRAL_DOCKER_SCHED, by name
 #   corral_docker_ensure_running     start dockerd (detached) unless the engine
-#                                    already answers; give an engine started
-#                                    here its priority (again)
+#                                    already answers; restart an engine started
+#                                    here that does not run at normal priority
 #   corral_docker_build_job_image    build corral/busybox:latest offline
 #   corral_docker_build_ssh_image    build corral/ssh:latest offline: dropbear
 #                                    from Debian packages on the same base
@@ -33,24 +31,19 @@
 #   * /etc/docker/daemon.json is only written when it does not exist. The key
 #     set below (IPv6 on the default bridge + ip6tables) is accepted by Docker
 #     20.10; "ip6tables" needs "experimental" there, hence that key.
-#   * The engine runs at nice $CORRAL_DOCKER_NICE (default 10) under the
-#     scheduling policy $CORRAL_DOCKER_SCHED (default idle), and so do the
-#     shims, runc, the engine's helpers and the job containers they start:
-#     creating and removing containers (a second of CPU each on a small
-#     machine) must not hold up the scheduler and the live updates on the same
-#     machine. Job containers keep their own CPU caps.
+#   * The engine is started under the normal scheduling policy at nice 0,
+#     whatever the caller's, and so run the shims, runc and the job containers
+#     it starts: jobs get the CPU they were granted, within their own caps.
+#     Protecting the control plane is the operator's choice, made declaratively
+#     (CORRAL_JOB_CGROUP_PARENT, deploy/systemd/).
 #   * iptables: the distribution default backend (nf_tables on Debian 12) is
 #     tried first. If dockerd fails with an iptables/nf_tables error, the
 #     iptables and ip6tables alternatives are switched to the legacy backend
 #     and dockerd is started once more.
 
-source "$(dirname "${BASH_SOURCE[0]}")/nice.sh"
-
 : "${CORRAL_DOCKERD_PIDFILE:=/run/corral-dockerd.pid}"
 : "${CORRAL_DOCKERD_LOG:=/var/log/corral-dockerd.log}"
 : "${CORRAL_DOCKER_DAEMON_JSON:=/etc/docker/daemon.json}"
-: "${CORRAL_DOCKER_NICE:=10}"
-: "${CORRAL_DOCKER_SCHED:=idle}"
 : "${CORRAL_DOCKER_START_TIMEOUT:=60}"
 : "${CORRAL_JOB_IMAGE:=corral/busybox:latest}"
 : "${CORRAL_SSH_IMAGE:=corral/ssh:latest}"
@@ -182,7 +175,9 @@ _corral_docker_start_once() {
 
     # setsid: own session, so no SIGHUP/SIGINT from the caller's terminal or
     # process group; nohup as a second guard. dockerd writes its own pid file.
-    setsid nohup nice -n "$CORRAL_DOCKER_NICE" "$dockerd_bin" --pidfile "$CORRAL_DOCKERD_PIDFILE" \
+    # chrt and nice: normal policy at nice 0 even from a niced or idle shell, so
+    # the containers it starts do not inherit the caller's priority.
+    setsid nohup chrt --other 0 nice -n "$((-$(nice)))" "$dockerd_bin" --pidfile "$CORRAL_DOCKERD_PIDFILE" \
         --config-file "$CORRAL_DOCKER_DAEMON_JSON" \
         </dev/null >>"$CORRAL_DOCKERD_LOG" 2>&1 &
     disown 2>/dev/null || true
@@ -205,18 +200,6 @@ _corral_docker_start_once() {
         _corral_docker_wait_gone "$pid" 20 || kill -KILL "$pid" 2>/dev/null || true
     fi
     return 1
-}
-
-# Gives the engine these scripts started (dockerd, and the containerd it runs in a session of its own) nice
-# $CORRAL_DOCKER_NICE and the policy $CORRAL_DOCKER_SCHED, every thread and each session: under the idle policy, a
-# Corral thread that wakes up takes the CPU from the engine at once. An engine not started here is left as it is.
-_corral_docker_prioritize() {
-    local dockerd_pid pid
-    dockerd_pid="$(_corral_docker_our_pid)" || return 0
-    for pid in "$dockerd_pid" $(pgrep -x -P "$dockerd_pid" containerd || true); do
-        corral_priority_apply "$pid" "$CORRAL_DOCKER_NICE" "$CORRAL_DOCKER_SCHED" || return 1
-    done
-    _corral_docker_log "engine at nice $CORRAL_DOCKER_NICE, scheduling policy $CORRAL_DOCKER_SCHED"
 }
 
 _corral_docker_wait_gone() {
@@ -291,15 +274,37 @@ _corral_docker_reach_engine() {
 }
 
 corral_docker_ensure_running() {
-    corral_docker_check_settings || return 1
     _corral_docker_reach_engine || return 1
-    _corral_docker_prioritize
+    _corral_docker_renew_if_not_normal
 }
 
-# corral_docker_check_settings: the engine's priority settings, each refused by name when it is not one.
-corral_docker_check_settings() {
-    corral_nice_check CORRAL_DOCKER_NICE || return 1
-    corral_sched_check CORRAL_DOCKER_SCHED
+# Prints "nice N policy P" of process PID's main thread (proc(5) fields 19 and 41; policy 0 is SCHED_OTHER).
+_corral_docker_priority() {
+    local stat fields
+    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+    read -r -a fields <<<"${stat##*) }" # fields 19 and 41 are the 17th and 39th after "(comm)"
+    printf 'nice %s policy %s\n' "${fields[16]}" "${fields[38]}"
+}
+
+# An engine started here by earlier scripts may still run under the idle policy at nice 10, and its containers with
+# it (they cannot leave it). Restart it at normal priority, but only when no container runs: a restart kills them.
+# An engine not started here is left as it is.
+_corral_docker_renew_if_not_normal() {
+    local pid priority cli running
+    pid="$(_corral_docker_our_pid)" || return 0
+    priority="$(_corral_docker_priority "$pid")" || return 0
+    [ "$priority" = "nice 0 policy 0" ] && return 0
+    cli="$(corral_docker_cli)" || return 1
+    running="$("$cli" ps -q | wc -l)"
+    if [ "$running" -gt 0 ]; then
+        _corral_docker_log "warning: the engine (pid $pid) runs at $priority, not nice 0 policy 0 (normal), and so" \
+            "do its containers; not restarting it while $running container(s) run, which a restart would kill." \
+            "Run this again when none runs."
+        return 0
+    fi
+    _corral_docker_log "restarting the engine (pid $pid, at $priority) at nice 0 under the normal policy"
+    corral_docker_stop
+    _corral_docker_reach_engine
 }
 
 corral_docker_stop() {

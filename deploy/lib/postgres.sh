@@ -29,6 +29,9 @@
 # connection pools, so PostgreSQL's default of 100 is tight for a cluster of several silos; a server
 # already running with another value is restarted by corral_pg_start to take the new one.
 
+# corral_secret (the test server's password) lives with the process helpers.
+source "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
+
 _corral_pg_bin() {
     printf '%s\n' "${CORRAL_PG_BIN:-/usr/lib/postgresql/15/bin}"
 }

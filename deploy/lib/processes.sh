@@ -3,30 +3,24 @@
 # Starting and stopping Corral's own processes (core silo, host agent, gateway) in the background, with a
 # pid file and a log file each. Meant to be sourced; defines functions only.
 
-source "$(dirname "${BASH_SOURCE[0]}")/nice.sh"
-
 # corral_proc_running NAME RUN_DIR: true when NAME's recorded process is alive.
 corral_proc_running() {
   local pidfile="$2/$1.pid"
   [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
 }
 
-# corral_proc_start NAME RUN_DIR LOG_DIR DLL [NICE]: starts `dotnet DLL` detached at nice NICE (default 0), unless
-# it already runs.
+# corral_proc_start NAME RUN_DIR LOG_DIR DLL: starts `dotnet DLL` detached, unless it already runs.
 corral_proc_start() {
-  local name=$1 run_dir=$2 log_dir=$3 dll=$4 nice=${5:-0}
+  local name=$1 run_dir=$2 log_dir=$3 dll=$4
   mkdir -p "$run_dir" "$log_dir"
   if corral_proc_running "$name" "$run_dir"; then
     echo "  $name already running (pid $(cat "$run_dir/$name.pid"))"
-    corral_nice_session "$(cat "$run_dir/$name.pid")" "$nice"
     return 0
   fi
   : >"$log_dir/$name.log"
-  # setsid, nohup and nice each exec the next: $! is the dotnet process itself.
-  setsid nohup nice -n "$nice" dotnet "$dll" >>"$log_dir/$name.log" 2>&1 </dev/null &
+  # setsid and nohup each exec the next: $! is the dotnet process itself.
+  setsid nohup dotnet "$dll" >>"$log_dir/$name.log" 2>&1 </dev/null &
   echo $! >"$run_dir/$name.pid"
-  # Its session too: a session of its own is weighed by the session's nice value, not the process's.
-  corral_nice_session "$!" "$nice"
   echo "  $name started (pid $!, log $log_dir/$name.log)"
 }
 

@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Corral.HostAgent;
@@ -9,12 +9,15 @@ namespace Corral.Benchmarks.Live;
 
 /// <summary>
 /// A core silo, a host agent and a gateway, started as processes on a throwaway database, the way deploy/up.sh
-/// starts them (the host agent at the engine's priority, CORRAL_AGENT_NICE as in deploy/env.sh). Disposing kills them and removes the agent's containers and its folder of job output files.
+/// starts them. They inherit this process's environment, so <c>DOTNET_TieredCompilation=1 deploy/bench.sh live</c>
+/// runs them with tiered compilation, which their build turns off (since .NET 9 the variable wins over the build's
+/// setting). Disposing kills them and removes the agent's containers and its folder of job output files.
 /// </summary>
 public sealed class LiveProcesses : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
     private readonly List<string> _names = [];
+    private readonly Dictionary<string, ProcessStart> _starts = new(StringComparer.Ordinal);
 
     private LiveProcesses(Uri address, string adminToken)
     {
@@ -27,6 +30,12 @@ public sealed class LiveProcesses : IAsyncDisposable
     public string WorkerName { get; } = "bench-" + Guid.NewGuid().ToString("N")[..8];
 
     public string AdminToken { get; }
+
+    /// <summary>Whether the servers run with tiered compilation: their build's setting (off) unless the environment overrides it.</summary>
+    public static bool TieredCompilation => Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") is "1";
+
+    /// <summary>How long each server took from its launch to ready, and the CPU time it had used by then, by name.</summary>
+    public IReadOnlyDictionary<string, ProcessStart> Starts => _starts;
 
     public static async Task<LiveProcesses> StartAsync(BenchmarkDatabase database, IReadOnlyDictionary<string, string> settings)
     {
@@ -41,15 +50,16 @@ public sealed class LiveProcesses : IAsyncDisposable
             ["CORRAL_URL"] = address.ToString().TrimEnd('/'),
             ["CORRAL_ADMIN_TOKEN"] = live.AdminToken,
         };
+        var launched = Stopwatch.GetTimestamp();
         live.Start("Silo", "Corral.Silo", environment);
         live.Start("HostAgent", "Corral.HostAgent", new Dictionary<string, string>(environment)
         {
             ["CORRAL_SILO_PORT"] = BenchmarkEnvironment.FreePort().ToString(),
             ["CORRAL_GATEWAY_PORT"] = "0",
             ["CORRAL_WORKER_NAME"] = live.WorkerName,
-        }, AgentNice());
+        });
         live.Start("Gateway", "Corral.Gateway", environment);
-        await live.WaitUntilReadyAsync();
+        await live.WaitUntilReadyAsync(launched, int.Parse(environment["CORRAL_GATEWAY_PORT"]));
         return live;
     }
 
@@ -60,7 +70,7 @@ public sealed class LiveProcesses : IAsyncDisposable
         for (var i = 0; i < _processes.Count; i++)
         {
             _processes[i].Refresh();
-            times[_names[i].ToLowerInvariant() switch { "hostagent" => "host_agent", var name => name }] = _processes[i].TotalProcessorTime;
+            times[Key(_names[i])] = _processes[i].TotalProcessorTime;
         }
 
         times["clients"] = Process.GetCurrentProcess().TotalProcessorTime;
@@ -112,23 +122,13 @@ public sealed class LiveProcesses : IAsyncDisposable
         }
     }
 
-    /// <summary>The host agent's nice value, as deploy/env.sh sets it for deploy/up.sh; a value that is not one is refused by name.</summary>
-    private static int AgentNice()
-    {
-        var (name, text) = Environment.GetEnvironmentVariable("CORRAL_AGENT_NICE") is { } agent
-            ? ("CORRAL_AGENT_NICE", agent)
-            : ("CORRAL_DOCKER_NICE", Environment.GetEnvironmentVariable("CORRAL_DOCKER_NICE") ?? "10");
-        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var nice) && nice is >= -20 and <= 19
-            ? nice
-            : throw new InvalidOperationException($"{name} must be a whole number from -20 to 19, not '{text}'");
-    }
+    private static string Key(string project) => project.ToLowerInvariant() switch { "hostagent" => "host_agent", var name => name };
 
-    private void Start(string project, string assembly, Dictionary<string, string> environment, int nice = 0)
+    private void Start(string project, string assembly, Dictionary<string, string> environment)
     {
         var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
         var dll = Path.Combine(BenchmarkEnvironment.RepositoryRoot, project, "bin", configuration, "net10.0", assembly + ".dll");
-        // nice execs dotnet: the process (its pid, its CPU time) is the server's own.
-        var start = new ProcessStartInfo("nice", ["-n", nice.ToString(CultureInfo.InvariantCulture), "dotnet", dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -144,7 +144,11 @@ public sealed class LiveProcesses : IAsyncDisposable
         _names.Add(project);
     }
 
-    private async Task WaitUntilReadyAsync()
+    /// <summary>
+    /// Waits until each server is ready, noting when: the silo once its client gateway accepts connections, the gateway
+    /// once /healthz answers, the host agent once its worker is alive in the cluster.
+    /// </summary>
+    private async Task WaitUntilReadyAsync(long launched, int siloGatewayPort)
     {
         using var admin = Client(AdminToken);
         var deadline = DateTime.UtcNow.AddSeconds(120);
@@ -155,21 +159,76 @@ public sealed class LiveProcesses : IAsyncDisposable
                 throw new InvalidOperationException("a process exited during start");
             }
 
-            try
+            if (!_starts.ContainsKey("silo") && await AcceptsAsync(siloGatewayPort))
             {
-                var workers = await admin.GetFromJsonAsync<JsonArray>("/api/workers");
-                if (workers!.Any(w => w!["name"]!.GetValue<string>() == WorkerName && w["alive"]!.GetValue<bool>()))
-                {
-                    return;
-                }
-            }
-            catch (Exception error) when (error is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
-            {
+                Ready("Silo", launched);
             }
 
-            await Task.Delay(250);
+            if (!_starts.ContainsKey("gateway") && await AnswersAsync(admin, "/healthz"))
+            {
+                Ready("Gateway", launched);
+            }
+
+            if (_starts.ContainsKey("gateway") && !_starts.ContainsKey("host_agent") && await WorkerAliveAsync(admin))
+            {
+                Ready("HostAgent", launched);
+            }
+
+            if (_starts.Count == 3)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
         }
 
-        throw new TimeoutException("the gateway did not answer within 120 s");
+        throw new TimeoutException("the servers were not all ready within 120 s");
+    }
+
+    private void Ready(string project, long launched)
+    {
+        var process = _processes[_names.IndexOf(project)];
+        process.Refresh();
+        _starts[Key(project)] = new ProcessStart(Stopwatch.GetElapsedTime(launched), process.TotalProcessorTime);
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        try
+        {
+            using var socket = new TcpClient();
+            await socket.ConnectAsync("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<bool> AnswersAsync(HttpClient client, string path)
+    {
+        try
+        {
+            using var response = await client.GetAsync(path);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> WorkerAliveAsync(HttpClient admin)
+    {
+        try
+        {
+            var workers = await admin.GetFromJsonAsync<JsonArray>("/api/workers");
+            return workers!.Any(w => w!["name"]!.GetValue<string>() == WorkerName && w["alive"]!.GetValue<bool>());
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 }

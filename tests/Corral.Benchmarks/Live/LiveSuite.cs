@@ -54,6 +54,14 @@ public sealed class LiveSuite : IBenchmarkSuite
             ["SERVICE_LIVE_RUNS_PER_USER"] = "100000",
         });
         report.Figure("live.start_s", Stopwatch.GetElapsedTime(starting).TotalSeconds);
+        // What tiered compilation trades: each server's start (to ready, and the CPU it took) against its CPU per job
+        // in the rounds below. Run once as built and once with DOTNET_TieredCompilation=1 to compare.
+        report.Figure("live.servers_tiered_compilation", LiveProcesses.TieredCompilation ? 1 : 0);
+        foreach (var (process, start) in system.Starts.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            report.Figure($"live.start_s.{process}", start.Ready.TotalSeconds);
+            report.Figure($"live.start_cpu_s.{process}", start.Cpu.TotalSeconds);
+        }
 
         var rounds = Rounds();
         if (rounds.Contains("one"))
@@ -61,6 +69,7 @@ public sealed class LiveSuite : IBenchmarkSuite
             var one = await MeasureAsync(system, 1, HubWire.Json, PacedJobs, Pace, report, cancellationToken);
             report.Figure("signalr.p50_ms_1_client", one.Percentile(0.50));
             report.Figure("signalr.p99_ms_1_client", one.Percentile(0.99));
+            one.ReportCpu(report, "signalr.1_client");
         }
 
         // The .NET client with the web page's protocol, then with the one a dashboard of many clients would pick;
@@ -193,7 +202,7 @@ public sealed class LiveSuite : IBenchmarkSuite
             report.Note($"{clients} {wire}: {fleet.UnrecordedSteps} step deliveries found no room to be recorded; the percentiles leave them out");
         }
 
-        return new Round(fleet.SortedLatenciesMs(), fleet.SortedLatenciesMsByStatus(), fleet.FirstAndLastByStep(), fleet.Deliveries, fleet.Deliveries / Math.Max(seconds, 1e-3), usage, clientGc, fleet.Wire.Frames, fleet.Wire.Records);
+        return new Round(fleet.SortedLatenciesMs(), fleet.SortedLatenciesMsByStatus(), fleet.FirstAndLastByStep(), jobs, fleet.Deliveries, fleet.Deliveries / Math.Max(seconds, 1e-3), usage, clientGc, fleet.Wire.Frames, fleet.Wire.Records);
     }
 
     /// <summary>
@@ -265,19 +274,26 @@ public sealed class LiveSuite : IBenchmarkSuite
     }
 
     private sealed record Round(
-        List<double> LatenciesMs, Dictionary<string, List<double>> ByStatus, List<StepFanOut> FirstAndLast, long Deliveries, double MessagesPerSecond, CpuUsage Cpu, ClientGc ClientGc, long Frames, long Records)
+        List<double> LatenciesMs, Dictionary<string, List<double>> ByStatus, List<StepFanOut> FirstAndLast, int Jobs, long Deliveries, double MessagesPerSecond, CpuUsage Cpu, ClientGc ClientGc, long Frames, long Records)
     {
         public double Percentile(double q) => Measure.Percentile(LatenciesMs, q);
 
         /// <summary>
-        /// CPU per delivered message of each process, and how busy the whole machine was: the clients share the
-        /// cores with the servers (and with whatever else runs here), so each latency figure needs this beside it.
+        /// CPU per delivered message of each process, CPU per job of each server (what a job costs the control plane:
+        /// its submission, placement, container start and stop, and its events), and how busy the whole machine was:
+        /// the clients share the cores with the servers (and with whatever else runs here), so each latency figure
+        /// needs this beside it.
         /// </summary>
         public void ReportCpu(BenchmarkReport report, string prefix)
         {
             foreach (var (process, time) in Cpu.ByProcess)
             {
                 report.Figure($"{prefix}.cpu_us_per_msg.{process}", time.TotalMicroseconds / Math.Max(Deliveries, 1));
+            }
+
+            foreach (var process in new[] { "silo", "host_agent", "gateway" })
+            {
+                report.Figure($"{prefix}.cpu_ms_per_job.{process}", Cpu.ByProcess[process].TotalMilliseconds / Math.Max(Jobs, 1));
             }
 
             report.Figure($"{prefix}.machine_busy_pct", Cpu.MachineBusyPercent);

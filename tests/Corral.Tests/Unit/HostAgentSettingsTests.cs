@@ -16,6 +16,18 @@ public sealed class HostAgentSettingsTests
         Assert.Equal(6, settings.DataTransferExcludedCidrs.Count);
         Assert.Null(settings.SshCaps.MaxCpu);
         Assert.False(settings.EnableSshGpuLimit);
+        Assert.Null(settings.JobCgroupParent);
+    }
+
+    [Theory]
+    [InlineData("/corral-jobs")]
+    [InlineData("/corral/jobs")]
+    [InlineData("/system.slice/corral-jobs")]
+    [InlineData("corral-jobs.slice")]
+    public void Read_JobCgroupParent_TakesAnAbsoluteCgroupPathOrASystemdSlice(string value)
+    {
+        var settings = HostAgentSettings.Read(new SettingsReader(new Hashtable { ["CORRAL_JOB_CGROUP_PARENT"] = value }));
+        Assert.Equal(value, settings.JobCgroupParent);
     }
 
     [Fact]
@@ -76,6 +88,13 @@ public sealed class HostAgentSettingsTests
     [InlineData("ENABLE_SSH_GPU_LIMIT", "maybe")]
     [InlineData("SSH_USE_LXCFS", "sometimes")]
     [InlineData("CORRAL_GPU_DEVICES", "0, GPU-a, NVIDIA H100")]
+    [InlineData("CORRAL_JOB_CGROUP_PARENT", "corral-jobs")]
+    [InlineData("CORRAL_JOB_CGROUP_PARENT", "corral/jobs")]
+    [InlineData("CORRAL_JOB_CGROUP_PARENT", "/")]
+    [InlineData("CORRAL_JOB_CGROUP_PARENT", "/corral/../jobs")]
+    [InlineData("CORRAL_JOB_CGROUP_PARENT", "/corral//jobs")]
+    [InlineData("CORRAL_JOB_CGROUP_PARENT", "/corral jobs")]
+    [InlineData("CORRAL_JOB_CGROUP_PARENT", "-jobs.slice")]
     public void Read_BadValue_NamesTheVariable(string variable, string value)
     {
         var error = Assert.Throws<InvalidSettingException>(() =>

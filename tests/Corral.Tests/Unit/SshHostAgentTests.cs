@@ -107,6 +107,17 @@ public sealed class SshHostAgentTests
         Assert.DoesNotContain(parameters.Env, e => e.StartsWith("CUDA_VISIBLE_DEVICES=", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(JobKind.Batch)]
+    [InlineData(JobKind.Ssh)]
+    public void Container_GoesUnderTheOperatorsCgroupParent_OrTheEnginesDefaultWithoutOne(JobKind kind)
+    {
+        var launch = Launch(kind, ResourceRequest.None, Limits(1, 1L << 30, 64));
+
+        Assert.Equal("/corral-jobs", ContainerSpecBuilder.Build(launch, Entry, cgroupParent: "/corral-jobs").HostConfig.CgroupParent);
+        Assert.Null(ContainerSpecBuilder.Build(launch, Entry).HostConfig.CgroupParent);
+    }
+
     [Fact]
     public void Container_ForAnSshSessionWithoutCommand_RunsOnlyTheServer()
     {
