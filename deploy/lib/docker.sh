@@ -48,12 +48,6 @@
 : "${CORRAL_JOB_IMAGE:=corral/busybox:latest}"
 : "${CORRAL_SSH_IMAGE:=corral/ssh:latest}"
 
-# Bump whenever the rootfs recipe in corral_docker_build_job_image changes;
-# it is part of the image's corral.recipe label, so a bump forces a rebuild.
-CORRAL_JOB_IMAGE_RECIPE_VERSION="corral-busybox-rootfs-v1"
-# The same for the SSH image (corral_docker_build_ssh_image).
-CORRAL_SSH_IMAGE_RECIPE_VERSION="corral-ssh-rootfs-v1"
-
 _corral_docker_log() {
     printf '[corral-docker] %s\n' "$*" >&2
 }
@@ -325,77 +319,45 @@ corral_docker_stop() {
 
 # Prints the corral.recipe label value for the current inputs.
 _corral_docker_job_image_recipe() {
-    local busybox bb_sum
+    local busybox
     busybox="$(_corral_docker_static_busybox)" || return 1
-    bb_sum="$(sha256sum "$busybox" | cut -d' ' -f1)"
-    printf '%s\n%s\n' "$bb_sum" "$CORRAL_JOB_IMAGE_RECIPE_VERSION" | sha256sum | cut -d' ' -f1
+    {
+        sha256sum "$busybox" | cut -d' ' -f1
+        _corral_docker_images_text busybox
+    } | sha256sum | cut -d' ' -f1
 }
 
-# Fills ROOT with the busybox base both images share: busybox and its applets in /bin, an unprivileged
-# "corral" user (uid 1000, home /home/corral) and the usual /etc files.
-_corral_docker_busybox_rootfs() (
-    set -euo pipefail
-    root="$1" busybox="$2" name="$3" version="$4"
-    mkdir -p "$root"
-    cd "$root"
-
-    mkdir -p bin sbin usr/bin usr/sbin etc root home/corral tmp var/tmp run proc sys dev
-    chmod 0700 root
-    chmod 1777 tmp var/tmp
-
-    install -m 0755 "$busybox" bin/busybox
-    "$busybox" --list | while IFS= read -r applet; do
-        case "$applet" in
-            '' | busybox | */*) continue ;;
-        esac
-        [ -e "bin/$applet" ] || ln -s busybox "bin/$applet"
+# Prints every file of the recipe of image folder NAME (deploy/images/NAME and the shared base), so that any change
+# to a Dockerfile or a base file rebuilds the image.
+_corral_docker_images_text() {
+    local images
+    images="$(dirname "${BASH_SOURCE[0]}")/../images"
+    find "$images/base" "$images/$1" -type f | LC_ALL=C sort | while IFS= read -r file; do
+        printf '%s\n' "${file#"$images"/}"
+        cat "$file"
     done
-    [ -e bin/sh ] || ln -s busybox bin/sh
-    # Common absolute paths used by shebangs and scripts.
-    ln -s ../../bin/env usr/bin/env
+}
 
-    cat >etc/passwd <<'EOF'
-root:x:0:0:root:/root:/bin/sh
-corral:x:1000:1000:corral:/home/corral:/bin/sh
-nobody:x:65534:65534:nobody:/nonexistent:/bin/false
-EOF
-    cat >etc/group <<'EOF'
-root:x:0:
-corral:x:1000:
-nogroup:x:65534:
-EOF
-    cat >etc/shadow <<'EOF'
-root:*:19000:0:99999:7:::
-corral:!:19000:0:99999:7:::
-nobody:*:19000:0:99999:7:::
-EOF
-    chmod 0640 etc/shadow
-    cat >etc/hosts <<'EOF'
-127.0.0.1	localhost
-::1	localhost ip6-localhost ip6-loopback
-EOF
-    : >etc/resolv.conf
-    printf 'corral\n' >etc/hostname
-    printf 'hosts: files dns\n' >etc/nsswitch.conf
-    cat >etc/os-release <<EOF
-NAME="$name"
-ID=corral-busybox
-VERSION_ID=$version
-EOF
-    chown 1000:1000 home/corral
-    chmod 0755 home/corral
-)
+# Lays out the build context of image folder NAME in CONTEXT: its Dockerfile, the shared base (etc/, setup.sh) and
+# the host's static busybox.
+_corral_docker_image_context() {
+    local name="$1" context="$2" busybox="$3" images
+    images="$(dirname "${BASH_SOURCE[0]}")/../images"
+    mkdir -p "$context"
+    cp -R "$images/base/." "$context/"
+    cp "$images/$name/Dockerfile" "$context/Dockerfile"
+    install -m 0755 "$busybox" "$context/busybox"
+}
 
-# Packs ROOT as IMAGE with `docker import`, labelled with RECIPE, and drops the image it replaces.
-_corral_docker_import_rootfs() {
-    local cli="$1" root="$2" image="$3" recipe="$4" old_id new_id
+# Builds IMAGE from CONTEXT with the engine's classic builder (a FROM scratch image needs nothing from a registry),
+# labelled with RECIPE, and drops the image it replaces.
+_corral_docker_build_image() {
+    local cli="$1" context="$2" image="$3" recipe="$4" old_id new_id
     old_id="$("$cli" image inspect --format '{{ .Id }}' "$image" 2>/dev/null || true)"
-    tar --numeric-owner -C "$root" -c . |
-        "$cli" import \
-            --change 'CMD ["/bin/sh"]' \
-            --change 'ENV PATH=/bin:/usr/bin:/sbin:/usr/sbin' \
-            --change "LABEL corral.recipe=$recipe" \
-            - "$image" >/dev/null
+    DOCKER_BUILDKIT=0 "$cli" build --quiet --label "corral.recipe=$recipe" --tag "$image" "$context" >/dev/null 2>"$context.log" || {
+        _corral_docker_log "building $image failed: $(tail -n 5 "$context.log")"
+        return 1
+    }
     _corral_docker_log "built $image (recipe $recipe)"
 
     # Drop the superseded image unless something (a container) still uses it.
@@ -426,11 +388,11 @@ corral_docker_build_job_image() (
         exit 0
     fi
 
-    tmp="$(mktemp -d /tmp/corral-rootfs.XXXXXX)"
+    tmp="$(mktemp -d /tmp/corral-image.XXXXXX)"
     trap 'rm -rf "$tmp"' EXIT
     umask 022
-    _corral_docker_busybox_rootfs "$tmp/rootfs" "$busybox" "Corral busybox" "$CORRAL_JOB_IMAGE_RECIPE_VERSION"
-    _corral_docker_import_rootfs "$cli" "$tmp/rootfs" "$CORRAL_JOB_IMAGE" "$recipe"
+    _corral_docker_image_context busybox "$tmp/context" "$busybox"
+    _corral_docker_build_image "$cli" "$tmp/context" "$CORRAL_JOB_IMAGE" "$recipe"
 )
 
 # The Debian packages of the SSH image: the server, sftp-server (for scp and sftp) and their shared libraries.
@@ -456,8 +418,9 @@ _corral_docker_ssh_image_recipe() {
     packages="$(_corral_docker_ssh_package_list)" || return 1
     {
         sha256sum "$busybox" | cut -d' ' -f1
-        printf '%s\n%s\n' "$packages" "$CORRAL_SSH_IMAGE_RECIPE_VERSION"
-        declare -f _corral_docker_busybox_rootfs corral_docker_build_ssh_image
+        printf '%s\n' "$packages"
+        _corral_docker_images_text ssh
+        declare -f corral_docker_build_ssh_image
     } | sha256sum | cut -d' ' -f1
 }
 
@@ -485,11 +448,12 @@ corral_docker_build_ssh_image() (
         exit 0
     fi
 
-    tmp="$(mktemp -d /tmp/corral-ssh-rootfs.XXXXXX)"
+    tmp="$(mktemp -d /tmp/corral-ssh-image.XXXXXX)"
     trap 'rm -rf "$tmp"' EXIT
     umask 022
-    root="$tmp/rootfs"
-    _corral_docker_busybox_rootfs "$root" "$busybox" "Corral SSH" "$CORRAL_SSH_IMAGE_RECIPE_VERSION"
+    _corral_docker_image_context ssh "$tmp/context" "$busybox"
+    root="$tmp/context/packages"
+    mkdir -p "$root"
 
     mkdir "$tmp/debs"
     # apt downloads as the _apt user where it can; without this it warns and downloads as root.
@@ -517,9 +481,7 @@ corral_docker_build_ssh_image() (
     done
     ldconfig -r "$root"
 
-    # dropbear hands a session's pty to group "tty" (gid 5, as Docker mounts /dev/pts) and accepts only
-    # login shells listed in /etc/shells.
-    printf 'tty:x:5:\n' >>"$root/etc/group"
-    printf '/bin/sh\n/bin/ash\n' >"$root/etc/shells"
-    _corral_docker_import_rootfs "$cli" "$root" "$CORRAL_SSH_IMAGE" "$recipe"
+    # dropbear hands a session's pty to group "tty" (gid 5, as Docker mounts /dev/pts) and accepts only login
+    # shells listed in /etc/shells: both are in the shared base (deploy/images/base/etc).
+    _corral_docker_build_image "$cli" "$tmp/context" "$CORRAL_SSH_IMAGE" "$recipe"
 )
