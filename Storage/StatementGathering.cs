@@ -1,0 +1,34 @@
+namespace Corral.Storage;
+
+/// <summary>
+/// Statements gathered to go into one group commit together (see <see cref="GroupCommitQueue.RunTogetherAsync"/>).
+/// Closed once handed to the queue: a statement that comes later goes into a commit of its own.
+/// </summary>
+internal sealed class StatementGathering
+{
+    private readonly List<GroupCommitStatement> _statements = [];
+    private bool _closed;
+
+    public bool TryAdd(GroupCommitStatement statement)
+    {
+        lock (_statements)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            _statements.Add(statement);
+            return true;
+        }
+    }
+
+    public IReadOnlyList<GroupCommitStatement> Close()
+    {
+        lock (_statements)
+        {
+            _closed = true;
+            return [.. _statements];
+        }
+    }
+}
