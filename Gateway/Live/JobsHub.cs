@@ -104,10 +104,10 @@ public sealed partial class JobsHub(IGrainFactory grains, FeedRelay relay, JobLo
     }
 
     /// <summary>
-    /// Starts live output of a job the caller may see; returns the end of what is stored so far: whole chunks up
-    /// to <see cref="JobLogReader.PageBytes"/> (a day-long job's whole log would not fit one message), with
-    /// <c>firstSeq</c>, <c>lastSeq</c> and <c>hasEarlier</c>. Older output: <see cref="ReadLogsBefore"/>, or the whole
-    /// log streamed by <c>GET /api/jobs/{id}/logs</c>.
+    /// Starts live output of a job the caller may see; returns the end of what is stored so far, the last
+    /// <see cref="JobLogReader.PageBytes"/> (a day-long job's whole log would not fit one message): see
+    /// <see cref="LogSnapshot"/>. Older output: <see cref="ReadLogsBefore"/>, or the whole log streamed by
+    /// <c>GET /api/jobs/{id}/logs</c>.
     /// </summary>
     public async Task<LogSnapshot> WatchLogs(string jobId)
     {
@@ -120,17 +120,23 @@ public sealed partial class JobsHub(IGrainFactory grains, FeedRelay relay, JobLo
             await relay.WatchLogsAsync(jobId);
         }
 
-        return LogSnapshot.Of(jobId, await logs.ReadPageAsync(jobId, null, Context.ConnectionAborted));
+        return LogSnapshot.Of(jobId, await logs.ReadPageAsync(jobId, null, 0, Context.ConnectionAborted));
     }
 
     /// <summary>
-    /// The page of stored output just before chunk <paramref name="beforeSeq"/> (a snapshot's <c>firstSeq</c>), in
-    /// the same shape as <see cref="WatchLogs"/>: call again with its <c>firstSeq</c> while <c>hasEarlier</c>.
+    /// The page of stored output just before byte <paramref name="beforeOffset"/> of chunk <paramref name="beforeSeq"/>
+    /// (a snapshot's <c>firstSeq</c> and <c>firstOffset</c>), in the same shape as <see cref="WatchLogs"/>: call again
+    /// with its <c>firstSeq</c> and <c>firstOffset</c> while <c>hasEarlier</c>.
     /// </summary>
-    public async Task<LogSnapshot> ReadLogsBefore(string jobId, long beforeSeq)
+    public async Task<LogSnapshot> ReadLogsBefore(string jobId, long beforeSeq, int beforeOffset)
     {
+        if (beforeSeq < 0 || beforeOffset < 0)
+        {
+            throw new HubException("beforeSeq and beforeOffset must not be negative.");
+        }
+
         await CheckAccessAsync(jobId);
-        return LogSnapshot.Of(jobId, await logs.ReadPageAsync(jobId, beforeSeq, Context.ConnectionAborted));
+        return LogSnapshot.Of(jobId, await logs.ReadPageAsync(jobId, beforeSeq, beforeOffset, Context.ConnectionAborted));
     }
 
     private async Task CheckAccessAsync(string jobId)

@@ -10,8 +10,9 @@ const state = {
   connection: null,
   openJob: null,
   logSeq: -1,
-  // The first chunk shown: older output is read a page at a time before it (readLogsBefore).
+  // Where the output shown starts (chunk, byte in it): older output is read a page at a time before it.
   logFirstSeq: -1,
+  logFirstOffset: 0,
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -171,25 +172,26 @@ function appendLog(text) {
   if (atBottom) pre.scrollTop = pre.scrollHeight;
 }
 
-// watchLogs answers the end of the stored output (up to 256 KiB of whole chunks), not all of it.
+// watchLogs answers the end of the stored output (its last 256 KiB), not all of it.
 async function loadLogs(jobId) {
   const snapshot = await state.connection.invoke("watchLogs", jobId);
   if (state.openJob !== jobId) return;
   state.logSeq = snapshot.lastSeq;
   state.logFirstSeq = snapshot.firstSeq;
+  state.logFirstOffset = snapshot.firstOffset;
   $("#logs").textContent = snapshot.text;
   $("#logs-earlier").hidden = !snapshot.hasEarlier;
 }
 
 async function loadEarlierLogs() {
   const jobId = state.openJob;
-  const page = await state.connection.invoke("readLogsBefore", jobId, state.logFirstSeq);
+  const page = await state.connection.invoke("readLogsBefore", jobId, state.logFirstSeq, state.logFirstOffset);
   if (state.openJob !== jobId) return;
   const pre = $("#logs");
   const fromBottom = pre.scrollHeight - pre.scrollTop;
   pre.textContent = page.text + pre.textContent;
   pre.scrollTop = pre.scrollHeight - fromBottom;
-  if (page.firstSeq >= 0) state.logFirstSeq = page.firstSeq;
+  if (page.firstSeq >= 0) [state.logFirstSeq, state.logFirstOffset] = [page.firstSeq, page.firstOffset];
   $("#logs-earlier").hidden = !page.hasEarlier;
 }
 
@@ -291,6 +293,7 @@ async function route() {
   }
   state.logSeq = -1;
   state.logFirstSeq = -1;
+  state.logFirstOffset = 0;
   $("#logs").textContent = "";
   $("#logs-earlier").hidden = true;
   try {
