@@ -11,11 +11,14 @@ namespace Corral.Storage;
 /// </summary>
 public sealed class PostgresJobIndex(GroupCommitQueue statements, NpgsqlDataSource database) : IJobIndex
 {
+    // Every column is rewritten, not just those that change: a row carried over from the earlier schema
+    // (012_job_index.sql) has placeholders where the job's state has the facts.
     private const string Upsert =
         "INSERT INTO corral_jobs (job_id, user_name, service, kind, status, reason, message, exit_code, worker, " +
         "submitted_at, started_at, finished_at, unfinished, updated_at) " +
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::integer, $9, $10, $11::timestamptz, $12::timestamptz, $13, now()) " +
-        "ON CONFLICT (job_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, " +
+        "ON CONFLICT (job_id) DO UPDATE SET user_name = excluded.user_name, service = excluded.service, " +
+        "kind = excluded.kind, submitted_at = excluded.submitted_at, status = excluded.status, reason = excluded.reason, " +
         "message = excluded.message, exit_code = excluded.exit_code, worker = excluded.worker, " +
         "started_at = excluded.started_at, finished_at = excluded.finished_at, unfinished = excluded.unfinished, " +
         "updated_at = now() RETURNING 0::bigint, NULL::bytea";
