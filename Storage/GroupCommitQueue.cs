@@ -63,14 +63,14 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> and one more statement in the same transaction: every statement the work hands
-    /// to this queue before it first waits (a grain store's write, say) is gathered with <paramref name="sql"/>
-    /// into one commit, so either all of them are stored or none is.
+    /// Runs <paramref name="work"/> and one more statement in the same transaction: the first statement the work
+    /// hands to this queue (a grain store's write, say; it flows there with the work's execution context, through
+    /// any awaits) is gathered with <paramref name="sql"/> into one commit, so either both are stored or neither is.
     /// </summary>
     /// <remarks>
-    /// When the work hands nothing to this queue (it writes elsewhere, e.g. Orleans' ADO.NET store), the statement
-    /// runs after the work has succeeded, so it never records a write that failed. A statement that is gathered
-    /// commits even if the work then fails on a result it read (an optimistic-concurrency conflict).
+    /// When the work ends without handing anything to this queue (it writes elsewhere, e.g. Orleans' ADO.NET
+    /// store), the statement runs after the work has succeeded, so it never records a write that failed. A statement
+    /// that is gathered commits even if the work then fails on a result it read (an optimistic-concurrency conflict).
     /// </remarks>
     public async Task RunTogetherAsync(Func<Task> work, string sql, params object?[] parameters)
     {
@@ -86,6 +86,8 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
             _gathering.Value = null;
         }
 
+        // The work cannot end before its statement is committed, and that waits for this: no deadlock.
+        await Task.WhenAny(gathering.Arrived, working);
         var gathered = gathering.Close();
         if (gathered.Count == 0)
         {

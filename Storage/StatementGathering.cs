@@ -7,7 +7,11 @@ namespace Corral.Storage;
 internal sealed class StatementGathering
 {
     private readonly List<GroupCommitStatement> _statements = [];
+    private readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _closed;
+
+    /// <summary>Completes when the first statement is gathered.</summary>
+    public Task Arrived => _arrived.Task;
 
     public bool TryAdd(GroupCommitStatement statement)
     {
@@ -19,6 +23,7 @@ internal sealed class StatementGathering
             }
 
             _statements.Add(statement);
+            _arrived.TrySetResult();
             return true;
         }
     }

@@ -33,6 +33,10 @@ public sealed class PostgresJobIndexTests : IClassFixture<GrainStoreDatabase>
         var after = _db.Statements.Totals;
         Assert.Equal(2, after.Statements - before.Statements);
         Assert.Equal(1, after.Commits - before.Commits);
+        // The same transaction wrote both rows.
+        Assert.Equal(1, await _db.CountAsync(
+            "SELECT count(*) FROM corral_jobs j, corral_grain_state g WHERE j.job_id = 'samecommit' " +
+            "AND g.grain_id = 'quota/alice/samecommit' AND j.xmin::text = g.xmin::text"));
         Assert.Equal(1, await _db.CountAsync(
             "SELECT count(*) FROM corral_jobs WHERE job_id = 'samecommit' AND user_name = 'alice' AND status = 'Failed' " +
             "AND reason = 'ExitCode' AND exit_code = 3 AND worker = 'w1' AND message = 'note' AND NOT unfinished"));
