@@ -27,6 +27,7 @@ try
     builder.Services.AddSingleton<UserDirectory>();
     builder.Services.AddSingleton<JobSubmitter>();
     builder.Services.AddSingleton<JobLogReader>();
+    builder.Services.AddSingleton<JobListReader>();
     builder.Services.AddSingleton(adminToken);
     builder.Services.AddHostedService<AdminBootstrap>();
     builder.Services.AddProblemDetails();

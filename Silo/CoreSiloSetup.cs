@@ -2,15 +2,9 @@ using Corral.Configuration;
 using Corral.Hosting;
 using Corral.Jobs;
 using Corral.Quotas;
-using Corral.Reconciling;
-using Corral.Silo.Storage;
-using Corral.Users;
+using Corral.Storage;
 using Corral.Workers;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
-using Orleans.Configuration;
-using Orleans.Runtime.Hosting;
-using Orleans.Storage;
 
 namespace Corral.Silo;
 
@@ -25,23 +19,9 @@ public static class CoreSiloSetup
     public static ISiloBuilder AddCorralStorage(this ISiloBuilder silo, string connectionString)
     {
         var orleansConnectionString = CorralCluster.OrleansConnectionString(connectionString);
-        silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(orleansConnectionString));
-        silo.Services.AddSingleton<GroupCommitQueue>();
-        silo.Services.AddSingleton<IActiveGrainIndex, PostgresActiveGrainIndex>();
-        silo.Services.AddSingleton<IUserJobIndex, PostgresUserJobIndex>();
-        silo.Services.AddGrainStorage(GrainStorage.Name, (services, _) => new PostgresGrainStore(
-            services.GetRequiredService<GroupCommitQueue>(),
-            new OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>())));
-
-        silo.AddAdoNetGrainStorage(GrainStorage.Dispatcher, o =>
-        {
-            o.Invariant = ClusterSettings.AdoInvariant;
-            o.ConnectionString = orleansConnectionString;
-        });
-        // Orleans' own binary format: it round-trips our [GenerateSerializer] state records exactly.
-        silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStorage.Dispatcher)
-            .Configure<Orleans.Serialization.Serializer>((o, serializer) =>
-                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        // CORRAL_GRAIN_STORAGE picks the store of the per-job grains (group-commit, or adonet as a fallback).
+        silo.AddCorralGrainStorage(orleansConnectionString);
+        silo.AddAdoNetStore(GrainStorage.Dispatcher, orleansConnectionString);
         silo.AddStartupTask((services, _) =>
             services.GetRequiredService<IGrainFactory>().GetGrain<IJobReconcilerGrain>(0).StartAsync());
         return silo;

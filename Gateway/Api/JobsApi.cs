@@ -2,9 +2,7 @@ using System.Security.Claims;
 using Corral.Gateway.Api.Requests;
 using Corral.Gateway.Auth;
 using Corral.Gateway.Jobs;
-using Corral.Gateway.Users;
 using Corral.Jobs;
-using Corral.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -13,8 +11,6 @@ namespace Corral.Gateway.Api;
 /// <summary>/api/jobs: submit, read, list, cancel and read logs. A caller sees only their own jobs; an admin all.</summary>
 public static class JobsApi
 {
-    private const int MaxListed = 500;
-
     public static void MapJobsApi(this IEndpointRouteBuilder app)
     {
         var jobs = app.MapGroup("/api/jobs").RequireAuthorization();
@@ -54,9 +50,13 @@ public static class JobsApi
         return view is null ? Problems.NotFound($"No job '{id}'.") : TypedResults.Ok(view);
     }
 
-    private static async Task<IResult> ListAsync(
-        ClaimsPrincipal principal, IGrainFactory grains, UserDirectory users,
-        string? status, string? service, string? user, CancellationToken cancellationToken)
+    /// <summary>
+    /// A page of jobs, newest first, from the job index (no job grain is activated): <c>{ items, nextCursor }</c>;
+    /// pass <c>nextCursor</c> back as <c>cursor</c> for the next page (null: that was the last).
+    /// </summary>
+    private static async Task<Results<Ok<JobListPage>, ProblemHttpResult>> ListAsync(
+        ClaimsPrincipal principal, JobListReader reader,
+        string? status, string? service, string? user, string? limit, string? cursor, CancellationToken cancellationToken)
     {
         var caller = TokenAuthenticationHandler.CallerOf(principal);
         JobStatus? wanted = null;
@@ -75,23 +75,26 @@ public static class JobsApi
             return Problems.Field("user", "only admins may list another user's jobs", StatusCodes.Status403Forbidden);
         }
 
-        IReadOnlyList<string> owners = user is not null ? [user]
-            : caller.IsAdmin ? await users.ListNamesAsync(cancellationToken)
-            : [caller.Name];
-        var ids = new List<string>();
-        foreach (var owner in owners)
+        var pageSize = JobListReader.DefaultLimit;
+        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pageSize)
+            || pageSize is < 1 or > JobListReader.MaxLimit))
         {
-            ids.AddRange(await grains.GetGrain<IUserGrain>(owner).GetJobIdsAsync());
+            return Problems.Field("limit", $"must be a whole number from 1 to {JobListReader.MaxLimit}");
         }
 
-        var views = await Task.WhenAll(ids.Select(id => grains.GetGrain<IJobGrain>(id).GetAsync()));
-        var listed = views
-            .OfType<JobView>()
-            .Where(v => wanted is null || v.Status == wanted)
-            .Where(v => string.IsNullOrEmpty(service) || string.Equals(v.Service, service, StringComparison.OrdinalIgnoreCase))
-            .OrderByDescending(v => v.SubmittedAt)
-            .Take(MaxListed);
-        return TypedResults.Ok(listed);
+        (DateTimeOffset, string)? after = null;
+        if (cursor is not null)
+        {
+            if (!JobListReader.TryDecodeCursor(cursor, out var decoded))
+            {
+                return Problems.Field("cursor", "is not a cursor this API gave (pass nextCursor of the previous page as it was)");
+            }
+
+            after = decoded;
+        }
+
+        var owner = user ?? (caller.IsAdmin ? null : caller.Name);
+        return TypedResults.Ok(await reader.ListAsync(owner, wanted, service, pageSize, after, cancellationToken));
     }
 
     private static async Task<Results<Ok<JobView>, ProblemHttpResult>> CancelAsync(string id, ClaimsPrincipal principal, IGrainFactory grains)

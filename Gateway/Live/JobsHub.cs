@@ -9,9 +9,6 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace Corral.Gateway.Live;
 
-/// <summary>What a client gets when it starts watching a job's output: everything stored so far.</summary>
-public sealed record LogSnapshot(string JobId, long LastSeq, string Text);
-
 /// <summary>
 /// /hubs/jobs: pushes each user only their own events. On connect a client first receives the current state
 /// (its newest jobs and its quotas), then the changes, so a reconnect misses nothing it needs.
@@ -106,14 +103,15 @@ public sealed partial class JobsHub(IGrainFactory grains, FeedRelay relay, JobLo
         return Task.CompletedTask;
     }
 
-    /// <summary>Starts live output of a job the caller may see; returns what is stored so far.</summary>
+    /// <summary>
+    /// Starts live output of a job the caller may see; returns the end of what is stored so far, the last
+    /// <see cref="JobLogReader.PageBytes"/> (a day-long job's whole log would not fit one message): see
+    /// <see cref="LogSnapshot"/>. Older output: <see cref="ReadLogsBefore"/>, or the whole log streamed by
+    /// <c>GET /api/jobs/{id}/logs</c>.
+    /// </summary>
     public async Task<LogSnapshot> WatchLogs(string jobId)
     {
-        var caller = TokenAuthenticationHandler.CallerOf(Context.User!);
-        if (await JobAccess.FindAsync(grains, caller, jobId) is null)
-        {
-            throw new HubException($"No job '{jobId}'.");
-        }
+        await CheckAccessAsync(jobId);
 
         var jobs = (HashSet<string>)(Context.Items["logs"] ??= new HashSet<string>(StringComparer.Ordinal));
         if (jobs.Add(jobId))
@@ -122,8 +120,32 @@ public sealed partial class JobsHub(IGrainFactory grains, FeedRelay relay, JobLo
             await relay.WatchLogsAsync(jobId);
         }
 
-        var (text, lastSeq) = await logs.ReadAsync(jobId, Context.ConnectionAborted);
-        return new LogSnapshot(jobId, lastSeq, text);
+        return LogSnapshot.Of(jobId, await logs.ReadPageAsync(jobId, null, 0, Context.ConnectionAborted));
+    }
+
+    /// <summary>
+    /// The page of stored output just before byte <paramref name="beforeOffset"/> of chunk <paramref name="beforeSeq"/>
+    /// (a snapshot's <c>firstSeq</c> and <c>firstOffset</c>), in the same shape as <see cref="WatchLogs"/>: call again
+    /// with its <c>firstSeq</c> and <c>firstOffset</c> while <c>hasEarlier</c>.
+    /// </summary>
+    public async Task<LogSnapshot> ReadLogsBefore(string jobId, long beforeSeq, int beforeOffset)
+    {
+        if (beforeSeq < 0 || beforeOffset < 0)
+        {
+            throw new HubException("beforeSeq and beforeOffset must not be negative.");
+        }
+
+        await CheckAccessAsync(jobId);
+        return LogSnapshot.Of(jobId, await logs.ReadPageAsync(jobId, beforeSeq, beforeOffset, Context.ConnectionAborted));
+    }
+
+    private async Task CheckAccessAsync(string jobId)
+    {
+        var caller = TokenAuthenticationHandler.CallerOf(Context.User!);
+        if (await JobAccess.FindAsync(grains, caller, jobId) is null)
+        {
+            throw new HubException($"No job '{jobId}'.");
+        }
     }
 
     public async Task UnwatchLogs(string jobId)

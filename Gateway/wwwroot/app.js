@@ -10,6 +10,9 @@ const state = {
   connection: null,
   openJob: null,
   logSeq: -1,
+  // Where the output shown starts (chunk, byte in it): older output is read a page at a time before it.
+  logFirstSeq: -1,
+  logFirstOffset: 0,
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -169,11 +172,40 @@ function appendLog(text) {
   if (atBottom) pre.scrollTop = pre.scrollHeight;
 }
 
+// watchLogs answers the end of the stored output (its last 256 KiB), not all of it.
 async function loadLogs(jobId) {
   const snapshot = await state.connection.invoke("watchLogs", jobId);
   if (state.openJob !== jobId) return;
   state.logSeq = snapshot.lastSeq;
+  state.logFirstSeq = snapshot.firstSeq;
+  state.logFirstOffset = snapshot.firstOffset;
   $("#logs").textContent = snapshot.text;
+  $("#logs-earlier").hidden = !snapshot.hasEarlier;
+}
+
+async function loadEarlierLogs() {
+  const jobId = state.openJob;
+  const page = await state.connection.invoke("readLogsBefore", jobId, state.logFirstSeq, state.logFirstOffset);
+  if (state.openJob !== jobId) return;
+  const pre = $("#logs");
+  const fromBottom = pre.scrollHeight - pre.scrollTop;
+  pre.textContent = page.text + pre.textContent;
+  pre.scrollTop = pre.scrollHeight - fromBottom;
+  if (page.firstSeq >= 0) [state.logFirstSeq, state.logFirstOffset] = [page.firstSeq, page.firstOffset];
+  $("#logs-earlier").hidden = !page.hasEarlier;
+}
+
+// The whole log is a plain download (the API streams it); the token goes in the header, so fetch it as a blob.
+async function downloadLogs(event) {
+  event.preventDefault();
+  const jobId = state.openJob;
+  const response = await fetch(`/api/jobs/${jobId}/logs`, { headers: { Authorization: `Bearer ${state.token}` } });
+  if (!response.ok) { showError(`could not download the log (${response.status})`); return; }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = `${jobId}.log`;
+  link.click();
+  URL.revokeObjectURL(link.href);
 }
 
 async function connect() {
@@ -260,7 +292,10 @@ async function route() {
     return;
   }
   state.logSeq = -1;
+  state.logFirstSeq = -1;
+  state.logFirstOffset = 0;
   $("#logs").textContent = "";
+  $("#logs-earlier").hidden = true;
   try {
     onJobUpdated(await api(`/api/jobs/${state.openJob}`));
     await loadLogs(state.openJob);
@@ -302,6 +337,8 @@ $("#sign-out").addEventListener("click", () => {
 $("#submit-form").addEventListener("submit", submitJob);
 $("#upload-form").addEventListener("submit", uploadScript);
 $("#cancel").addEventListener("click", () => cancelJob(state.openJob));
+$("#load-earlier").addEventListener("click", () => loadEarlierLogs().catch((error) => showError(error.message)));
+$("#logs-download").addEventListener("click", (event) => downloadLogs(event).catch((error) => showError(error.message)));
 window.addEventListener("hashchange", route);
 
 if (state.token) {

@@ -16,6 +16,7 @@ namespace Corral.Jobs;
 /// </remarks>
 public sealed partial class JobGrain(
     [PersistentState("job", GrainStorage.Name)] IPersistentState<JobState> state,
+    IJobIndex index,
     TimeProvider clock,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
@@ -47,14 +48,14 @@ public sealed partial class JobGrain(
             return await ViewAsync();
         }
 
-        // Index first: an index entry without a job is skipped by readers; a job without one would be lost.
+        // The user grain keeps the services the user ran; the job's row in the index is written with its state.
         await GrainFactory.GetGrain<IUserGrain>(user).AddJobAsync(Id, spec.Service);
         S.User = user;
         S.Spec = spec;
         S.SubmittedAt = clock.GetUtcNow();
         S.Status = JobStatus.Queued;
         S.History.Add(new JobTransition(JobStatus.Queued, S.SubmittedAt, null));
-        await state.WriteStateAsync();
+        await SaveAsync();
         _healthCheck ??= this.RegisterGrainTimer(
             _ => AdvanceSafelyAsync(), new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod));
         await AdvanceAsync();
@@ -134,7 +135,7 @@ public sealed partial class JobGrain(
         if (S.Status == JobStatus.Pending && S.Message != message)
         {
             S.Message = message;
-            await state.WriteStateAsync();
+            await SaveAsync();
             await PublishAsync();
         }
     }
@@ -161,7 +162,7 @@ public sealed partial class JobGrain(
         }
 
         S.Counters = counters;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await PublishAsync();
     }
 
@@ -183,7 +184,17 @@ public sealed partial class JobGrain(
         await FinishAsync(status, outcome.Reason, outcome.Message, outcome.ExitCode);
     }
 
-    public Task ReconcileAsync() => AdvanceSafelyAsync();
+    public async Task ReconcileAsync()
+    {
+        if (S.Spec is not null)
+        {
+            // The reconciler found the row unfinished: if the state says otherwise (a row that missed a write, or
+            // one carried over from before the index), this corrects it, so the job is not woken again.
+            await index.WriteRowAsync(JobRow.Of(Id, S));
+        }
+
+        await AdvanceSafelyAsync();
+    }
 
     /// <summary>Moves the job forward from its persisted status. Safe to repeat: every step is idempotent.</summary>
     private async Task AdvanceAsync()
@@ -395,9 +406,12 @@ public sealed partial class JobGrain(
             }
 
             S.WorkerReleased = true;
-            await state.WriteStateAsync();
+            await SaveAsync();
         }
     }
+
+    /// <summary>Writes the state and the job's row in the job index, in one commit where the store allows.</summary>
+    private Task SaveAsync() => index.SaveAsync(JobRow.Of(Id, S), state.WriteStateAsync);
 
     private async Task MoveAsync(JobStatus to, string? note)
     {
@@ -408,7 +422,7 @@ public sealed partial class JobGrain(
 
         S.Status = to;
         S.History.Add(new JobTransition(to, clock.GetUtcNow(), note));
-        await state.WriteStateAsync();
+        await SaveAsync();
         await PublishAsync();
     }
 

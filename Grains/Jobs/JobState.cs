@@ -1,9 +1,7 @@
-using Corral.Reconciling;
-
 namespace Corral.Jobs;
 
 [GenerateSerializer, Alias("corral.job-state")]
-public sealed class JobState : IReconciledState
+public sealed class JobState
 {
     [Id(0)] public string? User { get; set; }
 
@@ -39,6 +37,9 @@ public sealed class JobState : IReconciledState
     /// <summary>Set once the worker's reservation was given back after the job ended.</summary>
     [Id(15)] public bool WorkerReleased { get; set; }
 
-    /// <summary>Until it ended and gave back its slot and its room, a job may need waking after a crash.</summary>
+    /// <summary>
+    /// Until it ended and gave back its slot and its room, a job may need waking after a crash: written to the job's
+    /// row in the job index (<see cref="IJobIndex"/>), where the job reconciler looks for it.
+    /// </summary>
     public bool NeedsReconciling => Spec is not null && !(JobStateMachine.IsTerminal(Status) && QuotaReleased && WorkerReleased);
 }

@@ -6,13 +6,12 @@ namespace Corral.Reconciling;
 /// <inheritdoc cref="IJobReconcilerGrain"/>
 /// <remarks>
 /// This replaces a reminder per job: registering and removing one cost two commits of their own for every job,
-/// more than all its state writes once those share commits. Here the job's state row carries the "unfinished"
-/// flag (written with the state, so it costs nothing extra), and one reminder walks the flagged rows.
+/// more than all its state writes once those share commits. Here the job's row in the job index
+/// (<see cref="IJobIndex"/>, written with its state) says whether it is unfinished, and one reminder walks those rows.
 /// </remarks>
-public sealed partial class JobReconcilerGrain(IActiveGrainIndex index, ILogger<JobReconcilerGrain> logger)
+public sealed partial class JobReconcilerGrain(IJobIndex index, ILogger<JobReconcilerGrain> logger)
     : Grain, IJobReconcilerGrain, IRemindable
 {
-    public const string JobStateName = "job";
     public static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
     private const int PageSize = 1000;
 
@@ -22,13 +21,13 @@ public sealed partial class JobReconcilerGrain(IActiveGrainIndex index, ILogger<
     /// Wakes every unfinished job not written for <paramref name="quietFor"/>; returns how many. What the reminder
     /// runs, with <see cref="Period"/>; static so a test can sweep without waiting a minute for the reminder.
     /// </summary>
-    public static async Task<int> SweepAsync(IActiveGrainIndex index, IGrainFactory grains, TimeSpan quietFor)
+    public static async Task<int> SweepAsync(IJobIndex index, IGrainFactory grains, TimeSpan quietFor)
     {
         var woken = 0;
-        GrainId? after = null;
+        string? after = null;
         while (true)
         {
-            var page = await index.ListQuietAsync(JobStateName, quietFor, after, PageSize);
+            var page = await index.ListUnfinishedAsync(quietFor, after, PageSize);
             foreach (var job in page)
             {
                 // One-way: a job that is slow to wake never holds up the sweep.

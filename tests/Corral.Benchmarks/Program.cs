@@ -9,6 +9,7 @@ public static class Program
         new Dispatch.DispatchSuite(),
         new Egress.EgressBenchmarkSuite(),
         new Live.LiveSuite(),
+        new Lists.ListsSuite(),
     ];
 
     public static async Task<int> Main(string[] args)

@@ -67,7 +67,7 @@ public sealed class BenchmarkSilo : IAsyncDisposable
                             o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
                 }
                 silo.UseInMemoryReminderService();
-                silo.Services.AddSingleton<Corral.Users.IUserJobIndex, Corral.Users.MemoryUserJobIndex>();
+                silo.Services.AddSingleton<Corral.Jobs.IJobIndex, Corral.Jobs.MemoryJobIndex>();
                 silo.AddHostSiloPlacement();
                 silo.Services.AddSingleton(quotas);
                 silo.Services.AddSingleton(TimeProvider.System);

@@ -63,6 +63,9 @@ public sealed class LiveProcesses : IAsyncDisposable
         return live;
     }
 
+    /// <summary>The process id of a server process, by project name (Silo, HostAgent, Gateway).</summary>
+    public int ProcessId(string project) => _processes[_names.IndexOf(project)].Id;
+
     /// <summary>CPU time used so far by each server process and by this one (the clients), by name.</summary>
     public Dictionary<string, TimeSpan> CpuTimes()
     {

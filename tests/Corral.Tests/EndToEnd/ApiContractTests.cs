@@ -9,6 +9,52 @@ namespace Corral.Tests.EndToEnd;
 [Collection(SystemCollection.Name)]
 public sealed class ApiContractTests(CorralSystem system)
 {
+    /// <summary>The items of one page of a job list (<c>{ items, nextCursor }</c>).</summary>
+    private static async Task<JsonArray> ListAsync(HttpClient client, string path) =>
+        (await client.GetFromJsonAsync<JsonObject>(path))!["items"]!.AsArray();
+
+    [Fact]
+    public async Task JobList_IsPagedNewestFirstByCursor_Filters_AndNamesABadLimitOrCursor()
+    {
+        var name = "pager" + Guid.NewGuid().ToString("N")[..6];
+        using var admin = system.Client(system.AdminToken);
+        var created = await admin.PostAsJsonAsync("/api/users", new { name });
+        using var alice = system.Client((await created.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>());
+        var ids = new List<string>();
+        foreach (var service in new[] { "pages", "pages", "other" })
+        {
+            ids.Add(await Jobs.SubmitAsync(alice, new { service, image = "corral/busybox:latest", command = new[] { "true" } }));
+        }
+
+        foreach (var id in ids)
+        {
+            await CorralSystem.Terminal(system, alice, id);
+        }
+
+        var first = (await alice.GetFromJsonAsync<JsonObject>("/api/jobs?limit=2"))!;
+        var second = (await alice.GetFromJsonAsync<JsonObject>($"/api/jobs?limit=2&cursor={Uri.EscapeDataString(first["nextCursor"]!.GetValue<string>())}"))!;
+        string[] Ids(JsonObject page) => [.. page["items"]!.AsArray().Select(j => j!["id"]!.GetValue<string>())];
+        Assert.Equal([ids[2], ids[1]], Ids(first));
+        Assert.Equal([ids[0]], Ids(second));
+        Assert.Null(second["nextCursor"]);
+        var item = first["items"]![0]!;
+        Assert.Equal((name, "other", "succeeded", 0), (item["user"]!.GetValue<string>(), item["service"]!.GetValue<string>(),
+            item["status"]!.GetValue<string>(), item["exitCode"]!.GetValue<int>()));
+        Assert.NotNull(item["finishedAt"]);
+
+        Assert.Equal([ids[1], ids[0]], Ids((await alice.GetFromJsonAsync<JsonObject>("/api/jobs?service=PAGES&status=succeeded"))!));
+        Assert.Empty(await ListAsync(alice, "/api/jobs?status=running"));
+        Assert.Equal(ids.AsEnumerable().Reverse(), Ids((await admin.GetFromJsonAsync<JsonObject>($"/api/jobs?user={name}"))!));
+
+        foreach (var (query, field) in new[] { ("limit=0", "limit"), ("limit=501", "limit"), ("limit=x", "limit"), ("cursor=bogus", "cursor") })
+        {
+            var response = await alice.GetAsync($"/api/jobs?{query}");
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.True(problem["errors"]!.AsObject().ContainsKey(field), problem.ToJsonString());
+        }
+    }
+
     public static TheoryData<string, string> BadSpecs => new()
     {
         { """{ "image": "corral/busybox:latest", "command": ["true"] }""", "service" },
@@ -43,7 +89,7 @@ public sealed class ApiContractTests(CorralSystem system)
         Assert.StartsWith(field + ": ", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         // The serializer's own text names .NET types; a user must get the rule of the field instead.
         Assert.DoesNotContain("could not be", problem.ToJsonString(), StringComparison.Ordinal);
-        Assert.Empty((await alice.GetFromJsonAsync<JsonArray>("/api/jobs"))!);
+        Assert.Empty(await ListAsync(alice, "/api/jobs"));
     }
 
     [Fact]
@@ -92,7 +138,7 @@ public sealed class ApiContractTests(CorralSystem system)
         Assert.Equal(HttpStatusCode.NotFound, (await mallory.GetAsync($"/api/jobs/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await mallory.PostAsync($"/api/jobs/{id}/cancel", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await mallory.GetAsync($"/api/jobs/{id}/logs")).StatusCode);
-        Assert.DoesNotContain((await mallory.GetFromJsonAsync<JsonArray>("/api/jobs"))!, j => j!["id"]!.GetValue<string>() == id);
+        Assert.DoesNotContain(await ListAsync(mallory, "/api/jobs"), j => j!["id"]!.GetValue<string>() == id);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/jobs/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await mallory.GetAsync("/api/workers")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await mallory.PostAsJsonAsync("/api/users", new { name = "eve" })).StatusCode);
@@ -145,7 +191,7 @@ public sealed class ApiContractTests(CorralSystem system)
 
         var first = await Once();
         Assert.Equal(first, await Once());
-        Assert.Single((await alice.GetFromJsonAsync<JsonArray>("/api/jobs"))!);
+        Assert.Single(await ListAsync(alice, "/api/jobs"));
         await CorralSystem.Terminal(system, alice, first);
     }
 

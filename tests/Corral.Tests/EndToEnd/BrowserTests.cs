@@ -48,6 +48,42 @@ public sealed class BrowserTests(CorralSystem system, BrowserFixture browser) : 
     }
 
     [Fact]
+    public async Task ALongLog_ShowsItsEnd_AndLoadsEarlierOutputOnDemand()
+    {
+        var token = await system.CreateUserAsync("alice");
+        using var http = system.Client(token);
+        var id = await Jobs.SubmitAsync(http, Jobs.Shell("echo the very first line"));
+        await CorralSystem.Terminal(system, http, id);
+        // More output than one page (256 KiB), stored after the job's own: 6 chunks of 100,000 bytes.
+        await using (var database = Npgsql.NpgsqlDataSource.Create(system.ConnectionString))
+        {
+            for (var i = 1; i <= 6; i++)
+            {
+                await using var insert = database.CreateCommand("INSERT INTO corral_job_logs (job_id, seq, content) VALUES ($1, $2, $3)");
+                insert.Parameters.AddWithValue(id);
+                insert.Parameters.AddWithValue((long)i);
+                insert.Parameters.AddWithValue(System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat($"filler {i} ", 10_000))));
+                await insert.ExecuteNonQueryAsync();
+            }
+        }
+
+        var page = await SignInAsync(token);
+        await page.GotoAsync($"/#/jobs/{id}");
+        var logs = page.Locator("#logs");
+        await Assertions.Expect(logs).ToContainTextAsync("filler 6", new() { Timeout = 30_000 });
+        Assert.DoesNotContain("the very first line", await logs.TextContentAsync());
+        await page.ScreenshotAsync(new() { Path = Shot("log-tail") });
+
+        // Two pages back reach the first line; then there is nothing earlier to load.
+        await page.ClickAsync("#load-earlier");
+        await Assertions.Expect(logs).ToContainTextAsync("filler 3");
+        await page.ClickAsync("#load-earlier");
+        await Assertions.Expect(logs).ToContainTextAsync("the very first line");
+        await Assertions.Expect(page.Locator("#logs-earlier")).ToBeHiddenAsync();
+        Assert.Equal(await http.GetStringAsync($"/api/jobs/{id}/logs"), await logs.TextContentAsync());
+    }
+
+    [Fact]
     public async Task CancelARunningJob_FromItsPage()
     {
         var token = await system.CreateUserAsync("alice");

@@ -106,6 +106,10 @@ public sealed class LiveUpdatesTests(CorralSystem system)
         await CorralSystem.Terminal(system, http, id);
         await alice.WaitForAsync(c => c.Logs.Any(l => l["text"]!.GetValue<string>().Contains("live 3")), TimeSpan.FromSeconds(15));
 
+        // A short log fits the snapshot whole (a long one is its last 256 KiB: see JobLogPagingTests).
+        Assert.False(snapshot["hasEarlier"]!.GetValue<bool>());
+        Assert.True(snapshot["firstSeq"]!.GetValue<long>() <= 0);
+
         // The client protocol (the web page does the same): append chunks in seq order; on a gap, read the
         // stored log again with watchLogs. Live chunks must have arrived, and the result must be the stored log.
         var text = snapshot["text"]!.GetValue<string>();

@@ -9,6 +9,7 @@ public sealed class StartupValidationTests
     [InlineData("Silo", "Corral.Silo", "SERVICE_EXAMPLE_RUNS_PER_USER", "0")]
     [InlineData("Silo", "Corral.Silo", "SERVICE_EXAMPLE_RUNS_PER_USER", "5.5")]
     [InlineData("Silo", "Corral.Silo", "CORRAL_WORKER_LOST_AFTER_SECONDS", "5")]
+    [InlineData("Silo", "Corral.Silo", "CORRAL_GRAIN_STORAGE", "postgres")]
     [InlineData("HostAgent", "Corral.HostAgent", "SSH_MAX_CPU", "0")]
     [InlineData("HostAgent", "Corral.HostAgent", "SSH_MAX_MEMORY", "12XB")]
     [InlineData("HostAgent", "Corral.HostAgent", "LOG_QUOTA_PER_JOB_HOUR", "-1")]

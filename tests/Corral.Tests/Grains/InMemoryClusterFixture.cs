@@ -27,7 +27,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(GrainStorage.Name);
             silo.AddMemoryGrainStorage(GrainStorage.Dispatcher);
-            silo.Services.AddSingleton<Corral.Users.IUserJobIndex, Corral.Users.MemoryUserJobIndex>();
+            silo.Services.AddSingleton<Corral.Jobs.IJobIndex, Corral.Jobs.MemoryJobIndex>();
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
             silo.Services.AddSingleton(new QuotaOptions(new Dictionary<string, int> { ["TIGHT"] = TightLimit }));

@@ -9,8 +9,8 @@ using Xunit;
 namespace Corral.Tests.Grains;
 
 /// <summary>
-/// The safety net that replaced a reminder per job, on PostgreSQL storage: unfinished jobs are flagged in their
-/// state rows, and a sweep wakes those nobody messages any more.
+/// The safety net that replaced a reminder per job, on PostgreSQL storage: unfinished jobs are marked in their rows
+/// of the job index, and a sweep wakes those nobody messages any more.
 /// </summary>
 public sealed class JobReconcilerTests : IClassFixture<PostgresClusterFixture>
 {
@@ -37,10 +37,10 @@ public sealed class JobReconcilerTests : IClassFixture<PostgresClusterFixture>
             History = [new JobTransition(JobStatus.Queued, submittedAt, null)],
         };
         var store = SiloServices.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
-        await store.WriteStateAsync(JobReconcilerGrain.JobStateName, job.GetGrainId(), new GrainState<JobState>(stranded));
+        var index = SiloServices.GetRequiredService<IJobIndex>();
+        await index.SaveAsync(JobRow.Of(id, stranded), () => store.WriteStateAsync("job", job.GetGrainId(), new GrainState<JobState>(stranded)));
 
-        var index = SiloServices.GetRequiredService<IActiveGrainIndex>();
-        Assert.Contains(job.GetGrainId(), await index.ListQuietAsync(JobReconcilerGrain.JobStateName, TimeSpan.Zero, null, 100_000));
+        Assert.Contains(id, await index.ListUnfinishedAsync(TimeSpan.Zero, null, 100_000));
 
         // The reminder's own sweep, without waiting a minute for it.
         var woken = await JobReconcilerGrain.SweepAsync(index, SiloServices.GetRequiredService<IGrainFactory>(), TimeSpan.Zero);
@@ -64,11 +64,37 @@ public sealed class JobReconcilerTests : IClassFixture<PostgresClusterFixture>
         var id = Guid.NewGuid().ToString("N");
         var job = _fixture.Cluster.Client.GetGrain<IJobGrain>(id);
         await job.SubmitAsync("ended" + Guid.NewGuid().ToString("N")[..8], PostgresClusterFixture.BatchSpec());
-        var index = SiloServices.GetRequiredService<IActiveGrainIndex>();
-        Assert.Contains(job.GetGrainId(), await index.ListQuietAsync(JobReconcilerGrain.JobStateName, TimeSpan.Zero, null, 100_000));
+        var index = SiloServices.GetRequiredService<IJobIndex>();
+        Assert.Contains(id, await index.ListUnfinishedAsync(TimeSpan.Zero, null, 100_000));
 
         await job.CancelAsync();
 
-        Assert.DoesNotContain(job.GetGrainId(), await index.ListQuietAsync(JobReconcilerGrain.JobStateName, TimeSpan.Zero, null, 100_000));
+        Assert.DoesNotContain(id, await index.ListUnfinishedAsync(TimeSpan.Zero, null, 100_000));
+    }
+
+    [Fact]
+    public async Task A_row_that_missed_the_jobs_last_write_is_corrected_by_the_sweep_and_not_woken_again()
+    {
+        // What 012_job_index.sql leaves for a job of the earlier schema: a row that says queued and unfinished.
+        var id = Guid.NewGuid().ToString("N");
+        var job = _fixture.Cluster.Client.GetGrain<IJobGrain>(id);
+        await job.SubmitAsync("stale" + Guid.NewGuid().ToString("N")[..8], PostgresClusterFixture.BatchSpec());
+        await job.CancelAsync();
+        var index = SiloServices.GetRequiredService<IJobIndex>();
+        var view = (await job.GetAsync())!;
+        await index.WriteRowAsync(new JobRow(
+            id, view.User, "", JobKind.Batch, JobStatus.Queued, null, null, null, null, view.SubmittedAt, null, null, Unfinished: true));
+
+        await JobReconcilerGrain.SweepAsync(index, SiloServices.GetRequiredService<IGrainFactory>(), TimeSpan.Zero);
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await _fixture.CountAsync("SELECT count(*) FROM corral_jobs WHERE job_id = $1 AND status = 'Cancelled' AND service = $2 AND NOT unfinished",
+            id, PostgresClusterFixture.Service) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the sweep did not correct the row");
+            await Task.Delay(100);
+        }
+
+        Assert.DoesNotContain(id, await index.ListUnfinishedAsync(TimeSpan.Zero, null, 100_000));
     }
 }

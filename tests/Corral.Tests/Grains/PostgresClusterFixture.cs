@@ -3,6 +3,7 @@ using Corral.Hosting;
 using Corral.Jobs;
 using Corral.Quotas;
 using Corral.Silo;
+using Corral.Storage;
 using Corral.Tests.EndToEnd;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -13,17 +14,43 @@ namespace Corral.Tests.Grains;
 
 /// <summary>
 /// A three-silo in-process cluster whose grain state and reminders live in a fresh PostgreSQL database, so
-/// silos can be killed without losing anything that was persisted.
+/// silos can be killed without losing anything that was persisted. The per-job grains' store is the group-commit
+/// one; <see cref="AdoNetClusterFixture"/> runs the same cluster on the fallback.
 /// </summary>
-public sealed class PostgresClusterFixture : IAsyncLifetime
+public class PostgresClusterFixture : IAsyncLifetime
 {
     public const string Service = "burst";
     public const int Limit = 3;
     private const string ConnectionKey = "CorralTestPostgres";
 
     private readonly string _database = "corral_grains_" + Guid.NewGuid().ToString("N")[..10];
+    private readonly string _grainStorage;
+
+    public PostgresClusterFixture()
+        : this(GrainStorageSetup.GroupCommit)
+    {
+    }
+
+    // Protected: xunit wants a single public constructor on a fixture.
+    protected PostgresClusterFixture(string grainStorage) => _grainStorage = grainStorage;
 
     public TestCluster Cluster { get; private set; } = null!;
+
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>Counts rows with a connection of its own, outside the cluster.</summary>
+    public async Task<long> CountAsync(string sql, params object[] parameters)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = parameter });
+        }
+
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 
     /// <summary>A batch job of this fixture's service; no worker exists, so once admitted it waits pending.</summary>
     public static JobSpec BatchSpec() => new(
@@ -33,8 +60,10 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var connectionString = await TestEnvironment.CreateDatabaseAsync(_database);
+        ConnectionString = connectionString;
         var builder = new TestClusterBuilder(3);
         builder.Properties[ConnectionKey] = connectionString;
+        builder.Properties[GrainStorageSetup.Setting] = _grainStorage;
         builder.AddSiloBuilderConfigurator<Configurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();

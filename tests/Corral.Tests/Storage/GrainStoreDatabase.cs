@@ -1,4 +1,4 @@
-using Corral.Silo.Storage;
+using Corral.Storage;
 using Corral.Tests.EndToEnd;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

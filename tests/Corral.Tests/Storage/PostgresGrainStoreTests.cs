@@ -126,20 +126,8 @@ public sealed class PostgresGrainStoreTests : IClassFixture<GrainStoreDatabase>
         // Refused when handed over, not when its batch runs: no other caller's statement is touched.
         var error = Assert.Throws<ArgumentException>(() =>
         {
-            _ = _db.Statements.RunAsync("INSERT INTO corral_user_jobs (user_name, job_id) VALUES ($1, $2)", "alice", "j1");
+            _ = _db.Statements.RunAsync("INSERT INTO corral_settings (key, value) VALUES ($1, $2)", "k", "v");
         });
         Assert.Contains("must return a result set", error.Message);
-    }
-
-    [Fact]
-    public async Task The_user_job_index_lists_newest_first_and_records_a_job_once()
-    {
-        var index = new Corral.Silo.Storage.PostgresUserJobIndex(_db.Statements, _db.Database);
-        await Task.WhenAll(index.AddAsync("idx", "j1"), _db.Store.WriteStateAsync("quota", Quota("idx/a"), Holding("x")));
-        await index.AddAsync("idx", "j2");
-        await index.AddAsync("idx", "j1");
-        await index.AddAsync("other", "j3");
-
-        Assert.Equal(["j2", "j1"], (await index.ListAsync("idx")).ToArray());
     }
 }

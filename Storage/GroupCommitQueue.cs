@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Corral.Silo.Storage;
+namespace Corral.Storage;
 
 /// <summary>
 /// Runs the grain store's statements in as few transactions as the load allows: a group commit. Statements
@@ -23,8 +23,11 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
 
     public const int Committers = 4;
 
-    private readonly Channel<GroupCommitStatement> _waiting =
-        Channel.CreateUnbounded<GroupCommitStatement>(new UnboundedChannelOptions { SingleReader = false });
+    // Each item is statements that must share a transaction: usually one, a gathering of several (RunTogetherAsync).
+    private readonly Channel<IReadOnlyList<GroupCommitStatement>> _waiting =
+        Channel.CreateUnbounded<IReadOnlyList<GroupCommitStatement>>(new UnboundedChannelOptions { SingleReader = false });
+
+    private readonly AsyncLocal<StatementGathering?> _gathering = new();
 
     private readonly NpgsqlDataSource _database;
     private readonly ILogger<GroupCommitQueue> _logger;
@@ -48,15 +51,66 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
     /// a batch's results are matched to its statements by position, and a statement without a result set (an
     /// INSERT with no RETURNING) has none for the reader to step over, which would shift all the rest.
     /// </remarks>
-    public Task<StoredRow?> RunAsync(string sql, params object[] parameters)
+    public Task<StoredRow?> RunAsync(string sql, params object?[] parameters)
     {
         var statement = new GroupCommitStatement(sql, parameters);
-        if (!_waiting.Writer.TryWrite(statement))
+        if (_gathering.Value is not { } gathering || !gathering.TryAdd(statement))
         {
-            statement.Fail(new ObjectDisposedException(nameof(GroupCommitQueue), "the grain store is shut down"));
+            Enqueue([statement]);
         }
 
         return statement.Outcome;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> and one more statement in the same transaction: the first statement the work
+    /// hands to this queue (a grain store's write, say; it flows there with the work's execution context, through
+    /// any awaits) is gathered with <paramref name="sql"/> into one commit, so either both are stored or neither is.
+    /// </summary>
+    /// <remarks>
+    /// When the work ends without handing anything to this queue (it writes elsewhere, e.g. Orleans' ADO.NET
+    /// store), the statement runs after the work has succeeded, so it never records a write that failed. A statement
+    /// that is gathered commits even if the work then fails on a result it read (an optimistic-concurrency conflict).
+    /// </remarks>
+    public async Task RunTogetherAsync(Func<Task> work, string sql, params object?[] parameters)
+    {
+        var gathering = new StatementGathering();
+        Task working;
+        _gathering.Value = gathering;
+        try
+        {
+            working = work();
+        }
+        finally
+        {
+            _gathering.Value = null;
+        }
+
+        // The work cannot end before its statement is committed, and that waits for this: no deadlock.
+        await Task.WhenAny(gathering.Arrived, working);
+        var gathered = gathering.Close();
+        if (gathered.Count == 0)
+        {
+            await working;
+            await RunAsync(sql, parameters);
+            return;
+        }
+
+        var statement = new GroupCommitStatement(sql, parameters);
+        Enqueue([.. gathered, statement]);
+        await working;
+        await statement.Outcome;
+    }
+
+    private void Enqueue(IReadOnlyList<GroupCommitStatement> statements)
+    {
+        if (!_waiting.Writer.TryWrite(statements))
+        {
+            foreach (var statement in statements)
+            {
+                statement.Fail(new ObjectDisposedException(nameof(GroupCommitQueue), "the grain store is shut down"));
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -68,13 +122,16 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
 
     private async Task CommitLoopAsync()
     {
-        var batch = new List<GroupCommitStatement>(MaxStatementsPerCommit);
+        var batch = new List<IReadOnlyList<GroupCommitStatement>>(MaxStatementsPerCommit);
         while (await _waiting.Reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < MaxStatementsPerCommit && _waiting.Reader.TryRead(out var statement))
+            var count = 0;
+            // A gathering is never split, so a commit may run a little past the maximum by the last one taken.
+            while (count < MaxStatementsPerCommit && _waiting.Reader.TryRead(out var together))
             {
-                batch.Add(statement);
+                batch.Add(together);
+                count += together.Count;
             }
 
             if (batch.Count > 0)
@@ -84,8 +141,9 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
         }
     }
 
-    private async Task CommitAsync(IReadOnlyList<GroupCommitStatement> statements)
+    private async Task CommitAsync(IReadOnlyList<IReadOnlyList<GroupCommitStatement>> batch)
     {
+        var statements = batch.Count == 1 ? batch[0] : [.. batch.SelectMany(together => together)];
         try
         {
             var rows = await ExecuteAsync(statements);
@@ -96,14 +154,14 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
                 statements[i].Succeed(rows[i]);
             }
         }
-        catch (PostgresException error) when (statements.Count > 1)
+        catch (PostgresException error) when (batch.Count > 1)
         {
             // One statement failed and rolled the whole transaction back (nothing of it is stored): run each
-            // alone, so only the caller whose statement is at fault hears of it.
+            // gathering alone, so only the callers whose statements are at fault hear of it.
             LogBatchSplit(statements.Count, error.MessageText);
-            foreach (var statement in statements)
+            foreach (var together in batch)
             {
-                await CommitAsync([statement]);
+                await CommitAsync([together]);
             }
         }
         catch (Exception error)

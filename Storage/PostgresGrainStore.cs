@@ -1,8 +1,7 @@
 using System.Globalization;
-using Corral.Reconciling;
 using Orleans.Storage;
 
-namespace Corral.Silo.Storage;
+namespace Corral.Storage;
 
 /// <summary>
 /// Grain state in PostgreSQL (table <c>corral_grain_state</c>), every read and write going through a
@@ -14,8 +13,8 @@ namespace Corral.Silo.Storage;
 /// different grains share a commit. Optimistic concurrency is the usual one: the etag is a version number, a
 /// write names the version it replaces, and a write that finds another version fails with
 /// <see cref="InconsistentStateException"/> (the statement matches no row, so it never fails its batch).
-/// A state that implements <see cref="IReconciledState"/> has its flag stored in the row's <c>active</c> column,
-/// which <see cref="PostgresActiveGrainIndex"/> reads.
+/// The store knows nothing of what it stores: bytes under a grain id and a state name. What must be queried
+/// (the job index) is written beside it by its owner, in the same commit (<see cref="GroupCommitQueue.RunTogetherAsync"/>).
 /// </remarks>
 public sealed class PostgresGrainStore(GroupCommitQueue statements, IGrainStorageSerializer serializer) : IGrainStorage
 {
@@ -23,12 +22,12 @@ public sealed class PostgresGrainStore(GroupCommitQueue statements, IGrainStorag
         "SELECT etag, payload FROM corral_grain_state WHERE grain_id = $1 AND state_name = $2";
 
     private const string Insert =
-        "INSERT INTO corral_grain_state (grain_id, state_name, etag, payload, active) VALUES ($1, $2, 1, $3, $4) " +
+        "INSERT INTO corral_grain_state (grain_id, state_name, etag, payload) VALUES ($1, $2, 1, $3) " +
         "ON CONFLICT DO NOTHING RETURNING etag, NULL::bytea";
 
     private const string Update =
-        "UPDATE corral_grain_state SET etag = etag + 1, payload = $3, active = $4, written_at = now() " +
-        "WHERE grain_id = $1 AND state_name = $2 AND etag = $5 RETURNING etag, NULL::bytea";
+        "UPDATE corral_grain_state SET etag = etag + 1, payload = $3, written_at = now() " +
+        "WHERE grain_id = $1 AND state_name = $2 AND etag = $4 RETURNING etag, NULL::bytea";
 
     private const string Delete =
         "DELETE FROM corral_grain_state WHERE grain_id = $1 AND state_name = $2 AND etag = $3 RETURNING etag, NULL::bytea";
@@ -52,10 +51,9 @@ public sealed class PostgresGrainStore(GroupCommitQueue statements, IGrainStorag
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var payload = serializer.Serialize(grainState.State).ToMemory();
-        var active = grainState.State is IReconciledState { NeedsReconciling: true };
         var row = grainState.ETag is null
-            ? await statements.RunAsync(Insert, grainId.ToString(), stateName, payload, active)
-            : await statements.RunAsync(Update, grainId.ToString(), stateName, payload, active, ETagNumber(grainState.ETag));
+            ? await statements.RunAsync(Insert, grainId.ToString(), stateName, payload)
+            : await statements.RunAsync(Update, grainId.ToString(), stateName, payload, ETagNumber(grainState.ETag));
         if (row is null)
         {
             throw Conflict("write", stateName, grainId, grainState.ETag);

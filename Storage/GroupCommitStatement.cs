@@ -1,13 +1,13 @@
 using Npgsql;
 
-namespace Corral.Silo.Storage;
+namespace Corral.Storage;
 
 /// <summary>
 /// One statement waiting for the next group commit, and the caller waiting for its outcome. Every statement of
 /// the grain store returns a result set of at most one row of (etag, payload), so one shape serves reads, writes
 /// and deletes; a statement that returns no result set at all is refused, since results are matched by position.
 /// </summary>
-internal sealed class GroupCommitStatement(string sql, object[] parameters)
+internal sealed class GroupCommitStatement(string sql, object?[] parameters)
 {
     private readonly TaskCompletionSource<StoredRow?> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -26,7 +26,7 @@ internal sealed class GroupCommitStatement(string sql, object[] parameters)
         var command = new NpgsqlBatchCommand(_sql);
         foreach (var parameter in parameters)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter ?? DBNull.Value });
         }
 
         return command;
