@@ -46,6 +46,11 @@ public sealed class JobListReader(NpgsqlDataSource database)
         if (status is { } wanted)
         {
             Where("status = @", wanted.ToString());
+            if (!JobStateMachine.IsTerminal(wanted))
+            {
+                // Always true of such a job; it lets PostgreSQL read the small index of unfinished jobs.
+                sql.Append(" AND unfinished");
+            }
         }
 
         if (!string.IsNullOrEmpty(service))

@@ -162,7 +162,8 @@ public sealed partial class JobGrain(
         }
 
         S.Counters = counters;
-        await SaveAsync();
+        // The job's row holds no counters: the state alone (the most frequent write of a running job).
+        await state.WriteStateAsync();
         await PublishAsync();
     }
 

@@ -81,9 +81,11 @@ public sealed class ListsSuite : IBenchmarkSuite
                 writer.Write("Batch", NpgsqlDbType.Text);
                 writer.Write(status, NpgsqlDbType.Text);
                 writer.Write(start.AddSeconds(n * 0.02).UtcDateTime, NpgsqlDbType.TimestampTz);
-                // Not marked unfinished: these jobs have no state, and the reconciler must not wake them.
-                writer.Write(false, NpgsqlDbType.Boolean);
-                writer.Write(DateTime.UtcNow, NpgsqlDbType.TimestampTz);
+                // A job that has not ended is unfinished; written "tomorrow", so the reconciler (which wakes
+                // unfinished jobs quiet for a minute) leaves these rows without state alone during the run.
+                var unfinished = status is "Running" or "Queued" or "Pending";
+                writer.Write(unfinished, NpgsqlDbType.Boolean);
+                writer.Write(DateTime.UtcNow.AddDays(1), NpgsqlDbType.TimestampTz);
                 n++;
             }
 
