@@ -44,7 +44,7 @@ mkdir -p "$results"
 rm -f "$results"/*.trx
 set +e
 dotnet test "$root/Orleans.sln" -c "$configuration" --no-build --nologo \
-  --logger "trx;LogFileName=results.trx" --results-directory "$results" \
+  --logger "trx;LogFilePrefix=results" --results-directory "$results" \
   --logger "console;verbosity=normal" "$@" 2>&1 | tee "$results/console.log"
 status=${PIPESTATUS[0]}
 set -e
@@ -63,10 +63,10 @@ if (( status != 0 )); then
     | sed -E 's/^.*(FATAL|PANIC): +//' | sort | uniq -c | sort -rn | head -n 5 || true)
   echo "== PostgreSQL FATAL errors during the run (most frequent first): ${pg_errors:-none}"
 fi
-# One plain closing line with the totals, read from the results file.
-if counters=$(grep -ho '<Counters [^>]*>' "$results"/*.trx 2>/dev/null | head -n 1) && [[ -n "$counters" ]]; then
-  passed=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
-  failed=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+# One plain closing line with the totals of every test project (one results file each).
+if counters=$(grep -ho '<Counters [^>]*>' "$results"/*.trx 2>/dev/null) && [[ -n "$counters" ]]; then
+  passed=$(($(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters" | paste -sd+)))
+  failed=$(($(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters" | paste -sd+)))
   echo "$passed passed, $failed failed"
 fi
 exit "$status"
