@@ -173,6 +173,10 @@ public static partial class JobSpecValidator
             {
                 error(field, "is not a valid variable name (letters, digits and '_', not starting with a digit)");
             }
+            else if (PlatformEnvironment.IsReserved(name))
+            {
+                error(field, JobSpecRules.EnvReserved);
+            }
             else if (value is null)
             {
                 error(field, JobSpecRules.EnvValue);
@@ -202,7 +206,8 @@ public static partial class JobSpecValidator
             return ResourceRequest.None;
         }
 
-        if (given.Cpu is { } cpu && (!double.IsFinite(cpu) || cpu <= 0 || cpu > JobSpecRules.MaxCpu))
+        // Below the minimum a cpu would round to NanoCPUs = 0, which Docker reads as "no cap".
+        if (given.Cpu is { } cpu && (!double.IsFinite(cpu) || cpu < JobSpecRules.MinCpu || cpu > JobSpecRules.MaxCpu))
         {
             error("resources.cpu", JobSpecRules.Cpu);
         }

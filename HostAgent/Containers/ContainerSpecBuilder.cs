@@ -1,6 +1,7 @@
 using Corral.Hosting;
 using Corral.HostAgent.Logs;
 using Corral.Jobs;
+using Corral.Resources;
 using Docker.DotNet.Models;
 
 namespace Corral.HostAgent.Containers;
@@ -18,6 +19,8 @@ public sealed record JobEntry(string OutputFile, string RunnerPath, IReadOnlyLis
 /// capability dropped, no-new-privileges, a pids limit, no swap beyond the memory cap, bridge networking only.
 /// An SSH session is the same container with the SSH entry (<see cref="SshSession"/>) and its port published.
 /// Every job's output goes to its own file through the runner (<see cref="JobOutputFiles"/> says why).
+/// The platform owns the GPU variables (<see cref="PlatformEnvironment"/>): the user's are dropped, and a job
+/// without GPUs gets NVIDIA_VISIBLE_DEVICES=void, so an image that says "all" gets none.
 /// </summary>
 public static class ContainerSpecBuilder
 {
@@ -28,17 +31,30 @@ public static class ContainerSpecBuilder
     /// The create parameters of a job's container; <paramref name="cgroupParent"/>, when set (CORRAL_JOB_CGROUP_PARENT),
     /// is the cgroup it goes under, so the operator can weigh all jobs together against the control plane.
     /// </summary>
+    /// <exception cref="InvalidOperationException">A limit would leave the container uncapped (<see cref="ContainerCaps"/>).</exception>
     public static CreateContainerParameters Build(JobLaunch launch, JobEntry entry, SshHostOptions? ssh = null, string? cgroupParent = null)
     {
         var limits = launch.Limits;
+        // The last line of defence: Docker reads a zero cap as none, so no container is built without all three.
+        if (ContainerCaps.Uncapped(limits) is { } uncapped)
+        {
+            throw new InvalidOperationException($"job {launch.JobId}: {uncapped}");
+        }
+
         var env = launch.Spec.Env
-            .Where(e => e.Key is not ("CUDA_VISIBLE_DEVICES" or SshSession.PublicKeyVariable))
+            .Where(e => e.Key != SshSession.PublicKeyVariable && !PlatformEnvironment.IsReserved(e.Key))
             .Select(e => $"{e.Key}={e.Value}")
             .ToList();
         env.Add($"CORRAL_JOB_ID={launch.JobId}");
         if (limits.CudaVisibleDevices is { } visible)
         {
-            env.Add($"CUDA_VISIBLE_DEVICES={visible}");
+            env.Add($"{PlatformEnvironment.CudaVisibleDevices}={visible}");
+        }
+
+        if (limits.Gpus.IsEmpty)
+        {
+            // Overrides an image's NVIDIA_VISIBLE_DEVICES=all (CUDA images set it) under a default nvidia runtime.
+            env.Add($"{PlatformEnvironment.NvidiaVisibleDevices}={PlatformEnvironment.NoGpus}");
         }
 
         var parameters = new CreateContainerParameters

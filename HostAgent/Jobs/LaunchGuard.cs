@@ -13,7 +13,8 @@ public sealed record GuardedLaunch(JobLaunch Launch, ImmutableArray<string> Clam
 /// <summary>
 /// Defence in depth on the host, on top of the dispatcher's placement check. An SSH session never gets more
 /// than this host's SSH_MAX_* caps (min(spec, cap)), even when the cluster placed it with a stale view of them;
-/// and a job that asked for GPUs never starts without them, here or anywhere: no empty subset.
+/// and a job that asked for GPUs never starts without them, here or anywhere: no empty subset. Nor does a job
+/// start with a limit Docker would read as "no cap" (<see cref="ContainerCaps"/>), whatever the cluster sent.
 /// </summary>
 public static class LaunchGuard
 {
@@ -26,7 +27,7 @@ public static class LaunchGuard
 
         if (launch.Spec.Kind != JobKind.Ssh)
         {
-            return new GuardedLaunch(launch, [], null);
+            return Capped(new GuardedLaunch(launch, [], null));
         }
 
         var asked = launch.Spec.Resources;
@@ -50,8 +51,11 @@ public static class LaunchGuard
             limits = limits with { Pids = Math.Min(limits.Pids, maxPids) };
         }
 
-        return new GuardedLaunch(launch with { Limits = limits }, clamped.ToImmutable(), null);
+        return Capped(new GuardedLaunch(launch with { Limits = limits }, clamped.ToImmutable(), null));
     }
+
+    private static GuardedLaunch Capped(GuardedLaunch guarded) =>
+        ContainerCaps.Uncapped(guarded.Launch.Limits) is { } uncapped ? guarded with { Refusal = uncapped } : guarded;
 
     private static string? GpuRefusal(JobLaunch launch, ImmutableArray<GpuDevice> hostGpus)
     {

@@ -13,6 +13,8 @@ public static class JobSpecRules
     public const int MaxEnvEntries = 128;
     public const int MaxEnvValueBytes = 32 * 1024;
     public const long MinMemoryBytes = 6 * 1024 * 1024;
+    /// <summary>The smallest CPU a job may ask for (Docker's floor; less would round to "no cap").</summary>
+    public const double MinCpu = Corral.Resources.ContainerCaps.MinCpu;
     public const double MaxCpu = 1024;
     public const int MaxPids = 4_194_304;
     public const int MaxGpus = 64;
@@ -23,8 +25,9 @@ public static class JobSpecRules
     public const string Kind = "must be \"batch\" or \"ssh\"";
     public const string Env = "must be an object of string values";
     public const string EnvValue = "must be a string";
+    public const string EnvReserved = "is set by the platform: NVIDIA_* variables and CUDA_VISIBLE_DEVICES come from the GPUs the job asked for (resources.gpu)";
     public const string Resources = "must be an object with cpu, memory, pids and gpu";
-    public const string Cpu = "must be a number greater than 0 and at most 1024, such as 1.5";
+    public const string Cpu = "must be a number from 0.01 to 1024, such as 1.5";
     public const string Memory = "must be bytes or a size with a Ki/Mi/Gi/Ti or K/M/G/T suffix, such as \"512Mi\", at least 6 MiB";
     public const string Pids = "must be a whole number from 1 to 4194304";
     public const string Gpu = "must be an object with count, type and memory";
