@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Corral.Configuration;
 using Corral.HostAgent.Hardware;
+using Corral.Resources;
 using Corral.Workers;
 
 namespace Corral.HostAgent;
@@ -39,7 +40,8 @@ public sealed partial record HostAgentSettings(
         settings.GetLong("DATA_TRANSFER_QUOTA_PER_JOB", 0, 0),
         ParseCidrs(settings.GetString("DATA_TRANSFER_EXCLUDED_CIDRS", DefaultExcludedCidrs)),
         new SshCaps(
-            settings.GetPositiveDouble("SSH_MAX_CPU"),
+            // Below Docker's smallest CPU cap a session could not be capped at all, so every one would be refused.
+            settings.GetDouble("SSH_MAX_CPU", ContainerCaps.MinCpu),
             settings.GetByteSize("SSH_MAX_MEMORY"),
             settings.GetString("SSH_MAX_PIDS") is null ? null : settings.GetInt("SSH_MAX_PIDS", 0, 1)),
         settings.GetBool("ENABLE_SSH_GPU_LIMIT", false),

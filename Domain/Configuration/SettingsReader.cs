@@ -39,8 +39,8 @@ public sealed class SettingsReader(IDictionary environment)
 
     public int GetInt(string name, int fallback, int min) => (int)Math.Min(int.MaxValue, GetLong(name, fallback, min));
 
-    /// <summary>A strictly positive number, or null when unset.</summary>
-    public double? GetPositiveDouble(string name)
+    /// <summary>A number of at least <paramref name="min"/> (which must be greater than 0), or null when unset.</summary>
+    public double? GetDouble(string name, double min)
     {
         if (Environment[name] is not string raw || raw.Length == 0)
         {
@@ -48,9 +48,9 @@ public sealed class SettingsReader(IDictionary environment)
         }
 
         if (!double.TryParse(raw.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
-            || value <= 0 || double.IsInfinity(value))
+            || value < min || double.IsInfinity(value))
         {
-            throw new InvalidSettingException(name, raw, "it must be a number greater than 0");
+            throw new InvalidSettingException(name, raw, $"it must be a number of at least {min.ToString(CultureInfo.InvariantCulture)}");
         }
 
         return value;

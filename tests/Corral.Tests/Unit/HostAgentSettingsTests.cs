@@ -80,6 +80,7 @@ public sealed class HostAgentSettingsTests
     [InlineData("DATA_TRANSFER_EXCLUDED_CIDRS", "10.0.0.0/33")]
     [InlineData("DATA_TRANSFER_EXCLUDED_CIDRS", "not-a-cidr")]
     [InlineData("SSH_MAX_CPU", "0")]
+    [InlineData("SSH_MAX_CPU", "0.001")]
     [InlineData("SSH_MAX_CPU", "-2")]
     [InlineData("SSH_MAX_CPU", "many")]
     [InlineData("SSH_MAX_MEMORY", "12XB")]
