@@ -108,7 +108,8 @@ public sealed class BodyLimitSecurityTests(CorralSystem system)
     private static HttpContent OversizedBody(string route, long size, string user) => route switch
     {
         "/upload" => Form(new string('x', (int)size)),
-        "/api/users" => JsonOf($$"""{ "name": "{{user}}", "padding": "{{new string('p', (int)size)}}" }"""),
+        // One long string: the reader has to take in the whole body before it can find anything wrong with it.
+        "/api/users" => JsonOf($$"""{ "name": "{{user}}{{new string('p', (int)size)}}" }"""),
         _ => JsonOf($$"""{ "service": "big", "command": ["true"], "env": { "PADDING": "{{new string('p', (int)size)}}" } }"""),
     };
 
