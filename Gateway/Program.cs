@@ -52,11 +52,15 @@ try
     app.UseStaticFiles();
     app.UseAuthentication();
     app.UseAuthorization();
+    app.UseMiddleware<BodyLimitMiddleware>();
     app.MapOpenApi();
     app.MapGet("/healthz", () => TypedResults.Text("ok"));
-    app.MapAccountsApi();
-    app.MapJobsApi();
-    app.MapUploadApi();
+    // Every API route gets its body limit from one table (BodyLimits), enforced before a body is read.
+    var api = app.MapGroup("");
+    ((IEndpointConventionBuilder)api).Add(BodyLimits.Apply);
+    api.MapAccountsApi();
+    api.MapJobsApi();
+    api.MapUploadApi();
     app.MapHub<JobsHub>("/hubs/jobs");
     await app.RunAsync();
     return 0;

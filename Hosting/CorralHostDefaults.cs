@@ -1,13 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry;
 using OpenTelemetry.Resources;
 
 namespace Corral.Hosting;
 
 /// <summary>
-/// What every Corral process sets up the same way: one-line UTC console logs and OpenTelemetry.
+/// What every Corral process sets up the same way: one-line UTC console logs with secrets redacted, and OpenTelemetry.
 /// </summary>
 public static class CorralHostDefaults
 {
@@ -28,12 +29,11 @@ public static class CorralHostDefaults
     public static TBuilder AddCorralDefaults<TBuilder>(this TBuilder builder, string serviceName)
         where TBuilder : IHostApplicationBuilder
     {
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.UseUtcTimestamp = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        // Request lines carry the hub's access_token in their query: every console line goes through a formatter
+        // that redacts it, whatever the category or level (an operator's Logging__Console__FormatterName is ignored).
+        builder.Logging.AddConsole()
+            .AddConsoleFormatter<RedactingConsoleFormatter, ConsoleFormatterOptions>();
+        builder.Services.PostConfigure<ConsoleLoggerOptions>(o => o.FormatterName = RedactingConsoleFormatter.FormatterName);
         // Orleans and its retry library log every routine step at Information; their warnings are what operators need.
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);

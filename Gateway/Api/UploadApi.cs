@@ -19,7 +19,9 @@ public static class UploadApi
     public const int MaxScriptBytes = JobSpecRules.MaxCommandBytes - 16;
 
     public static void MapUploadApi(this IEndpointRouteBuilder app) =>
-        app.MapPost("/upload", UploadAsync).RequireAuthorization().DisableAntiforgery();
+        app.MapPost("/upload", UploadAsync).RequireAuthorization().DisableAntiforgery()
+            // The form is three fields; its parser stops at the route's body limit instead of FormOptions' 128 MB.
+            .WithFormOptions(multipartBodyLengthLimit: BodyLimits.Upload, valueCountLimit: 16, valueLengthLimit: (int)BodyLimits.Upload);
 
     private static async Task<Results<Ok<JobAccepted>, ProblemHttpResult>> UploadAsync(HttpRequest request, ClaimsPrincipal principal, JobSubmitter submitter, UserDirectory users)
     {
@@ -28,7 +30,17 @@ public static class UploadApi
             return Problems.Field("file", "send a multipart form: -F file=@run.sh -F service=NAME");
         }
 
-        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        }
+        catch (InvalidDataException error)
+        {
+            // A malformed form (a bad boundary, too many fields, an oversized header) is the client's, not a 500.
+            return Problems.Field("body", $"is not a readable multipart form: {error.Message}");
+        }
+
         var caller = TokenAuthenticationHandler.CallerOf(principal);
         var service = form["service"].ToString();
         if (!JobSpecValidator.IsValidService(service))

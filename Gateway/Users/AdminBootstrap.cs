@@ -38,14 +38,24 @@ public sealed partial class AdminBootstrap(UserDirectory users, AdminTokenSettin
 /// <summary>CORRAL_ADMIN_TOKEN, checked at start so a bad one stops the gateway before it does anything.</summary>
 public sealed record AdminTokenSetting(string? Token)
 {
+    /// <summary>A guessable admin token is the whole cluster: at least 32 characters (a generated one has 50).</summary>
+    public const int MinLength = 32;
+
     public static AdminTokenSetting Read(Corral.Configuration.SettingsReader settings)
     {
         var token = settings.GetString("CORRAL_ADMIN_TOKEN");
+        // The value is a secret: the messages name the variable and its length but never echo it.
+        if (token is not null && token.Length < MinLength)
+        {
+            throw new Corral.Configuration.InvalidSettingException(
+                "CORRAL_ADMIN_TOKEN", $"(hidden, {token.Length} characters)",
+                $"it must be at least {MinLength} characters (deploy/up.sh generates one: corral_ and 43 random characters)");
+        }
+
         if (token is not null && !TokenHasher.LooksValid(token))
         {
-            // The value is a secret: the message names the variable but never echoes it.
             throw new Corral.Configuration.InvalidSettingException(
-                "CORRAL_ADMIN_TOKEN", "(hidden)", "it must be 11-199 characters of letters, digits, '-' or '_'");
+                "CORRAL_ADMIN_TOKEN", "(hidden)", $"it must be {MinLength}-199 characters of letters, digits, '-' or '_'");
         }
 
         return new AdminTokenSetting(token);

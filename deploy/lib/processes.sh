@@ -9,7 +9,8 @@ corral_proc_running() {
   [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
 }
 
-# corral_proc_start NAME RUN_DIR LOG_DIR DLL: starts `dotnet DLL` detached, unless it already runs.
+# corral_proc_start NAME RUN_DIR LOG_DIR DLL: starts `dotnet DLL` detached, unless it already runs. Its log file,
+# LOG_DIR/NAME.log, is mode 600.
 corral_proc_start() {
   local name=$1 run_dir=$2 log_dir=$3 dll=$4
   mkdir -p "$run_dir" "$log_dir"
@@ -17,7 +18,9 @@ corral_proc_start() {
     echo "  $name already running (pid $(cat "$run_dir/$name.pid"))"
     return 0
   fi
-  : >"$log_dir/$name.log"
+  # Owner-only: a log may hold what a request carried. umask covers a new file; chmod one left by an older start.
+  (umask 077 && : >"$log_dir/$name.log")
+  chmod 600 "$log_dir/$name.log"
   # setsid and nohup each exec the next: $! is the dotnet process itself.
   setsid nohup dotnet "$dll" >>"$log_dir/$name.log" 2>&1 </dev/null &
   echo $! >"$run_dir/$name.pid"
