@@ -8,12 +8,18 @@ using Xunit;
 
 namespace Corral.Tests.Security;
 
-/// <summary>A job whose MAC another container on the host already has is refused, never started beside it.</summary>
+/// <summary>
+/// A job whose MAC another container on the host already has is refused before its container or egress rules exist.
+/// The egress rules match MACs on every forwarded packet, whatever the network, so a container with the same MAC on
+/// another network (which the engine allows) would share the job's count and quota.
+/// </summary>
 [Collection(SystemCollection.Name)]
 public sealed class MacAddressSecurityTests(CorralSystem system)
 {
-    [Fact]
-    public async Task JobWhoseMacIsInUseOnTheHost_EndsContainerError_AndTheOtherContainerIsNotNamed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task JobWhoseMacIsInUseOnTheHost_EndsContainerError_AndTheOtherContainerIsNotNamed(bool onAnotherNetwork)
     {
         var name = "macuser" + Guid.NewGuid().ToString("N")[..6];
         using var admin = system.Client(system.AdminToken);
@@ -26,7 +32,13 @@ public sealed class MacAddressSecurityTests(CorralSystem system)
         var hostKey = await File.ReadAllBytesAsync(Path.Combine(system.JobOutputFolder, JobMacKey.FileName));
         var mac = JobMacAddress.For(jobId, hostKey);
         var squatter = "corral-sec-mac-" + Guid.NewGuid().ToString("N")[..8];
-        await TestEnvironment.DockerAsync("run", "-d", "--name", squatter, "--mac-address", mac, "corral/busybox:latest", "sleep", "300");
+        if (onAnotherNetwork)
+        {
+            await TestEnvironment.DockerAsync("network", "create", squatter);
+        }
+
+        await TestEnvironment.DockerAsync(
+            "run", "-d", "--name", squatter, "--network", onAnotherNetwork ? squatter : "bridge", "--mac-address", mac, "corral/busybox:latest", "sleep", "300");
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/jobs")
@@ -51,6 +63,10 @@ public sealed class MacAddressSecurityTests(CorralSystem system)
         finally
         {
             await TestEnvironment.DockerAsync("rm", "-f", squatter);
+            if (onAnotherNetwork)
+            {
+                await TestEnvironment.DockerAsync("network", "rm", squatter);
+            }
         }
     }
 }
