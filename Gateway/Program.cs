@@ -17,6 +17,7 @@ try
     var settings = SettingsReader.FromProcess();
     var cluster = ClusterSettings.Read(settings);
     var adminToken = AdminTokenSetting.Read(settings);
+    var jobImages = JobImageAllowList.Read(settings);
 
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddCorralDefaults("corral-gateway");
@@ -29,6 +30,7 @@ try
     builder.Services.AddSingleton<JobLogReader>();
     builder.Services.AddSingleton<JobListReader>();
     builder.Services.AddSingleton(adminToken);
+    builder.Services.AddSingleton(jobImages);
     builder.Services.AddHostedService<AdminBootstrap>();
     builder.Services.AddProblemDetails();
     builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();

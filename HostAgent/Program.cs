@@ -27,6 +27,8 @@ try
     var capacity = await HardwareProbe.ProbeAsync(agent.InjectedGpus, CancellationToken.None);
     var outputs = new JobOutputFiles(agent);
     outputs.EnsureReady();
+    // Before any container is created or adopted: their MACs, and the egress chains that match them, derive from it.
+    JobMacAddress.UseHostKey(JobMacKey.LoadOrCreate(outputs.Folder));
     var iptables = new IptablesCli();
     await EgressCheck.EnsureAvailableAsync(iptables, CancellationToken.None);
 

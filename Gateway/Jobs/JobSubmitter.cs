@@ -8,11 +8,22 @@ namespace Corral.Gateway.Jobs;
 /// <summary>The outcome of a submission: the accepted job, or the field that stopped it.</summary>
 public sealed record Submission(JobView? Job, string? Field, string? Error);
 
-/// <summary>Accepts validated specs: checks the image exists on a worker, picks the job id, hands it to its grain.</summary>
-public sealed class JobSubmitter(IGrainFactory grains)
+/// <summary>
+/// Accepts validated specs: checks the image is allowed (JOB_IMAGES) and on a worker, picks the job id, hands it to
+/// its grain.
+/// </summary>
+public sealed class JobSubmitter(IGrainFactory grains, JobImageAllowList images)
 {
     public async Task<Submission> SubmitAsync(string user, JobSpec spec, string? idempotencyKey)
     {
+        // Checked before asking the workers, and answered alike whether a worker holds the image or not: the answer
+        // must not tell a user which other images exist on the workers.
+        if (!images.Allows(spec.Image))
+        {
+            return new Submission(null, "image",
+                $"'{spec.Image}' is not allowed on this cluster; allowed: {string.Join(", ", images.Images)} (the operator sets {JobImageAllowList.Variable})");
+        }
+
         if (!await grains.GetGrain<IDispatcherGrain>(0).IsImageAvailableAsync(spec.Image))
         {
             return new Submission(null, "image",

@@ -40,6 +40,7 @@ public sealed partial class ContainerLauncher(
             LogClamped(launch.JobId, clamp);
         }
 
+        await EnsureMacIsFreeAsync(launch.JobId, cancellationToken);
         var ssh = launch.Spec.Kind == JobKind.Ssh;
         var bind = ssh ? BindAddress(settings.PublicAddress) : null;
         var options = bind is null ? null : new SshHostOptions(bind.ToString(), ProcBinds());
@@ -55,6 +56,24 @@ public sealed partial class ContainerLauncher(
         {
             outputs.Delete(launch.JobId);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a job whose MAC address another container on this engine has: the egress rules match by MAC, so two
+    /// containers with one address would share a chain (one's traffic counted, and stopped, as the other's). MACs
+    /// are keyed with a host secret, so this only happens by chance (40 bits); refused rather than moved to another
+    /// address, because a restarted agent finds an adopted container's chains by the MAC derived from its id.
+    /// </summary>
+    private async Task EnsureMacIsFreeAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var mac = JobMacAddress.For(jobId);
+        if (await runtime.FindMacOwnerAsync(mac, jobId, cancellationToken) is { } owner)
+        {
+            LogMacInUse(jobId, mac, owner);
+            // The other container is not named: it may be another tenant's job.
+            throw new InvalidOperationException(
+                $"its MAC address {mac} is already in use by another container on this worker; submit the job again (with another Idempotency-Key)");
         }
     }
 
@@ -120,6 +139,9 @@ public sealed partial class ContainerLauncher(
 
         return binds;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: refused, its MAC {Mac} is already in use by container {Owner}")]
+    private partial void LogMacInUse(string jobId, string mac, string owner);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: SSH session clamped to this worker's cap: {Clamp}")]
     private partial void LogClamped(string jobId, string clamp);
