@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Text.RegularExpressions;
 using Corral.Configuration;
 using Corral.Gateway.Api.Requests;
 using Corral.Resources;
@@ -12,7 +11,7 @@ namespace Corral.Gateway.Jobs;
 /// compares them (<see cref="PlacementCheck.Tagged"/>: no tag means ":latest"), so "corral/busybox" and
 /// "corral/busybox:latest" are one entry. Without it, any image a worker happened to hold could be run.
 /// </summary>
-public sealed partial class JobImageAllowList
+public sealed class JobImageAllowList
 {
     public const string Variable = "JOB_IMAGES";
 
@@ -34,7 +33,7 @@ public sealed partial class JobImageAllowList
         var images = new List<string>();
         foreach (var entry in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!ImagePattern().IsMatch(entry))
+            if (!JobSpecValidator.IsImageReference(entry))
             {
                 throw new InvalidSettingException(Variable, raw, $"'{entry}' is not an image reference such as {JobSpecRules.DefaultImage}");
             }
@@ -49,8 +48,4 @@ public sealed partial class JobImageAllowList
 
     /// <summary>Whether jobs may name <paramref name="image"/> (a reference the spec validator accepted).</summary>
     public bool Allows(string image) => _images.Contains(PlacementCheck.Tagged(image));
-
-    // The spec validator's rule for an image reference, so that every entry is one a job could name.
-    [GeneratedRegex("^[a-z0-9][a-z0-9._/-]{0,254}(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[a-f0-9]{64})?$", RegexOptions.CultureInvariant)]
-    private static partial Regex ImagePattern();
 }

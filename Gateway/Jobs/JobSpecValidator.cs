@@ -256,6 +256,9 @@ public static partial class JobSpecValidator
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex ServicePattern();
 
+    /// <summary>Whether <paramref name="image"/> is an image reference a job may name (also the rule for JOB_IMAGES entries).</summary>
+    public static bool IsImageReference(string image) => ImagePattern().IsMatch(image);
+
     [GeneratedRegex("^[a-z0-9][a-z0-9._/-]{0,254}(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[a-f0-9]{64})?$", RegexOptions.CultureInvariant)]
     private static partial Regex ImagePattern();
 
