@@ -23,8 +23,8 @@ public static class CorralHostDefaults
 
     /// <summary>
     /// Logging and OpenTelemetry for the process named <paramref name="serviceName"/> (its
-    /// OpenTelemetry service name). Telemetry is exported over OTLP only where OTEL_EXPORTER_OTLP_ENDPOINT is set;
-    /// otherwise it is recorded for in-process readers and costs next to nothing.
+    /// OpenTelemetry service name). Telemetry is recorded and exported over OTLP only where
+    /// OTEL_EXPORTER_OTLP_ENDPOINT is set.
     /// </summary>
     public static TBuilder AddCorralDefaults<TBuilder>(this TBuilder builder, string serviceName)
         where TBuilder : IHostApplicationBuilder
@@ -38,14 +38,17 @@ public static class CorralHostDefaults
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
-        var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(serviceName))
-            .WithMetrics(m => m.AddMeter(Meters))
-            .WithTracing(t => t.AddSource(ActivitySources));
+        // Without an exporter nobody reads the telemetry, and listening would still build an activity for every grain
+        // call and database command: register it only where it goes somewhere.
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            telemetry.UseOtlpExporter();
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService(serviceName))
+                .WithMetrics(m => m.AddMeter(Meters))
+                .WithTracing(t => t.AddSource(ActivitySources))
+                .UseOtlpExporter();
         }
+
         return builder;
     }
 }

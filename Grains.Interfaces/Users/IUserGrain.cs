@@ -8,7 +8,7 @@ public interface IUserGrain : IGrainWithStringKey
 {
     Task AddJobAsync(string jobId, string service);
 
-    /// <summary>The user's job ids, newest first.</summary>
+    /// <summary>The user's newest job ids (at most 1,000), newest first; whole lists are paged from the job index.</summary>
     Task<ImmutableArray<string>> GetJobIdsAsync();
 
     /// <summary>Usage of every service the user ran or that has a configured limit.</summary>

@@ -12,7 +12,7 @@ public static class JobSpecRules
     public const int MaxCommandBytes = 64 * 1024;
     public const int MaxEnvEntries = 128;
     public const int MaxEnvValueBytes = 32 * 1024;
-    public const long MinMemoryBytes = 6 * 1024 * 1024;
+    public const long MinMemoryBytes = Corral.Resources.ContainerCaps.MinMemoryBytes;
     /// <summary>The smallest CPU a job may ask for (Docker's floor; less would round to "no cap").</summary>
     public const double MinCpu = Corral.Resources.ContainerCaps.MinCpu;
     public const double MaxCpu = 1024;
