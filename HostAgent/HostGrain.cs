@@ -42,6 +42,13 @@ public sealed partial class HostGrain(JobSupervisor supervisor, ILogger<HostGrai
         return Task.FromResult(supervisor.Inspect(jobId));
     }
 
+    public Task<bool> SnapshotFilesAsync(string jobId)
+    {
+        Check(jobId, nameof(SnapshotFilesAsync));
+        // Working directories are not on hosts yet: nothing to copy.
+        return Task.FromResult(false);
+    }
+
     /// <exception cref="ArgumentException">The id is not 32 lowercase hex digits; nothing was done.</exception>
     private void Check(string? jobId, string method)
     {

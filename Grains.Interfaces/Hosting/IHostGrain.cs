@@ -25,4 +25,10 @@ public interface IHostGrain : IGrainWithStringKey
     Task EndAsync(string jobId, string message);
 
     Task<HostJobState> InspectAsync(string jobId);
+
+    /// <summary>
+    /// Copies the job's working directory as it is now into its result files (Corral.Files, replacing them), so a
+    /// running job can be downloaded; false when the job has no working directory on this host.
+    /// </summary>
+    Task<bool> SnapshotFilesAsync(string jobId);
 }
