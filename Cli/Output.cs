@@ -48,7 +48,7 @@ public sealed class Output(bool json)
 
     public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {
-        var table = new Table().Border(TableBorder.Simple);
+        var table = new Table().Border(TableBorder.None);
         foreach (var header in headers)
         {
             table.AddColumn(new TableColumn(new Markup("[bold]" + Markup.Escape(header) + "[/]")).NoWrap());
