@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 
@@ -19,11 +20,10 @@ public sealed class JobFollower(Session session, string jobId, bool noteStatus)
         await using var feed = new JobFeed(session.Api, jobId);
         var logs = new LogFollower(feed, jobId, text => session.Output.Log(jobId, text));
         await feed.StartAsync(cancellationToken);
-        await logs.SyncAsync(cancellationToken);
-        Update(await GetAsync(cancellationToken));
-        while (!JobOutcome.IsTerminal(_job))
+        // The first read is the one a reconnect does, so a connection lost under it is handled the same way.
+        var next = new FeedEvent(FeedEventKind.Reconnected);
+        while (true)
         {
-            var next = await feed.NextAsync(cancellationToken);
             try
             {
                 switch (next.Kind)
@@ -35,18 +35,26 @@ public sealed class JobFollower(Session session, string jobId, bool noteStatus)
                         await logs.OnChunkAsync(next.Seq, next.Text, cancellationToken);
                         break;
                     case FeedEventKind.Reconnected:
-                        await logs.SyncAsync(cancellationToken);
+                        // The job first: a job the caller cannot see is a 404 here, not a hub error to wait out.
                         Update(await GetAsync(cancellationToken));
+                        await logs.SyncAsync(cancellationToken);
                         break;
                     case FeedEventKind.Poll:
                         Update(await GetAsync(cancellationToken));
                         break;
                 }
             }
-            catch (Exception error) when (error is HubException or IOException or InvalidOperationException or HttpRequestException)
+            catch (Exception error) when (IsTransient(error, cancellationToken))
             {
                 // The connection dropped under a call; its reconnect (or the next poll) reads again what was missed.
             }
+
+            if (_job.ValueKind == JsonValueKind.Object && JobOutcome.IsTerminal(_job))
+            {
+                break;
+            }
+
+            next = await feed.NextAsync(cancellationToken);
         }
 
         await FinalSyncAsync(feed, logs, cancellationToken);
@@ -64,12 +72,24 @@ public sealed class JobFollower(Session session, string jobId, bool noteStatus)
                 await logs.SyncAsync(cancellationToken);
                 return;
             }
-            catch (Exception error) when (error is IOException or InvalidOperationException && DateTime.UtcNow < deadline)
+            catch (Exception error) when (IsTransient(error, cancellationToken) && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
         }
     }
+
+    /// <summary>
+    /// A failure a reconnect or the next poll gets past: the connection dropped under a call (WebSocket, I/O,
+    /// a hub call cut short) or the gateway answered 5xx while it restarts. Not: the API refusing (4xx), or Ctrl+C.
+    /// </summary>
+    private static bool IsTransient(Exception error, CancellationToken cancellationToken) => error switch
+    {
+        ApiException api => api.Status >= 500,
+        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        WebSocketException or IOException or HttpRequestException or HubException or InvalidOperationException => true,
+        _ => false,
+    };
 
     private Task<JsonElement> GetAsync(CancellationToken cancellationToken) =>
         session.Api.GetAsync($"api/jobs/{CorralApi.Escape(jobId)}", cancellationToken);
