@@ -24,7 +24,8 @@ public static class JobText
             words += $" (exit code {exit})";
         }
 
-        return JobOutcome.Text(job, "message") is { Length: > 0 } message && status is "pending" or "failed"
+        // The message says why a job waits or failed; for a plain non-zero exit the code already says it.
+        return JobOutcome.Text(job, "message") is { Length: > 0 } message && (status == "pending" || (status == "failed" && reason != "exit_code"))
             ? $"{words}: {message}"
             : words;
     }

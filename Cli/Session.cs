@@ -59,7 +59,8 @@ public sealed class Session : IDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Output.Note("interrupted");
+            // Ctrl+C stops following, not the job: it goes on (corral cancel stops it).
+            Output.Note("interrupted; any job submitted goes on (corral cancel ID stops it)");
             return ExitCodes.Cancelled;
         }
     }
