@@ -9,6 +9,7 @@ source "$here/lib/postgres.sh"
 source "$here/lib/docker.sh"
 source "$here/lib/lxcfs.sh"
 source "$here/lib/processes.sh"
+source "$here/lib/cli.sh"
 
 echo "== prerequisites"
 corral_pg_ensure_installed
@@ -36,6 +37,9 @@ echo "== build"
 dotnet build "$CORRAL_ROOT/Orleans.sln" -c "$CORRAL_BUILD_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly
 bin() { echo "$CORRAL_ROOT/$1/bin/$CORRAL_BUILD_CONFIGURATION/net10.0/$2.dll"; }
 
+echo "== command-line client"
+corral_cli_install "$CORRAL_ROOT" "$CORRAL_BUILD_CONFIGURATION" "$CORRAL_HOME/cli" "${CORRAL_CLI_LINK:-/usr/local/bin/corral}"
+
 echo "== processes"
 corral_port_free_or_fail silo "$CORRAL_RUN_DIR" "$CORRAL_SILO_PORT" CORRAL_SILO_PORT
 corral_port_free_or_fail silo "$CORRAL_RUN_DIR" "$CORRAL_GATEWAY_PORT" CORRAL_GATEWAY_PORT
@@ -59,4 +63,5 @@ Corral is up.
   Admin token:  $CORRAL_ADMIN_TOKEN
   Logs:         $CORRAL_LOG_DIR
   Stop with:    deploy/down.sh
+  CLI:          corral login --url $CORRAL_URL   (the token on stdin or in CORRAL_TOKEN)
 TXT

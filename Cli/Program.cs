@@ -1,0 +1,3 @@
+using Corral.Cli;
+
+return await CliApp.RunAsync(args);
