@@ -7,6 +7,7 @@ using Corral.Gateway.Jobs;
 using Corral.Gateway.Live;
 using Corral.Gateway.Users;
 using Corral.Hosting;
+using Corral.Hosting.Operations;
 using Microsoft.AspNetCore.Authentication;
 using Npgsql;
 
@@ -25,6 +26,7 @@ try
     builder.UseOrleansClient(client => client.UseCorralCluster(cluster));
 
     builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));
+    builder.Services.AddCorralHealthChecks().AddCheck<ClusterClientHealthCheck>("cluster", tags: [OperationsEndpoints.ReadyTag]);
     builder.Services.AddSingleton<UserDirectory>();
     builder.Services.AddSingleton<JobSubmitter>();
     builder.Services.AddSingleton<JobLogReader>();
@@ -57,6 +59,8 @@ try
     app.UseMiddleware<BodyLimitMiddleware>();
     app.MapOpenApi();
     app.MapGet("/healthz", () => TypedResults.Text("ok"));
+    // Health answers anyone (load balancers); the gateway's port is public, so its metrics are for admins' tokens.
+    app.MapCorralOperations().RequireAuthorization(AdminPolicy.Name);
     // Every API route gets its body limit from one table (BodyLimits), enforced before a body is read.
     var api = app.MapGroup("");
     ((IEndpointConventionBuilder)api).Add(BodyLimits.Apply);

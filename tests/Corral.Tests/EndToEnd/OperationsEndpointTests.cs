@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Corral.Tests.EndToEnd;
+
+/// <summary>
+/// What an operator's probes and Prometheus see: /healthz/live and /healthz/ready on every process, and /metrics whose
+/// job counters move when a job runs.
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed partial class OperationsEndpointTests(CorralSystem system)
+{
+    [Fact]
+    public async Task EveryProcess_IsLiveAndReady_NamingWhatItChecked()
+    {
+        var expected = new Dictionary<Uri, string[]>
+        {
+            [system.SiloOperations] = ["postgres", "cluster"],
+            [system.HostAgentOperations] = ["postgres", "cluster", "docker", "iptables"],
+            [system.BaseAddress] = ["postgres", "cluster"],
+        };
+        foreach (var (address, checks) in expected)
+        {
+            using var probe = new HttpClient { BaseAddress = address };
+            var live = await probe.GetAsync("/healthz/live");
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+
+            var ready = await probe.GetAsync("/healthz/ready");
+            var body = (await ready.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.True(ready.StatusCode == HttpStatusCode.OK, $"{address}: {body.ToJsonString()}");
+            Assert.Equal("Healthy", body["status"]!.GetValue<string>());
+            Assert.Equal(checks.Order(), body["checks"]!.AsObject().Select(c => c.Key).Order());
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_CountAJobFromSubmissionToItsEnd()
+    {
+        using var metrics = new HttpClient { BaseAddress = system.SiloOperations };
+        var before = await metrics.GetStringAsync("/metrics");
+        using var bob = system.Client(await system.CreateUserAsync("metrics"));
+        var id = await Jobs.SubmitAsync(bob, new
+        {
+            service = "metrics-probe",
+            image = "corral/busybox:latest",
+            command = new[] { "sh", "-c", "echo counted; exit 3" },
+        });
+        Assert.Equal("failed", Jobs.Status(await CorralSystem.Terminal(system, bob, id)));
+
+        var after = await metrics.GetStringAsync("/metrics");
+        Assert.Equal(0, Sample(before, "corral_jobs_submitted_total", "service=\"metrics-probe\""));
+        Assert.Equal(1, Sample(after, "corral_jobs_submitted_total", "service=\"metrics-probe\""));
+        Assert.Equal(1, Sample(after, "corral_jobs_admitted_total", "service=\"metrics-probe\""));
+        Assert.Equal(1, Sample(after, "corral_jobs_finished_total", "reason=\"exit_code\"", "service=\"metrics-probe\"", "status=\"failed\""));
+        Assert.Equal(1, Sample(after, "corral_jobs_submit_to_running_seconds_count", "service=\"metrics-probe\""));
+        Assert.Equal(8, Sample(after, "corral_jobs_log_size_bytes_sum", "service=\"metrics-probe\""));
+        Assert.True(Sample(after, "corral_storage_commit_statements_count") > 0, "group commits are counted");
+    }
+
+    [Fact]
+    public async Task GatewayMetrics_AreForAdminsOnly()
+    {
+        using var stranger = system.Client(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.GetAsync("/metrics")).StatusCode);
+        using var user = system.Client(await system.CreateUserAsync("nosy"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await user.GetAsync("/metrics")).StatusCode);
+
+        using var admin = system.Client(system.AdminToken);
+        var text = await admin.GetStringAsync("/metrics");
+        Assert.Contains("http_server_request_duration_seconds", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>The value of the one sample of <paramref name="name"/> whose labels include all of <paramref name="labels"/>; 0 when none.</summary>
+    private static double Sample(string exposition, string name, params string[] labels)
+    {
+        var values = exposition.Split('\n')
+            .Select(line => SampleLine().Match(line))
+            .Where(m => m.Success && m.Groups["name"].Value == name && labels.All(l => m.Groups["labels"].Value.Contains(l, StringComparison.Ordinal)))
+            .Select(m => double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+        return values.Count switch
+        {
+            0 => 0,
+            1 => values[0],
+            _ => throw new InvalidOperationException($"{values.Count} samples of {name} match {string.Join(',', labels)}"),
+        };
+    }
+
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>\S+)")]
+    private static partial Regex SampleLine();
+}
