@@ -1,3 +1,4 @@
+using System.Net;
 using Corral.Configuration;
 using Corral.Placement;
 using Npgsql;
@@ -28,7 +29,15 @@ public static class CorralCluster
             o.ConnectionString = connectionString;
         });
         silo.UseCorralReminders(cluster.PostgresConnectionString);
-        silo.ConfigureEndpoints(endpoints.Address, endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: false);
+        silo.Configure<EndpointOptions>(o =>
+        {
+            o.AdvertisedIPAddress = endpoints.Address;
+            o.SiloPort = endpoints.SiloPort;
+            o.GatewayPort = endpoints.GatewayPort;
+            // Bound to one address, never to all: silo and gateway ports must not answer on a job-facing interface.
+            o.SiloListeningEndpoint = new IPEndPoint(endpoints.ListenAddress, endpoints.SiloPort);
+            o.GatewayListeningEndpoint = endpoints.GatewayPort > 0 ? new IPEndPoint(endpoints.ListenAddress, endpoints.GatewayPort) : null;
+        });
         silo.AddHostSiloPlacement();
         return silo;
     }
