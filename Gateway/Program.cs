@@ -5,10 +5,12 @@ using Corral.Gateway.Api;
 using Corral.Gateway.Auth;
 using Corral.Gateway.Jobs;
 using Corral.Gateway.Live;
+using Corral.Gateway.Operations;
 using Corral.Gateway.Users;
 using Corral.Hosting;
 using Corral.Hosting.Operations;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 // The gateway: REST API, web page and live updates, as an Orleans client of the cluster.
@@ -31,6 +33,8 @@ try
     builder.Services.AddSingleton<JobSubmitter>();
     builder.Services.AddSingleton<JobLogReader>();
     builder.Services.AddSingleton<JobListReader>();
+    builder.Services.AddSingleton<ClusterOverviewReader>();
+    builder.Services.TryAddSingleton(TimeProvider.System);
     builder.Services.AddSingleton(adminToken);
     builder.Services.AddSingleton(jobImages);
     builder.Services.AddHostedService<AdminBootstrap>();

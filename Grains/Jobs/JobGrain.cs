@@ -163,6 +163,7 @@ public sealed partial class JobGrain(
             return;
         }
 
+        JobMetrics.RecordCounters(S.Spec.Service, S.Counters, counters);
         S.Counters = counters;
         // The job's row holds no counters: the state alone (the most frequent write of a running job).
         await state.WriteStateAsync();

@@ -16,8 +16,6 @@ public static class JobMetrics
 
     private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200];
 
-    private static readonly double[] ByteBuckets = [1024, 16384, 262144, 1048576, 16777216, 268435456, 1073741824, 17179869184];
-
     private static readonly Counter<long> Submitted = Meter.CreateCounter<long>("corral.jobs.submitted", "{job}", "Jobs accepted");
 
     private static readonly Counter<long> Admitted = Meter.CreateCounter<long>("corral.jobs.admitted", "{job}", "Jobs given a quota slot");
@@ -33,11 +31,10 @@ public static class JobMetrics
     private static readonly Histogram<double> SubmitToRunning = Meter.CreateHistogram<double>(
         "corral.jobs.submit_to_running", "s", "Time from submission to a running container", advice: new() { HistogramBucketBoundaries = SecondsBuckets });
 
-    private static readonly Histogram<long> LogBytes = Meter.CreateHistogram<long>(
-        "corral.jobs.log_size", "By", "Counted log bytes of each ended job", advice: new() { HistogramBucketBoundaries = ByteBuckets.Select(b => (long)b).ToArray() });
+    private static readonly Counter<long> LogBytes = Meter.CreateCounter<long>(
+        "corral.jobs.log.counted", "By", "Log bytes counted against jobs' log quotas (after ANSI stripping)");
 
-    private static readonly Histogram<long> EgressBytes = Meter.CreateHistogram<long>(
-        "corral.jobs.egress_size", "By", "Outbound bytes of each ended job", advice: new() { HistogramBucketBoundaries = ByteBuckets.Select(b => (long)b).ToArray() });
+    private static readonly Counter<long> EgressBytes = Meter.CreateCounter<long>("corral.jobs.egress", "By", "Bytes jobs sent out");
 
     public static void RecordSubmitted(string service) => Submitted.Add(1, Service(service));
 
@@ -69,9 +66,25 @@ public static class JobMetrics
                 Finished.Add(1, service,
                     new KeyValuePair<string, object?>("status", ended.ToString().ToLowerInvariant()),
                     new KeyValuePair<string, object?>("reason", state.Reason is { } reason ? JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString()) : "none"));
-                LogBytes.Record(state.Counters.LogBytesTotal, service);
-                EgressBytes.Record(state.Counters.EgressBytes, service);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Adds what a job's counters grew by. Counted where they arrive, not at the job's end: the final figures may come
+    /// after the exit report.
+    /// </summary>
+    public static void RecordCounters(string service, JobCounters before, JobCounters now)
+    {
+        var tag = Service(service);
+        if (now.LogBytesTotal > before.LogBytesTotal)
+        {
+            LogBytes.Add(now.LogBytesTotal - before.LogBytesTotal, tag);
+        }
+
+        if (now.EgressBytes > before.EgressBytes)
+        {
+            EgressBytes.Add(now.EgressBytes - before.EgressBytes, tag);
         }
     }
 

@@ -56,7 +56,8 @@ public sealed partial class OperationsEndpointTests(CorralSystem system)
         Assert.Equal(1, Sample(after, "corral_jobs_admitted_total", "service=\"metrics-probe\""));
         Assert.Equal(1, Sample(after, "corral_jobs_finished_total", "reason=\"exit_code\"", "service=\"metrics-probe\"", "status=\"failed\""));
         Assert.Equal(1, Sample(after, "corral_jobs_submit_to_running_seconds_count", "service=\"metrics-probe\""));
-        Assert.Equal(8, Sample(after, "corral_jobs_log_size_bytes_sum", "service=\"metrics-probe\""));
+        await system.WaitForJobAsync(bob, id, j => j["logBytesTotal"]!.GetValue<long>() == 8, TimeSpan.FromSeconds(30));
+        Assert.Equal(8, Sample(await metrics.GetStringAsync("/metrics"), "corral_jobs_log_counted_bytes_total", "service=\"metrics-probe\""));
         Assert.True(Sample(after, "corral_storage_commit_statements_count") > 0, "group commits are counted");
     }
 
@@ -71,6 +72,33 @@ public sealed partial class OperationsEndpointTests(CorralSystem system)
         using var admin = system.Client(system.AdminToken);
         var text = await admin.GetStringAsync("/metrics");
         Assert.Contains("http_server_request_duration_seconds", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Overview_CountsUnfinishedJobsByService_AndRecentFailuresByReason_ForAdminsOnly()
+    {
+        using var dana = system.Client(await system.CreateUserAsync("dana"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await dana.GetAsync("/api/admin/overview")).StatusCode);
+        var service = "overview-" + Guid.NewGuid().ToString("N")[..6];
+        var sleeper = await Jobs.SubmitAsync(dana, Jobs.Shell("sleep 60", service));
+        await system.WaitForJobAsync(dana, sleeper, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        var failing = await Jobs.SubmitAsync(dana, Jobs.Shell("exit 7", service));
+        await CorralSystem.Terminal(system, dana, failing);
+
+        using var admin = system.Client(system.AdminToken);
+        var overview = (await admin.GetFromJsonAsync<JsonObject>("/api/admin/overview"))!;
+        var load = overview["services"]!.AsArray().Single(s => s!["service"]!.GetValue<string>() == service)!;
+        Assert.Equal(1, load["running"]!.GetValue<long>());
+        Assert.Equal(0, load["queued"]!.GetValue<long>());
+        var exitCodes = overview["recentFailures"]!.AsArray().Single(f => f!["reason"]!.GetValue<string>() == "exit_code")!;
+        Assert.True(exitCodes["jobs"]!.GetValue<long>() >= 1);
+
+        await dana.PostAsync($"/api/jobs/{sleeper}/cancel", null);
+        await CorralSystem.Terminal(system, dana, sleeper);
+        overview = (await admin.GetFromJsonAsync<JsonObject>("/api/admin/overview"))!;
+        Assert.DoesNotContain(overview["services"]!.AsArray(), s => s!["service"]!.GetValue<string>() == service);
+        var cancelled = overview["recentFailures"]!.AsArray().Single(f => f!["reason"]!.GetValue<string>() == "cancelled_by_user")!;
+        Assert.Equal(sleeper, cancelled["lastJobId"]!.GetValue<string>());
     }
 
     /// <summary>The value of the one sample of <paramref name="name"/> whose labels include all of <paramref name="labels"/>; 0 when none.</summary>
