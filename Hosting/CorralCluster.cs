@@ -39,6 +39,11 @@ public static class CorralCluster
             o.GatewayListeningEndpoint = endpoints.GatewayPort > 0 ? new IPEndPoint(endpoints.ListenAddress, endpoints.GatewayPort) : null;
         });
         silo.AddHostSiloPlacement();
+        if (CorralHostDefaults.ExportsTraces(silo.Configuration))
+        {
+            silo.AddActivityPropagation();
+        }
+
         return silo;
     }
 
@@ -57,6 +62,12 @@ public static class CorralCluster
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             return true;
         });
+        if (CorralHostDefaults.ExportsTraces(client.Configuration))
+        {
+            // A job's trace then runs from the gateway's request through every grain call it causes.
+            client.AddActivityPropagation();
+        }
+
         return client;
     }
 

@@ -1,4 +1,5 @@
 using Corral.Telemetry;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,13 @@ public static class CorralHostDefaults
     private static readonly string[] ActivitySources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Npgsql", "Microsoft.AspNetCore"];
 
     /// <summary>
+    /// Whether traces go anywhere (an OTLP collector is configured). Only then do grain calls carry trace context:
+    /// the propagation filter is a step in every call.
+    /// </summary>
+    public static bool ExportsTraces(IConfiguration configuration) =>
+        !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    /// <summary>
     /// Logging and OpenTelemetry for the process named <paramref name="serviceName"/> (its
     /// OpenTelemetry service name). Telemetry is recorded and exported over OTLP only where
     /// OTEL_EXPORTER_OTLP_ENDPOINT is set.
@@ -45,7 +53,7 @@ public static class CorralHostDefaults
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
             .WithMetrics(m => m.AddMeter(Meters).AddMeter(CorralMeters.Prefix + "*").AddPrometheusExporter());
-        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (ExportsTraces(builder.Configuration))
         {
             telemetry.WithTracing(t => t.AddSource(ActivitySources).AddSource(CorralMeters.Prefix + "*")).UseOtlpExporter();
         }
