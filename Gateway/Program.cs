@@ -21,6 +21,7 @@ try
     var cluster = ClusterSettings.Read(settings);
     var adminToken = AdminTokenSetting.Read(settings);
     var jobImages = JobImageAllowList.Read(settings);
+    var rateLimits = ApiRateLimitSettings.Read(settings);
 
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddCorralDefaults("corral-gateway");
@@ -41,6 +42,7 @@ try
     builder.Services.AddProblemDetails();
     builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
     builder.Services.AddCorralApi();
+    builder.Services.AddCorralRateLimiting(rateLimits);
     builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
         .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
     builder.Services.AddAuthorizationBuilder()
@@ -59,6 +61,8 @@ try
     app.UseDefaultFiles();
     app.UseStaticFiles();
     app.UseAuthentication();
+    // After authentication, so the limit is per user; before authorization, so refused tokens are limited too.
+    app.UseRateLimiter();
     app.UseAuthorization();
     app.UseMiddleware<BodyLimitMiddleware>();
     app.MapOpenApi();
