@@ -5,9 +5,12 @@ using Corral.Gateway.Api;
 using Corral.Gateway.Auth;
 using Corral.Gateway.Jobs;
 using Corral.Gateway.Live;
+using Corral.Gateway.Operations;
 using Corral.Gateway.Users;
 using Corral.Hosting;
+using Corral.Hosting.Operations;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 // The gateway: REST API, web page and live updates, as an Orleans client of the cluster.
@@ -18,6 +21,7 @@ try
     var cluster = ClusterSettings.Read(settings);
     var adminToken = AdminTokenSetting.Read(settings);
     var jobImages = JobImageAllowList.Read(settings);
+    var rateLimits = ApiRateLimitSettings.Read(settings);
 
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddCorralDefaults("corral-gateway");
@@ -25,16 +29,20 @@ try
     builder.UseOrleansClient(client => client.UseCorralCluster(cluster));
 
     builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));
+    builder.Services.AddCorralHealthChecks().AddCheck<ClusterClientHealthCheck>("cluster", tags: [OperationsEndpoints.ReadyTag]);
     builder.Services.AddSingleton<UserDirectory>();
     builder.Services.AddSingleton<JobSubmitter>();
     builder.Services.AddSingleton<JobLogReader>();
     builder.Services.AddSingleton<JobListReader>();
+    builder.Services.AddSingleton<ClusterOverviewReader>();
+    builder.Services.TryAddSingleton(TimeProvider.System);
     builder.Services.AddSingleton(adminToken);
     builder.Services.AddSingleton(jobImages);
     builder.Services.AddHostedService<AdminBootstrap>();
     builder.Services.AddProblemDetails();
     builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
     builder.Services.AddCorralApi();
+    builder.Services.AddCorralRateLimiting(rateLimits);
     builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
         .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
     builder.Services.AddAuthorizationBuilder()
@@ -53,10 +61,14 @@ try
     app.UseDefaultFiles();
     app.UseStaticFiles();
     app.UseAuthentication();
+    // After authentication, so the limit is per user; before authorization, so refused tokens are limited too.
+    app.UseRateLimiter();
     app.UseAuthorization();
     app.UseMiddleware<BodyLimitMiddleware>();
     app.MapOpenApi();
     app.MapGet("/healthz", () => TypedResults.Text("ok"));
+    // Health answers anyone (load balancers); the gateway's port is public, so its metrics are for admins' tokens.
+    app.MapCorralOperations().RequireAuthorization(AdminPolicy.Name);
     // Every API route gets its body limit from one table (BodyLimits), enforced before a body is read.
     var api = app.MapGroup("");
     ((IEndpointConventionBuilder)api).Add(BodyLimits.Apply);

@@ -6,6 +6,7 @@ using Corral.HostAgent.Hardware;
 using Corral.HostAgent.Jobs;
 using Corral.HostAgent.Logs;
 using Corral.Hosting;
+using Corral.Hosting.Operations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -32,7 +33,11 @@ try
     var iptables = new IptablesCli();
     await EgressCheck.EnsureAvailableAsync(iptables, CancellationToken.None);
 
-    var builder = Host.CreateApplicationBuilder(args).AddCorralDefaults("corral-hostagent");
+    var builder = CorralServer.CreateBuilder(args, settings, "corral-hostagent");
+    builder.Services.AddHealthChecks()
+        .AddCheck<SiloJoinedHealthCheck>("cluster", tags: [OperationsEndpoints.ReadyTag])
+        .AddCheck<EngineHealthCheck>("docker", tags: [OperationsEndpoints.ReadyTag])
+        .AddCheck<IptablesHealthCheck>("iptables", tags: [OperationsEndpoints.ReadyTag]);
     builder.Services.AddSingleton(agent);
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddSingleton(docker);
@@ -57,7 +62,7 @@ try
     // Hosted services start in order: the egress meter removes stale chains before the registrar adopts containers.
     builder.Services.AddHostedService(services => services.GetRequiredService<EgressMeter>());
     builder.Services.AddHostedService<WorkerRegistrar>();
-    await builder.Build().RunAsync();
+    await builder.BuildWithOperations().RunAsync();
     return 0;
 }
 catch (Exception error) when (error is InvalidSettingException or EngineUnavailableException or EgressUnavailableException or IptablesException or FileNotFoundException)

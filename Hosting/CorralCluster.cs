@@ -1,3 +1,4 @@
+using System.Net;
 using Corral.Configuration;
 using Corral.Placement;
 using Npgsql;
@@ -28,8 +29,21 @@ public static class CorralCluster
             o.ConnectionString = connectionString;
         });
         silo.UseCorralReminders(cluster.PostgresConnectionString);
-        silo.ConfigureEndpoints(endpoints.Address, endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: false);
+        silo.Configure<EndpointOptions>(o =>
+        {
+            o.AdvertisedIPAddress = endpoints.Address;
+            o.SiloPort = endpoints.SiloPort;
+            o.GatewayPort = endpoints.GatewayPort;
+            // Bound to one address, never to all: silo and gateway ports must not answer on a job-facing interface.
+            o.SiloListeningEndpoint = new IPEndPoint(endpoints.ListenAddress, endpoints.SiloPort);
+            o.GatewayListeningEndpoint = endpoints.GatewayPort > 0 ? new IPEndPoint(endpoints.ListenAddress, endpoints.GatewayPort) : null;
+        });
         silo.AddHostSiloPlacement();
+        if (CorralHostDefaults.ExportsTraces(silo.Configuration))
+        {
+            silo.AddActivityPropagation();
+        }
+
         return silo;
     }
 
@@ -48,6 +62,12 @@ public static class CorralCluster
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             return true;
         });
+        if (CorralHostDefaults.ExportsTraces(client.Configuration))
+        {
+            // A job's trace then runs from the gateway's request through every grain call it causes.
+            client.AddActivityPropagation();
+        }
+
         return client;
     }
 

@@ -1,8 +1,11 @@
+using Corral.Telemetry;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
 namespace Corral.Hosting;
@@ -16,10 +19,17 @@ public static class CorralHostDefaults
     private static readonly string[] Meters =
     [
         "Microsoft.Orleans", "Npgsql", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
-        "Microsoft.AspNetCore.Http.Connections", "System.Runtime",
+        "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.SignalR", "System.Runtime",
     ];
 
     private static readonly string[] ActivitySources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Npgsql", "Microsoft.AspNetCore"];
+
+    /// <summary>
+    /// Whether traces go anywhere (an OTLP collector is configured). Only then do grain calls carry trace context:
+    /// the propagation filter is a step in every call.
+    /// </summary>
+    public static bool ExportsTraces(IConfiguration configuration) =>
+        !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
     /// <summary>
     /// Logging and OpenTelemetry for the process named <paramref name="serviceName"/> (its
@@ -38,15 +48,14 @@ public static class CorralHostDefaults
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
-        // Without an exporter nobody reads the telemetry, and listening would still build an activity for every grain
-        // call and database command: register it only where it goes somewhere.
-        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        // Metrics are always recorded: /metrics serves them (Operations/). Traces only where an OTLP collector takes
+        // them: listening would otherwise build an activity for every grain call and database command for nobody.
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName))
+            .WithMetrics(m => m.AddMeter(Meters).AddMeter(CorralMeters.Prefix + "*").AddPrometheusExporter());
+        if (ExportsTraces(builder.Configuration))
         {
-            builder.Services.AddOpenTelemetry()
-                .ConfigureResource(r => r.AddService(serviceName))
-                .WithMetrics(m => m.AddMeter(Meters))
-                .WithTracing(t => t.AddSource(ActivitySources))
-                .UseOtlpExporter();
+            telemetry.WithTracing(t => t.AddSource(ActivitySources).AddSource(CorralMeters.Prefix + "*")).UseOtlpExporter();
         }
 
         return builder;

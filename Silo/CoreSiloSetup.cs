@@ -22,6 +22,7 @@ public static class CoreSiloSetup
         // CORRAL_GRAIN_STORAGE picks the store of the per-job grains (group-commit, or adonet as a fallback).
         silo.AddCorralGrainStorage(orleansConnectionString);
         silo.AddAdoNetStore(GrainStorage.Dispatcher, orleansConnectionString);
+        silo.Services.AddHostedService<JobCountGauge>();
         silo.AddStartupTask((services, _) =>
             services.GetRequiredService<IGrainFactory>().GetGrain<IJobReconcilerGrain>(0).StartAsync());
         return silo;

@@ -1,8 +1,10 @@
 using Corral.Configuration;
 using Corral.Hosting;
+using Corral.Hosting.Operations;
 using Corral.Quotas;
 using Corral.Silo;
 using Corral.Workers;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 // The core silo: hosts the job, quota, user, worker and dispatcher grains.
@@ -14,11 +16,12 @@ try
     var quotas = QuotaOptions.FromEnvironment(settings.Environment);
     var liveness = WorkerLiveness.Read(settings);
 
-    var builder = Host.CreateApplicationBuilder(args).AddCorralDefaults("corral-silo");
+    var builder = CorralServer.CreateBuilder(args, settings, "corral-silo");
+    builder.Services.AddHealthChecks().AddCheck<SiloJoinedHealthCheck>("cluster", tags: [OperationsEndpoints.ReadyTag]);
     builder.UseOrleans(silo => silo
         .UseCorralCluster(cluster, endpoints)
         .AddCorralCore(cluster.PostgresConnectionString, quotas, liveness));
-    await builder.Build().RunAsync();
+    await builder.BuildWithOperations().RunAsync();
     return 0;
 }
 catch (Exception error) when (error is InvalidSettingException or InvalidOperationException)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -146,7 +147,10 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
         var statements = batch.Count == 1 ? batch[0] : [.. batch.SelectMany(together => together)];
         try
         {
+            var started = Stopwatch.GetTimestamp();
             var rows = await ExecuteAsync(statements);
+            GroupCommitMetrics.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            GroupCommitMetrics.BatchSize.Record(statements.Count);
             Interlocked.Increment(ref _commits);
             Interlocked.Add(ref _statements, statements.Count);
             for (var i = 0; i < statements.Count; i++)

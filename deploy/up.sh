@@ -43,18 +43,23 @@ corral_cli_install "$CORRAL_ROOT" "$CORRAL_BUILD_CONFIGURATION" "$CORRAL_HOME/cl
 echo "== processes"
 corral_port_free_or_fail silo "$CORRAL_RUN_DIR" "$CORRAL_SILO_PORT" CORRAL_SILO_PORT
 corral_port_free_or_fail silo "$CORRAL_RUN_DIR" "$CORRAL_GATEWAY_PORT" CORRAL_GATEWAY_PORT
+corral_port_free_or_fail silo "$CORRAL_RUN_DIR" "$CORRAL_SILO_OPS_PORT" CORRAL_SILO_OPS_PORT
 corral_port_free_or_fail hostagent "$CORRAL_RUN_DIR" "$CORRAL_AGENT_PORT" CORRAL_AGENT_PORT
+corral_port_free_or_fail hostagent "$CORRAL_RUN_DIR" "$CORRAL_AGENT_OPS_PORT" CORRAL_AGENT_OPS_PORT
 corral_port_free_or_fail gateway "$CORRAL_RUN_DIR" "$CORRAL_HTTP_PORT" CORRAL_HTTP_PORT
-# Both silos read CORRAL_SILO_PORT and CORRAL_GATEWAY_PORT, so each gets its own values here: the host agent
-# must never open a client gateway, and the two silos must not share a port.
-CORRAL_SILO_PORT=$CORRAL_SILO_PORT CORRAL_GATEWAY_PORT=$CORRAL_GATEWAY_PORT \
+silo_ops="http://127.0.0.1:$CORRAL_SILO_OPS_PORT"
+agent_ops="http://127.0.0.1:$CORRAL_AGENT_OPS_PORT"
+# Both silos read CORRAL_SILO_PORT, CORRAL_GATEWAY_PORT and CORRAL_OPS_URL, so each gets its own values here: the
+# host agent must never open a client gateway, and the two silos must not share a port. Each is waited for until
+# its /healthz/ready says it joined the cluster and reaches what it needs (PostgreSQL; the engine and iptables).
+CORRAL_SILO_PORT=$CORRAL_SILO_PORT CORRAL_GATEWAY_PORT=$CORRAL_GATEWAY_PORT CORRAL_OPS_URL=$silo_ops \
   corral_proc_start silo "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin Silo Corral.Silo)"
-corral_proc_wait silo "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 corral_port_open "$CORRAL_GATEWAY_PORT"
-CORRAL_SILO_PORT=$CORRAL_AGENT_PORT CORRAL_GATEWAY_PORT=0 \
+corral_proc_wait silo "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 curl -fsS -o /dev/null "$silo_ops/healthz/ready"
+CORRAL_SILO_PORT=$CORRAL_AGENT_PORT CORRAL_GATEWAY_PORT=0 CORRAL_OPS_URL=$agent_ops \
   corral_proc_start hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin HostAgent Corral.HostAgent)"
-corral_proc_wait hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 corral_port_open "$CORRAL_AGENT_PORT"
+corral_proc_wait hostagent "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 curl -fsS -o /dev/null "$agent_ops/healthz/ready"
 corral_proc_start gateway "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" "$(bin Gateway Corral.Gateway)"
-corral_proc_wait gateway "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 curl -fsS "$CORRAL_URL/healthz"
+corral_proc_wait gateway "$CORRAL_RUN_DIR" "$CORRAL_LOG_DIR" 90 curl -fsS -o /dev/null "$CORRAL_URL/healthz/ready"
 
 cat <<TXT
 
@@ -62,6 +67,8 @@ Corral is up.
   URL:          $CORRAL_URL
   Admin token:  $CORRAL_ADMIN_TOKEN
   Logs:         $CORRAL_LOG_DIR
+  Health:       $CORRAL_URL/healthz/ready, $silo_ops/healthz/ready, $agent_ops/healthz/ready
+  Metrics:      $silo_ops/metrics, $agent_ops/metrics, $CORRAL_URL/metrics (admin token)
   Stop with:    deploy/down.sh
   CLI:          corral login --url $CORRAL_URL   (the token on stdin or in CORRAL_TOKEN)
 TXT

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Corral.Gateway.Api.Requests;
 using Corral.Gateway.Auth;
+using Corral.Gateway.Operations;
 using Corral.Gateway.Users;
 using Corral.Users;
 using Corral.Workers;
@@ -8,7 +9,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Corral.Gateway.Api;
 
-/// <summary>Users (admin), quotas (the caller's) and workers (admin).</summary>
+/// <summary>Users (admin), quotas (the caller's), workers and the cluster overview (admin).</summary>
 public static class AccountsApi
 {
     public static void MapAccountsApi(this IEndpointRouteBuilder app)
@@ -16,6 +17,8 @@ public static class AccountsApi
         app.MapPost("/api/users", CreateUserAsync).RequireAuthorization(AdminPolicy.Name);
         app.MapGet("/api/workers", async (IGrainFactory grains) =>
             TypedResults.Ok(await grains.GetGrain<IDispatcherGrain>(0).GetWorkersAsync())).RequireAuthorization(AdminPolicy.Name);
+        app.MapGet("/api/admin/overview", async (ClusterOverviewReader overview, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await overview.ReadAsync(cancellationToken))).RequireAuthorization(AdminPolicy.Name);
         app.MapGet("/api/quotas", async (ClaimsPrincipal principal, IGrainFactory grains) =>
             TypedResults.Ok(await grains.GetGrain<IUserGrain>(TokenAuthenticationHandler.CallerOf(principal).Name).GetQuotasAsync()))
             .RequireAuthorization();

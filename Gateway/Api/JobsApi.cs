@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Corral.Gateway.Api.Requests;
 using Corral.Gateway.Auth;
@@ -39,6 +40,8 @@ public static class JobsApi
 
         var caller = TokenAuthenticationHandler.CallerOf(principal);
         var submission = await submitter.SubmitAsync(caller.Name, spec, string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey);
+        // The request's trace (when traces are exported) is found by the job's id; the grain calls below it carry it too.
+        Activity.Current?.SetTag("corral.job_id", submission.Job?.Id);
         return submission.Job is { } job
             ? TypedResults.Accepted($"/api/jobs/{job.Id}", new JobAccepted(job.Id, job.Status))
             : Problems.Invalid(submission.Field!, submission.Error!);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Corral.Gateway.Telemetry;
 using Corral.Jobs;
 using Corral.Quotas;
 
@@ -108,7 +110,9 @@ public sealed partial class LiveOutbox : IDisposable
             {
                 try
                 {
+                    var started = Stopwatch.GetTimestamp();
                     await _send(liveEvent);
+                    LiveMetrics.FanOut.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 }
                 catch (Exception error) when (error is not OperationCanceledException)
                 {

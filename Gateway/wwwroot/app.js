@@ -145,6 +145,42 @@ async function renderWorkers() {
   }
 }
 
+// The operations view (admins): jobs not yet ended per service, and why recent jobs failed.
+async function renderOverview() {
+  if (!state.me?.isAdmin) return;
+  $("#operations-section").hidden = false;
+  const overview = await api("/api/admin/overview");
+  const services = $("#service-load tbody");
+  services.replaceChildren();
+  for (const s of overview.services) {
+    const row = document.createElement("tr");
+    row.append(cell(s.service), cell(s.queued), cell(s.pending + s.starting), cell(s.running));
+    services.append(row);
+  }
+  if (overview.services.length === 0) services.append(emptyRow(4, "No jobs waiting or running."));
+  const failures = $("#recent-failures tbody");
+  failures.replaceChildren();
+  for (const f of overview.recentFailures) {
+    const row = document.createElement("tr");
+    const last = document.createElement("td");
+    const link = document.createElement("a");
+    link.href = `#/jobs/${f.lastJobId}`;
+    link.textContent = new Date(f.lastFinishedAt).toLocaleString();
+    last.append(link);
+    row.append(cell(f.reason), cell(f.jobs), last);
+    failures.append(row);
+  }
+  if (overview.recentFailures.length === 0) failures.append(emptyRow(3, "No failures in the last 24 hours."));
+}
+
+function emptyRow(columns, text) {
+  const row = document.createElement("tr");
+  const td = cell(text, "empty");
+  td.colSpan = columns;
+  row.append(td);
+  return row;
+}
+
 function onJobUpdated(job) {
   const known = state.jobs.get(job.id);
   // Events for one job arrive in order; the history length guards against a late duplicate.
@@ -289,6 +325,7 @@ async function route() {
   }
   if (!match) {
     await renderWorkers().catch((error) => showError(error.message));
+    await renderOverview().catch((error) => showError(error.message));
     return;
   }
   state.logSeq = -1;
@@ -323,6 +360,10 @@ async function signIn(token) {
   $("#who").textContent = `${state.me.name}${state.me.isAdmin ? " (admin)" : ""}`;
   await connect();
   await route();
+  if (state.me.isAdmin) {
+    // Counts across every user: polled, not pushed, so admins' pages cost the cluster nothing per job event.
+    setInterval(() => { if (!state.openJob) renderOverview().catch(() => {}); }, 10_000);
+  }
 }
 
 $("#sign-in-form").addEventListener("submit", (event) => {

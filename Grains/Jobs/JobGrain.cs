@@ -1,6 +1,7 @@
 using Corral.Feeds;
 using Corral.Hosting;
 using Corral.Quotas;
+using Corral.Telemetry;
 using Corral.Users;
 using Corral.Workers;
 using Microsoft.Extensions.Logging;
@@ -56,6 +57,7 @@ public sealed partial class JobGrain(
         S.Status = JobStatus.Queued;
         S.History.Add(new JobTransition(JobStatus.Queued, S.SubmittedAt, null));
         await SaveAsync();
+        JobMetrics.RecordSubmitted(spec.Service);
         _healthCheck ??= this.RegisterGrainTimer(
             _ => AdvanceSafelyAsync(), new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod));
         await AdvanceAsync();
@@ -161,6 +163,7 @@ public sealed partial class JobGrain(
             return;
         }
 
+        JobMetrics.RecordCounters(S.Spec.Service, S.Counters, counters);
         S.Counters = counters;
         // The job's row holds no counters: the state alone (the most frequent write of a running job).
         await state.WriteStateAsync();
@@ -424,6 +427,7 @@ public sealed partial class JobGrain(
         S.Status = to;
         S.History.Add(new JobTransition(to, clock.GetUtcNow(), note));
         await SaveAsync();
+        JobMetrics.RecordMove(S);
         await PublishAsync();
     }
 

@@ -160,6 +160,25 @@ public sealed class BrowserTests(CorralSystem system, BrowserFixture browser) : 
         await admin.ScreenshotAsync(new() { Path = Shot("admin-workers"), FullPage = true });
     }
 
+    [Fact]
+    public async Task AnAdmin_SeesJobsByServiceAndRecentFailuresByReason()
+    {
+        using var carol = system.Client(await system.CreateUserAsync("carol"));
+        var service = "ops-view-" + Guid.NewGuid().ToString("N")[..6];
+        var sleeper = await Jobs.SubmitAsync(carol, Jobs.Shell("sleep 60", service));
+        await system.WaitForJobAsync(carol, sleeper, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        var failing = await Jobs.SubmitAsync(carol, Jobs.Shell("exit 7", service));
+        await CorralSystem.Terminal(system, carol, failing);
+
+        var admin = await SignInAsync(system.AdminToken);
+        var load = admin.Locator("#service-load tr", new() { HasText = service });
+        await Assertions.Expect(load).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(load.Locator("td").Nth(3)).ToHaveTextAsync("1");
+        await Assertions.Expect(admin.Locator("#recent-failures")).ToContainTextAsync("exit_code");
+        await admin.ScreenshotAsync(new() { Path = Shot("admin-operations"), FullPage = true });
+        await carol.PostAsync($"/api/jobs/{sleeper}/cancel", null);
+    }
+
     private async Task<IPage> SignInAsync(string token)
     {
         var page = await _context.NewPageAsync();

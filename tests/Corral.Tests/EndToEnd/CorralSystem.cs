@@ -41,6 +41,12 @@ public class CorralSystem : IAsyncLifetime
     /// <summary>The system's own database, for tests that check what is stored (or hold locks in it).</summary>
     public string ConnectionString => _environment["CORRAL_POSTGRES"];
 
+    /// <summary>Where the core silo serves /healthz/* and /metrics (CORRAL_OPS_URL).</summary>
+    public Uri SiloOperations { get; } = new($"http://127.0.0.1:{TestEnvironment.FreePort()}");
+
+    /// <summary>Where the host agent serves /healthz/* and /metrics (CORRAL_OPS_URL).</summary>
+    public Uri HostAgentOperations { get; } = new($"http://127.0.0.1:{TestEnvironment.FreePort()}");
+
     public ManagedProcess Silo { get; private set; } = null!;
 
     public ManagedProcess HostAgent { get; private set; } = null!;
@@ -218,7 +224,10 @@ public class CorralSystem : IAsyncLifetime
     {
         _environment.TryAdd("CORRAL_SILO_PORT", TestEnvironment.FreePort().ToString());
         _environment.TryAdd("CORRAL_GATEWAY_PORT", TestEnvironment.FreePort().ToString());
-        return new ManagedProcess("silo", TestEnvironment.ProcessPath("Silo", "Corral.Silo"), new Dictionary<string, string>(_environment));
+        return new ManagedProcess("silo", TestEnvironment.ProcessPath("Silo", "Corral.Silo"), new Dictionary<string, string>(_environment)
+        {
+            ["CORRAL_OPS_URL"] = SiloOperations.ToString().TrimEnd('/'),
+        });
     }
 
     /// <summary>Sets a variable every process of this system gets (before <see cref="InitializeAsync"/>).</summary>
@@ -232,6 +241,7 @@ public class CorralSystem : IAsyncLifetime
         ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
         ["CORRAL_GATEWAY_PORT"] = "0",
         ["CORRAL_WORKER_NAME"] = WorkerName,
+        ["CORRAL_OPS_URL"] = HostAgentOperations.ToString().TrimEnd('/'),
     });
 
     private ManagedProcess Start(string name, string project, string assembly, Dictionary<string, string> extra)
