@@ -31,4 +31,7 @@ public sealed class SimulatedHostGrain(SimulatedFleet fleet) : Grain, IHostGrain
     }
 
     public Task<HostJobState> InspectAsync(string jobId) => Task.FromResult(fleet.Inspect(jobId));
+
+    /// <summary>Simulated jobs write no files.</summary>
+    public Task<bool> SnapshotFilesAsync(string jobId) => Task.FromResult(false);
 }
