@@ -225,7 +225,10 @@ ready="$ops_url/healthz/ready"
 if systemd_runs; then
   unit=/etc/systemd/system/corral-hostagent.service
   new_unit=$(mktemp)
-  sed -e "s|/opt/corral/hostagent/Corral.HostAgent.dll|$dll|" -e "s|/etc/corral/hostagent.env|$env_file|" \
+  # The unit names /usr/bin/dotnet, /opt/corral/hostagent and /etc/corral/hostagent.env: point it at this host's.
+  dotnet_bin=$(command -v dotnet 2>/dev/null || echo /usr/bin/dotnet)
+  sed -e "s|^ExecStart=/usr/bin/dotnet |ExecStart=$dotnet_bin |" \
+    -e "s|/opt/corral/hostagent/Corral.HostAgent.dll|$dll|" -e "s|/etc/corral/hostagent.env|$env_file|" \
     "$here/systemd/corral-hostagent.service" >"$new_unit"
   # An engine not run by the packaged unit (another DOCKER_HOST) is not this unit's to require.
   if ! systemctl cat docker.service >/dev/null 2>&1; then
@@ -242,10 +245,13 @@ if systemd_runs; then
   systemctl enable corral-hostagent.service >/dev/null 2>&1
   # The unit's start waits for /healthz/ready itself (ExecStartPost). A restart only when something changed: the
   # agent adopts its running containers, but there is no need to bother them.
+  action=start
   if ((changed)) && systemctl is-active --quiet corral-hostagent.service; then
-    systemctl restart corral-hostagent.service
-  else
-    systemctl start corral-hostagent.service
+    action=restart
+  fi
+  if ! systemctl "$action" corral-hostagent.service; then
+    journalctl -u corral-hostagent.service -n 30 --no-pager >&2 || true
+    fail "corral-hostagent.service did not become ready (systemctl status corral-hostagent.service)"
   fi
   echo "  corral-hostagent.service: $(systemctl is-active corral-hostagent.service)"
   waited=0
