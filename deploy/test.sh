@@ -32,6 +32,13 @@ if ! command -v ssh >/dev/null 2>&1 || ! command -v ssh-keygen >/dev/null 2>&1; 
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y openssh-client >/dev/null
 fi
 
+# The egress and two-host tests build network namespaces and veths (ip, from iproute2) and enter them (nsenter).
+if ! command -v ip >/dev/null 2>&1 || ! command -v nsenter >/dev/null 2>&1; then
+  echo "installing iproute2 util-linux"
+  apt-get -o DPkg::Lock::Timeout=600 update >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y iproute2 util-linux >/dev/null
+fi
+
 echo "== test database"
 corral_pg_start_test_server "$CORRAL_TEST_HOME" "$CORRAL_TEST_PG_PORT"
 
