@@ -17,6 +17,10 @@ public static class AccountsApi
         app.MapPost("/api/users", CreateUserAsync).RequireAuthorization(AdminPolicy.Name);
         app.MapGet("/api/workers", async (IGrainFactory grains) =>
             TypedResults.Ok(await grains.GetGrain<IDispatcherGrain>(0).GetWorkersAsync())).RequireAuthorization(AdminPolicy.Name);
+        app.MapPost("/api/workers/{name}/drain", (string name, IGrainFactory grains) => SetDrainingAsync(name, true, grains))
+            .RequireAuthorization(AdminPolicy.Name);
+        app.MapDelete("/api/workers/{name}/drain", (string name, IGrainFactory grains) => SetDrainingAsync(name, false, grains))
+            .RequireAuthorization(AdminPolicy.Name);
         app.MapGet("/api/admin/overview", async (ClusterOverviewReader overview, CancellationToken cancellationToken) =>
             TypedResults.Ok(await overview.ReadAsync(cancellationToken))).RequireAuthorization(AdminPolicy.Name);
         app.MapGet("/api/quotas", async (ClaimsPrincipal principal, IGrainFactory grains) =>
@@ -25,6 +29,12 @@ public static class AccountsApi
         app.MapGet("/api/me", (ClaimsPrincipal principal) => TypedResults.Ok(TokenAuthenticationHandler.CallerOf(principal)))
             .RequireAuthorization();
     }
+
+    /// <summary>Drains a worker (POST) or opens it again (DELETE); its running jobs carry on either way.</summary>
+    private static async Task<Results<Ok<WorkerView>, ProblemHttpResult>> SetDrainingAsync(string name, bool draining, IGrainFactory grains) =>
+        await grains.GetGrain<IWorkerGrain>(name).SetDrainingAsync(draining) is { } worker
+            ? TypedResults.Ok(worker)
+            : Problems.NotFound($"no worker '{name}' has registered");
 
     private static async Task<Results<Created<CreatedUser>, ValidationProblem, ProblemHttpResult>> CreateUserAsync(
         NewUserRequest? body, UserDirectory users, CancellationToken cancellationToken)

@@ -138,7 +138,7 @@ async function renderWorkers() {
     const caps = w.sshCaps.maxCpu || w.sshCaps.maxMemoryBytes || w.sshCaps.maxPids
       ? `${w.sshCaps.maxCpu ?? "-"} CPU, ${w.sshCaps.maxMemoryBytes ? formatBytes(w.sshCaps.maxMemoryBytes) : "-"}, ${w.sshCaps.maxPids ?? "-"} pids`
       : "uncapped";
-    row.append(cell(w.name), cell(w.alive ? "yes" : "no"), cell(`${w.allocatedCpu}/${w.capacity.cpu}`),
+    row.append(cell(w.name), cell(w.alive ? (w.draining ? "yes (draining)" : "yes") : "no"), cell(`${w.allocatedCpu}/${w.capacity.cpu}`),
       cell(`${formatBytes(w.allocatedMemoryBytes)}/${formatBytes(w.capacity.memoryBytes)}`),
       cell(w.capacity.gpus.map((g) => g.name).join(", ") || "none"), cell(caps), cell(w.jobs.length));
     body.append(row);

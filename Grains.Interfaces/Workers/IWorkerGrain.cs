@@ -19,6 +19,12 @@ public interface IWorkerGrain : IGrainWithStringKey
 
     Task<WorkerView?> GetAsync();
 
+    /// <summary>
+    /// Drains the worker (no new job is placed on it; running jobs carry on) or opens it again. Persisted, so a
+    /// drained worker stays drained across restarts of its agent and of the cluster. Null when no such worker registered.
+    /// </summary>
+    Task<WorkerView?> SetDrainingAsync(bool draining);
+
     /// <summary>The key of the live host grain, or null when the agent is gone.</summary>
     Task<string?> GetLiveHostKeyAsync();
 }

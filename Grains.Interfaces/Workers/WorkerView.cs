@@ -20,8 +20,12 @@ public sealed record WorkerView(
     [property: Id(8)] DateTimeOffset? LastHeartbeat,
     [property: Id(9)] ImmutableArray<string> Images,
     [property: Id(10)] string Address,
-    [property: Id(11)] bool SshGpuLimit = false)
+    [property: Id(11)] bool SshGpuLimit = false,
+    [property: Id(12)] bool Draining = false)
 {
+    /// <summary>Whether new jobs may be placed here: alive and not drained by an admin.</summary>
+    public bool AcceptsJobs => Alive && !Draining;
+
     public double FreeCpu => Capacity.Cpu - AllocatedCpu;
 
     public long FreeMemoryBytes => Capacity.MemoryBytes - AllocatedMemoryBytes;

@@ -149,7 +149,7 @@ public sealed partial class DispatcherGrain(
     /// </summary>
     private async Task<Dictionary<string, List<PlacementRequest>>> PlanAsync()
     {
-        var live = _workers.Values.Where(w => w.Alive).ToList();
+        var live = _workers.Values.Where(w => w.AcceptsJobs).ToList();
         var plan = new Dictionary<string, List<PlacementRequest>>(StringComparer.Ordinal);
         foreach (var request in FairOrder.Interleave(state.State.Pending))
         {
@@ -172,7 +172,7 @@ public sealed partial class DispatcherGrain(
 
             if (best < 0)
             {
-                await NoteAsync(request, WhyNot(request, live));
+                await NoteAsync(request, WhyNot(request, live, _workers.Values.Where(w => w.Alive && w.Draining).Select(w => w.Name)));
                 continue;
             }
 
@@ -204,11 +204,14 @@ public sealed partial class DispatcherGrain(
         }
     }
 
-    private static string WhyNot(PlacementRequest request, List<WorkerView> live)
+    private static string WhyNot(PlacementRequest request, List<WorkerView> live, IEnumerable<string> draining)
     {
         if (live.Count == 0)
         {
-            return "waiting for a worker: no worker is registered and alive";
+            var drained = string.Join(", ", draining.Order(StringComparer.Ordinal));
+            return drained.Length > 0
+                ? $"waiting for a worker: every live worker is draining ({drained})"
+                : "waiting for a worker: no worker is registered and alive";
         }
 
         // "Never" is judged against empty workers, so the message names the real ceiling, not today's load.

@@ -42,7 +42,7 @@ public sealed class WorkerGrain(
     public async Task<ReservationBatch> TryReserveManyAsync(ImmutableArray<PlacementRequest> requests)
     {
         var view = View();
-        if (view is null || !view.Alive)
+        if (view is null || !view.AcceptsJobs)
         {
             return new ReservationBatch(ImmutableDictionary<string, EffectiveLimits>.Empty, view ?? Empty());
         }
@@ -91,6 +91,23 @@ public sealed class WorkerGrain(
 
     public Task<WorkerView?> GetAsync() => Task.FromResult(View());
 
+    public async Task<WorkerView?> SetDrainingAsync(bool draining)
+    {
+        if (View() is null)
+        {
+            return null;
+        }
+
+        if (state.State.Draining != draining)
+        {
+            state.State.Draining = draining;
+            await state.WriteStateAsync();
+            await Dispatcher.WorkerChangedAsync(View()!);
+        }
+
+        return View();
+    }
+
     public Task<string?> GetLiveHostKeyAsync()
     {
         var view = View();
@@ -120,7 +137,8 @@ public sealed class WorkerGrain(
             _lastHeartbeat,
             registration.Images,
             registration.Address,
-            registration.SshGpuLimit);
+            registration.SshGpuLimit,
+            state.State.Draining);
     }
 
     private WorkerView Empty() => new(

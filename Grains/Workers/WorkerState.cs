@@ -9,4 +9,7 @@ public sealed class WorkerState
 
     /// <summary>Room reserved per job, until the job ends.</summary>
     [Id(1)] public Dictionary<string, EffectiveLimits> Allocations { get; set; } = [];
+
+    /// <summary>An admin drained the worker: nothing new is placed on it.</summary>
+    [Id(2)] public bool Draining { get; set; }
 }

@@ -101,6 +101,36 @@ public sealed partial class OperationsEndpointTests(CorralSystem system)
         Assert.Equal(sleeper, cancelled["lastJobId"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task ADrainedWorker_KeepsItsRunningJob_AndTakesNoNewOne_UntilOpenedAgain()
+    {
+        using var erin = system.Client(await system.CreateUserAsync("erin"));
+        using var admin = system.Client(system.AdminToken);
+        var running = await Jobs.SubmitAsync(erin, Jobs.Shell("sleep 5; echo kept", "drain"));
+        await system.WaitForJobAsync(erin, running, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+
+        var drained = await admin.PostAsync($"/api/workers/{system.WorkerName}/drain", null);
+        Assert.True((await drained.Content.ReadFromJsonAsync<JsonObject>())!["draining"]!.GetValue<bool>());
+        try
+        {
+            var waiting = await Jobs.SubmitAsync(erin, Jobs.Shell("echo later", "drain"));
+            var pending = await system.WaitForJobAsync(erin, waiting, j => Jobs.Status(j) == "pending" && j["message"] is not null, TimeSpan.FromSeconds(30));
+            Assert.Contains($"every live worker is draining ({system.WorkerName})", pending["message"]!.GetValue<string>());
+            Assert.Equal("succeeded", Jobs.Status(await CorralSystem.Terminal(system, erin, running)));
+            Assert.Equal("pending", Jobs.Status((await erin.GetFromJsonAsync<JsonObject>($"/api/jobs/{waiting}"))!));
+
+            Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/api/workers/{system.WorkerName}/drain")).StatusCode);
+            Assert.Equal("succeeded", Jobs.Status(await CorralSystem.Terminal(system, erin, waiting)));
+        }
+        finally
+        {
+            await admin.DeleteAsync($"/api/workers/{system.WorkerName}/drain");
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync("/api/workers/no-such-worker/drain", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await erin.PostAsync($"/api/workers/{system.WorkerName}/drain", null)).StatusCode);
+    }
+
     /// <summary>The value of the one sample of <paramref name="name"/> whose labels include all of <paramref name="labels"/>; 0 when none.</summary>
     private static double Sample(string exposition, string name, params string[] labels)
     {
