@@ -17,10 +17,17 @@ namespace Corral.Jobs;
 public sealed partial class JobGrain(
     [PersistentState("job", GrainStorage.Name)] IPersistentState<JobState> state,
     IJobIndex index,
+    QuotaOptions options,
     TimeProvider clock,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     private static readonly TimeSpan HealthCheckPeriod = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long past a job's maximum duration the grain waits for its host agent (which ends it on time, counting
+    /// from the container's start) before ending it itself.
+    /// </summary>
+    private static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(15);
 
     private IGrainTimer? _healthCheck;
     private IGrainTimer? _sessionEnd;
@@ -50,11 +57,16 @@ public sealed partial class JobGrain(
 
         // The user grain keeps the services the user ran; the job's row in the index is written with its state.
         await GrainFactory.GetGrain<IUserGrain>(user).AddJobAsync(Id, spec.Service);
+        // The service's default and ceiling decide the duration the job runs under; the spec carries it from here on.
+        var maxDuration = options.MaxDurationFor(spec.Service, spec.MaxDurationSeconds);
+        var lowered = spec.MaxDurationSeconds is { } asked && maxDuration < asked
+            ? $"maxDurationSeconds lowered to {maxDuration}, the service's ceiling"
+            : null;
         S.User = user;
-        S.Spec = spec;
+        S.Spec = spec with { MaxDurationSeconds = maxDuration };
         S.SubmittedAt = clock.GetUtcNow();
         S.Status = JobStatus.Queued;
-        S.History.Add(new JobTransition(JobStatus.Queued, S.SubmittedAt, null));
+        S.History.Add(new JobTransition(JobStatus.Queued, S.SubmittedAt, lowered));
         await SaveAsync();
         _healthCheck ??= this.RegisterGrainTimer(
             _ => AdvanceSafelyAsync(), new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod));
@@ -310,9 +322,12 @@ public sealed partial class JobGrain(
         }
     }
 
-    /// <summary>When the job asked for a maximum duration: the moment it is up (from when it started running).</summary>
+    /// <summary>
+    /// When a job with a maximum duration is overdue here: its host agent ends it at the limit (from the container's
+    /// start); this is the grain's own check, a grace later, for an agent that could not.
+    /// </summary>
     private DateTimeOffset? SessionDeadline() =>
-        S.Spec?.MaxDurationSeconds is { } seconds && S.StartedAt is { } started ? started.AddSeconds(seconds) : null;
+        S.Spec?.MaxDurationSeconds is { } seconds && S.StartedAt is { } started ? started.AddSeconds(seconds) + DeadlineGrace : null;
 
     private void ScheduleSessionEnd()
     {
@@ -337,9 +352,8 @@ public sealed partial class JobGrain(
     }
 
     /// <summary>
-    /// Ends a session that reached the maximum duration it asked for. That is the end the user planned, not a
-    /// fault, so the job succeeds (with a message saying why it ended); the closed list of termination reasons is
-    /// kept for failures. The health check and the reminder repeat this after a restart, so the deadline holds.
+    /// Ends a job (batch or SSH session) that ran past its maximum duration: <c>max_duration_exceeded</c>, the reason
+    /// the host agent gives when it ends it on time. The health check repeats this after a restart, so it holds.
     /// </summary>
     private async Task<bool> EndSessionIfDueAsync()
     {
@@ -348,8 +362,8 @@ public sealed partial class JobGrain(
             return false;
         }
 
-        var message = $"the session reached its maximum duration of {S.Spec!.MaxDurationSeconds} s";
-        await FinishAsync(JobStatus.Succeeded, null, message, null);
+        var message = JobOutcome.MaxDurationMessage(S.Spec!.MaxDurationSeconds!.Value);
+        await FinishAsync(JobStatus.Failed, TerminationReason.MaxDurationExceeded, message, null);
         try
         {
             if (await LiveHostAsync() is { } host)
