@@ -2,7 +2,8 @@ namespace Corral.Quotas;
 
 /// <summary>
 /// One user's run quota for one service (key <see cref="QuotaKey"/>): a FIFO queue of waiting jobs and
-/// the set of jobs holding a slot. Nothing is ever rejected; it waits.
+/// the set of jobs holding a slot. Nothing is ever rejected; it waits. For a service with a cap
+/// (SERVICE_&lt;NAME&gt;_MAX_RUNS) every call is answered by that service's <see cref="IServiceQuotaGrain"/>.
 /// </summary>
 public interface IQuotaGrain : IGrainWithStringKey
 {
@@ -16,4 +17,7 @@ public interface IQuotaGrain : IGrainWithStringKey
 
     /// <summary>1-based position of a waiting job, or null when it is not waiting.</summary>
     Task<int?> GetQueuePositionAsync(string jobId);
+
+    /// <summary>Where a waiting job stands and what holds it, or null when it is not waiting.</summary>
+    Task<QueueWait?> GetWaitAsync(string jobId);
 }

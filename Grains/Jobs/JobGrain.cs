@@ -133,12 +133,12 @@ public sealed partial class JobGrain(
         await StartOnHostAsync();
     }
 
-    public async Task NoteQueuePositionAsync(int position)
+    public async Task NoteQueuePositionAsync(QueueWait wait)
     {
         if (S.Spec is not null && S.Status == JobStatus.Queued)
         {
             // The position is known here: no need to ask the quota grain, which is busy sending these notices.
-            await PublishAsync(await ViewAsync(position));
+            await PublishAsync(await ViewAsync(wait));
         }
     }
 
@@ -458,12 +458,14 @@ public sealed partial class JobGrain(
         }
     }
 
-    private async Task<JobView> ViewAsync(int? knownQueuePosition = null)
+    /// <param name="knownWait">Where the job waits, when the quota grain just said so; otherwise it is asked.</param>
+    private async Task<JobView> ViewAsync(QueueWait? knownWait = null)
     {
         var spec = S.Spec!;
-        int? position = S.Status == JobStatus.Queued ? knownQueuePosition ?? await Quota.GetQueuePositionAsync(Id) : null;
+        // A waiting job's message says what holds it ("waiting: service cap 10/10").
+        var wait = S.Status == JobStatus.Queued ? knownWait ?? await Quota.GetWaitAsync(Id) : null;
         return new JobView(
-            Id, S.User!, spec.Service, spec.Kind, S.Status, S.Reason, S.Message, S.ExitCode, S.Worker, position,
+            Id, S.User!, spec.Service, spec.Kind, S.Status, S.Reason, wait?.Reason ?? S.Message, S.ExitCode, S.Worker, wait?.Position,
             S.SubmittedAt, S.StartedAt, S.FinishedAt, spec.Resources, S.Limits,
             S.Counters.LogBytesThisHour, S.Counters.LogBytesTotal, S.Counters.EgressBytes, S.Ssh,
             spec.Image, spec.Command, [.. S.History]);

@@ -1,5 +1,6 @@
 using Corral.Feeds;
 using Corral.Jobs;
+using Corral.Scheduling;
 using Microsoft.Extensions.Logging;
 
 namespace Corral.Quotas;
@@ -17,6 +18,13 @@ public sealed partial class QuotaGrain(
     private int Limit => options.LimitFor(Service);
 
     /// <summary>
+    /// A service with a cap keeps all its admission state in one grain, so the cap and the users' quotas are one
+    /// decision: every call is answered there.
+    /// </summary>
+    private IServiceQuotaGrain? Capped =>
+        options.MaxRunsFor(Service) is null ? null : GrainFactory.GetGrain<IServiceQuotaGrain>(Service);
+
+    /// <summary>
     /// How many waiting jobs are told their new position when the queue moves. Each notice is a job event to every
     /// connection of the user, so a queue of thousands would flood them; jobs further back learn their position
     /// when they come this close, or from the API.
@@ -25,6 +33,11 @@ public sealed partial class QuotaGrain(
 
     public async Task<QuotaDecision> EnqueueAsync(string jobId)
     {
+        if (Capped is { } capped)
+        {
+            return await capped.EnqueueAsync(User, jobId);
+        }
+
         var s = state.State;
         if (s.Holders.Contains(jobId))
         {
@@ -56,6 +69,12 @@ public sealed partial class QuotaGrain(
 
     public async Task ReleaseAsync(string jobId)
     {
+        if (Capped is { } capped)
+        {
+            await capped.ReleaseAsync(User, jobId);
+            return;
+        }
+
         var s = state.State;
         // Jobs from here on move up: the leaving job's place, or the head when a slot admits the first waiting.
         var leftQueueAt = s.Queue.IndexOf(jobId);
@@ -102,9 +121,10 @@ public sealed partial class QuotaGrain(
             return;
         }
 
+        var reason = FairAdmission.UserQuota(state.State.Holders.Count, Limit);
         for (var at = from; at < end; at++)
         {
-            await GrainFactory.GetGrain<IJobGrain>(queue[at]).NoteQueuePositionAsync(at + 1);
+            await GrainFactory.GetGrain<IJobGrain>(queue[at]).NoteQueuePositionAsync(new QueueWait(at + 1, reason));
         }
     }
 
@@ -124,13 +144,21 @@ public sealed partial class QuotaGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Quota of {User} for '{Service}': live update not delivered: {Error}")]
     private partial void LogPublishFailed(string user, string service, string error);
 
-    public Task<QuotaUsage> GetUsageAsync() =>
-        Task.FromResult(new QuotaUsage(Service, Limit, state.State.Holders.Count, state.State.Queue.Count));
+    public Task<QuotaUsage> GetUsageAsync() => Capped is { } capped
+        ? capped.GetUsageAsync(User)
+        : Task.FromResult(new QuotaUsage(Service, Limit, state.State.Holders.Count, state.State.Queue.Count));
 
-    public Task<int?> GetQueuePositionAsync(string jobId)
+    public async Task<int?> GetQueuePositionAsync(string jobId) => (await GetWaitAsync(jobId))?.Position;
+
+    public Task<QueueWait?> GetWaitAsync(string jobId)
     {
+        if (Capped is { } capped)
+        {
+            return capped.GetWaitAsync(User, jobId);
+        }
+
         var at = state.State.Queue.IndexOf(jobId);
-        return Task.FromResult<int?>(at < 0 ? null : at + 1);
+        return Task.FromResult(at < 0 ? null : new QueueWait(at + 1, FairAdmission.UserQuota(state.State.Holders.Count, Limit)));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {User} has {Running}/{Limit} jobs running for service '{Service}', job {JobId} remains queued")]
