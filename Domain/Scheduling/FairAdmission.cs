@@ -1,3 +1,5 @@
+using Corral.Jobs;
+
 namespace Corral.Scheduling;
 
 /// <summary>
@@ -93,15 +95,30 @@ public static class FairAdmission
         return best;
     }
 
-    /// <summary>Adds a job at the end of its user's queue; the user joins the turns (at the back) if not there.</summary>
-    public static void Wait(Dictionary<string, List<string>> queues, List<string> turns, string user, string jobId)
+    /// <summary>
+    /// Adds a job to its user's queue, after their waiting jobs of its priority or higher (<see cref="QueueOrder"/>);
+    /// the user joins the turns (at the back) if not there. <c>priorities</c> holds the priority of each waiting job
+    /// that is not normal; the job's own is added.
+    /// </summary>
+    public static void Wait(
+        Dictionary<string, List<string>> queues,
+        List<string> turns,
+        Dictionary<string, JobPriority> priorities,
+        string user,
+        string jobId,
+        JobPriority priority = JobPriority.Normal)
     {
         if (!queues.TryGetValue(user, out var queue))
         {
             queues[user] = queue = [];
         }
 
-        queue.Add(jobId);
+        QueueOrder.Insert(queue, priorities, jobId, priority);
+        if (priority != JobPriority.Normal)
+        {
+            priorities[jobId] = priority;
+        }
+
         if (!turns.Contains(user))
         {
             turns.Add(user);

@@ -34,7 +34,7 @@ public static partial class JobSpecValidator
         var maxDuration = ValidMaxDuration(request.MaxDurationSeconds, Error);
         return errors.Count > 0
             ? (null, errors)
-            : (new JobSpec(service!, image!, command, kind, env, resources, sshKey, maxDuration), errors);
+            : (new JobSpec(service!, image!, command, kind, env, resources, sshKey, maxDuration, request.Priority ?? JobPriority.Normal), errors);
     }
 
     /// <summary>Service names: 1-63 characters, letters, digits, '-' and '_'; matched case-insensitively.</summary>

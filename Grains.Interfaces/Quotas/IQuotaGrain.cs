@@ -7,8 +7,11 @@ namespace Corral.Quotas;
 /// </summary>
 public interface IQuotaGrain : IGrainWithStringKey
 {
-    /// <summary>Adds the job (idempotent) and says whether it holds a slot or where it waits.</summary>
-    Task<QuotaDecision> EnqueueAsync(string jobId);
+    /// <summary>
+    /// Adds the job (idempotent) and says whether it holds a slot or where it waits: after the waiting jobs of its
+    /// priority or higher, ahead of lower ones.
+    /// </summary>
+    Task<QuotaDecision> EnqueueAsync(string jobId, Corral.Jobs.JobPriority priority = Corral.Jobs.JobPriority.Normal);
 
     /// <summary>The job ended (however): free its slot or drop it from the queue, then admit the head.</summary>
     Task ReleaseAsync(string jobId);

@@ -9,7 +9,7 @@ namespace Corral.Quotas;
 public interface IServiceQuotaGrain : IGrainWithStringKey
 {
     /// <summary>Adds the user's job (idempotent) and says whether it holds a slot or where it waits.</summary>
-    Task<QuotaDecision> EnqueueAsync(string user, string jobId);
+    Task<QuotaDecision> EnqueueAsync(string user, string jobId, Corral.Jobs.JobPriority priority = Corral.Jobs.JobPriority.Normal);
 
     /// <summary>The job ended (however): free its slot or drop it from the queue, then admit whoever is next in turn.</summary>
     Task ReleaseAsync(string user, string jobId);

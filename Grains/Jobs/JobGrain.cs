@@ -215,7 +215,7 @@ public sealed partial class JobGrain(
         switch (S.Status)
         {
             case JobStatus.Queued:
-                var decision = await Quota.EnqueueAsync(Id);
+                var decision = await Quota.EnqueueAsync(Id, S.Spec!.Priority);
                 if (decision.Admitted)
                 {
                     await MoveAsync(JobStatus.Pending, null);
@@ -468,7 +468,7 @@ public sealed partial class JobGrain(
             Id, S.User!, spec.Service, spec.Kind, S.Status, S.Reason, wait?.Reason ?? S.Message, S.ExitCode, S.Worker, wait?.Position,
             S.SubmittedAt, S.StartedAt, S.FinishedAt, spec.Resources, S.Limits,
             S.Counters.LogBytesThisHour, S.Counters.LogBytesTotal, S.Counters.EgressBytes, S.Ssh,
-            spec.Image, spec.Command, [.. S.History]);
+            spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds);
     }
 
     private JobLaunch Launch() => new(Id, S.User!, S.Spec!, S.Limits!, S.Worker!);

@@ -31,11 +31,11 @@ public sealed partial class QuotaGrain(
     /// </summary>
     private const int PositionNoticesPerChange = 100;
 
-    public async Task<QuotaDecision> EnqueueAsync(string jobId)
+    public async Task<QuotaDecision> EnqueueAsync(string jobId, JobPriority priority = JobPriority.Normal)
     {
         if (Capped is { } capped)
         {
-            return await capped.EnqueueAsync(User, jobId);
+            return await capped.EnqueueAsync(User, jobId, priority);
         }
 
         var s = state.State;
@@ -60,11 +60,23 @@ public sealed partial class QuotaGrain(
             return new QuotaDecision(true, null);
         }
 
-        s.Queue.Add(jobId);
+        QueueOrder.Insert(s.Queue, s.Priorities, jobId, priority);
+        if (priority != JobPriority.Normal)
+        {
+            s.Priorities[jobId] = priority;
+        }
+
         await state.WriteStateAsync();
         LogRemainsQueued(User, s.Holders.Count, Limit, Service, jobId);
         await PublishAsync();
-        return new QuotaDecision(false, s.Queue.Count);
+        waitingAt = s.Queue.IndexOf(jobId);
+        if (waitingAt < s.Queue.Count - 1)
+        {
+            // A higher priority went ahead of some: they moved back.
+            await NoteQueuePositionsAsync(waitingAt + 1);
+        }
+
+        return new QuotaDecision(false, waitingAt + 1);
     }
 
     public async Task ReleaseAsync(string jobId)
@@ -79,11 +91,13 @@ public sealed partial class QuotaGrain(
         // Jobs from here on move up: the leaving job's place, or the head when a slot admits the first waiting.
         var leftQueueAt = s.Queue.IndexOf(jobId);
         var changed = s.Holders.Remove(jobId) | s.Queue.Remove(jobId);
+        s.Priorities.Remove(jobId);
         var admitted = new List<string>();
         while (s.Holders.Count < Limit && s.Queue.Count > 0)
         {
             var next = s.Queue[0];
             s.Queue.RemoveAt(0);
+            s.Priorities.Remove(next);
             s.Holders.Add(next);
             admitted.Add(next);
         }

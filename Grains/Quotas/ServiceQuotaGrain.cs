@@ -27,7 +27,7 @@ public sealed partial class ServiceQuotaGrain(
 
     private ServiceQuotaState S => state.State;
 
-    public async Task<QuotaDecision> EnqueueAsync(string user, string jobId)
+    public async Task<QuotaDecision> EnqueueAsync(string user, string jobId, JobPriority priority = JobPriority.Normal)
     {
         if (S.Holders.TryGetValue(user, out var held) && held.Contains(jobId))
         {
@@ -39,8 +39,8 @@ public sealed partial class ServiceQuotaGrain(
             return new QuotaDecision(false, waiting);
         }
 
-        FairAdmission.Wait(S.Queues, S.Turns, user, jobId);
-        var admitted = FairAdmission.Fill(Cap, UserLimit, S.Holders, S.Queues, S.Turns);
+        FairAdmission.Wait(S.Queues, S.Turns, S.Priorities, user, jobId, priority);
+        var admitted = Fill();
         await state.WriteStateAsync();
         var isAdmitted = admitted.Any(a => a.JobId == jobId);
         if (!isAdmitted)
@@ -57,7 +57,8 @@ public sealed partial class ServiceQuotaGrain(
     {
         var leftQueueAt = PositionOf(user, jobId);
         var removed = FairAdmission.Remove(S.Holders, S.Queues, S.Turns, user, jobId);
-        var admitted = FairAdmission.Fill(Cap, UserLimit, S.Holders, S.Queues, S.Turns);
+        S.Priorities.Remove(jobId);
+        var admitted = Fill();
         if (!removed && admitted.Count == 0)
         {
             return;
@@ -77,6 +78,18 @@ public sealed partial class ServiceQuotaGrain(
         {
             await NoteQueuePositionsAsync(who, from);
         }
+    }
+
+    /// <summary>Admits whoever is next while the service has room; an admitted job's priority is no longer kept.</summary>
+    private List<(string User, string JobId)> Fill()
+    {
+        var admitted = FairAdmission.Fill(Cap, UserLimit, S.Holders, S.Queues, S.Turns);
+        foreach (var (_, jobId) in admitted)
+        {
+            S.Priorities.Remove(jobId);
+        }
+
+        return admitted;
     }
 
     public Task<QuotaUsage> GetUsageAsync(string user) => Task.FromResult(UsageOf(user));

@@ -12,4 +12,7 @@ public sealed class ServiceQuotaState
 
     /// <summary>The users with waiting jobs, next in turn first.</summary>
     [Id(2)] public List<string> Turns { get; set; } = [];
+
+    /// <summary>The priority of each waiting job that is not normal (each queue is ordered by it).</summary>
+    [Id(3)] public Dictionary<string, Corral.Jobs.JobPriority> Priorities { get; set; } = [];
 }

@@ -85,6 +85,7 @@ public sealed class FairAdmissionTests
         private readonly Dictionary<string, List<string>> _holders = [];
         private readonly Dictionary<string, List<string>> _queues = [];
         private readonly Dictionary<string, string> _owner = [];
+        private readonly Dictionary<string, Corral.Jobs.JobPriority> _priorities = [];
 
         public List<string> Turns { get; } = [];
 
@@ -95,7 +96,7 @@ public sealed class FairAdmissionTests
             foreach (var job in jobs)
             {
                 _owner[job] = user;
-                FairAdmission.Wait(_queues, Turns, user, job);
+                FairAdmission.Wait(_queues, Turns, _priorities, user, job);
                 Admitted.AddRange(FairAdmission.Fill(cap, perUserLimit, _holders, _queues, Turns).Select(a => a.JobId));
                 Assert.InRange(FairAdmission.Running(_holders), 0, cap);
             }

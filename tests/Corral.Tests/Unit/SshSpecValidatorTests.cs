@@ -78,6 +78,25 @@ public sealed class SshSpecValidatorTests
         Assert.Equal(60, spec!.MaxDurationSeconds);
     }
 
+    [Theory]
+    [InlineData("low", JobPriority.Low)]
+    [InlineData("normal", JobPriority.Normal)]
+    [InlineData("high", JobPriority.High)]
+    public void Parse_Priority_IsOneOfThreeWords(string word, JobPriority expected)
+    {
+        var (spec, errors) = Parse(new { service = "s", command = new[] { "true" }, priority = word });
+        Assert.Empty(errors);
+        Assert.Equal(expected, spec!.Priority);
+    }
+
+    [Fact]
+    public void Parse_NoPriority_IsNormal_AndAnyOtherValueIsRefused()
+    {
+        Assert.Equal(JobPriority.Normal, Parse(new { service = "s", command = new[] { "true" } }).Spec!.Priority);
+        Assert.Equal(JobSpecRules.Priority, Parse(new { service = "s", command = new[] { "true" }, priority = "urgent" }).Errors["priority"][0]);
+        Assert.Equal(JobSpecRules.Priority, Parse(new { service = "s", command = new[] { "true" }, priority = 1 }).Errors["priority"][0]);
+    }
+
     [Fact]
     public void Parse_BatchJob_BadMaxDuration_IsRefused()
     {
