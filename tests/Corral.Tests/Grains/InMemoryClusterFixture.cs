@@ -19,6 +19,12 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
     /// <summary>Service "tightcapped": <see cref="TightLimit"/> per user and this cap across all users.</summary>
     public const int TightCappedCap = 3;
 
+    /// <summary>Service "limited": a job's maximum duration is at most this (SERVICE_LIMITED_MAX_DURATION_SECONDS)...</summary>
+    public const int LimitedCeiling = 60;
+
+    /// <summary>...and this when the job asks for none (SERVICE_LIMITED_DEFAULT_DURATION_SECONDS).</summary>
+    public const int LimitedDefault = 30;
+
     public TestCluster Cluster { get; } = new TestClusterBuilder(1).AddSiloBuilderConfigurator<Configurator>().Build();
 
     public IGrainFactory Grains => Cluster.GrainFactory;
@@ -39,8 +45,8 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(new QuotaOptions(
                 new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit },
                 new Dictionary<string, int> { ["CAPPED"] = CappedCap, ["TIGHTCAPPED"] = TightCappedCap },
-                new Dictionary<string, int>(),
-                new Dictionary<string, int>()));
+                new Dictionary<string, int> { ["LIMITED"] = LimitedCeiling },
+                new Dictionary<string, int> { ["LIMITED"] = LimitedDefault }));
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
 
