@@ -12,7 +12,7 @@ public sealed class TimeLimitTests(CorralSystem system)
     public async Task BatchJob_PastItsMaximumDuration_EndsMaxDurationExceeded_AndFreesItsSlot()
     {
         using var alice = system.Client(await system.CreateUserAsync("alice"));
-        var id = await Jobs.SubmitAsync(alice, Sleeper("timelimit", 2));
+        var id = await Jobs.SubmitAsync(alice, Sleeper("timelimit", 2, sleep: 60));
 
         var done = await CorralSystem.Terminal(system, alice, id);
         Assert.Equal(("failed", "max_duration_exceeded"), (Jobs.Status(done), Jobs.Reason(done)));
@@ -29,7 +29,7 @@ public sealed class TimeLimitTests(CorralSystem system)
     public async Task MaximumDuration_CountsFromTheContainersStart_AcrossAHostAgentRestart()
     {
         using var alice = system.Client(await system.CreateUserAsync("alice"));
-        var id = await Jobs.SubmitAsync(alice, Sleeper("timelimit-restart", 30));
+        var id = await Jobs.SubmitAsync(alice, Sleeper("timelimit-restart", 30, sleep: 120));
         await system.WaitForJobAsync(alice, id, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(8));
 
@@ -45,11 +45,11 @@ public sealed class TimeLimitTests(CorralSystem system)
         await WaitUntilGoneAsync(id);
     }
 
-    private static object Sleeper(string service, int maxDurationSeconds) => new
+    private static object Sleeper(string service, int maxDurationSeconds, int sleep) => new
     {
         service,
         image = "corral/busybox:latest",
-        command = new[] { "sleep", "120" },
+        command = new[] { "sleep", sleep.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         resources = new { cpu = 0.25, memory = "32Mi", pids = 32 },
         maxDurationSeconds,
     };
