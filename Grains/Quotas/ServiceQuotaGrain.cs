@@ -50,7 +50,19 @@ public sealed partial class ServiceQuotaGrain(
 
         // The newcomer learns its admission from the answer; anyone else admitted (none, while the rule holds) is told.
         await AnnounceAsync([(user, jobId), .. admitted], admitted.Where(a => a.JobId != jobId));
-        return isAdmitted ? new QuotaDecision(true, null) : new QuotaDecision(false, PositionOf(user, jobId));
+        if (isAdmitted)
+        {
+            return new QuotaDecision(true, null);
+        }
+
+        var position = PositionOf(user, jobId)!.Value;
+        if (position < S.Queues[user].Count)
+        {
+            // A higher priority went ahead of some of the user's jobs: they moved back.
+            await NoteQueuePositionsAsync(user, position);
+        }
+
+        return new QuotaDecision(false, position);
     }
 
     public async Task ReleaseAsync(string user, string jobId)
