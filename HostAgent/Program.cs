@@ -45,6 +45,7 @@ try
     builder.Services.AddSingleton(capacity);
     builder.Services.AddSingleton<ContainerLauncher>();
     builder.Services.AddSingleton<IJobMonitor, OomMonitor>();
+    builder.Services.AddSingleton<IJobMonitor, DurationMonitor>();
     builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));
     builder.Services.AddSingleton(outputs);
     builder.Services.AddSingleton<LogStore>();

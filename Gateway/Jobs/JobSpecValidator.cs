@@ -31,10 +31,10 @@ public static partial class JobSpecValidator
         var env = ValidEnv(request.Env, Error);
         var resources = ValidResources(request.Resources, Error);
         var sshKey = ValidSshPublicKey(request.SshPublicKey, kind, Error);
-        var maxDuration = ValidMaxDuration(request.MaxDurationSeconds, kind, Error);
+        var maxDuration = ValidMaxDuration(request.MaxDurationSeconds, Error);
         return errors.Count > 0
             ? (null, errors)
-            : (new JobSpec(service!, image!, command, kind, env, resources, sshKey, maxDuration), errors);
+            : (new JobSpec(service!, image!, command, kind, env, resources, sshKey, maxDuration, request.Priority ?? JobPriority.Normal), errors);
     }
 
     /// <summary>Service names: 1-63 characters, letters, digits, '-' and '_'; matched case-insensitively.</summary>
@@ -136,16 +136,10 @@ public static partial class JobSpecValidator
         return key;
     }
 
-    private static int? ValidMaxDuration(int? seconds, JobKind kind, Action<string, string> error)
+    private static int? ValidMaxDuration(int? seconds, Action<string, string> error)
     {
         if (seconds is null)
         {
-            return null;
-        }
-
-        if (kind != JobKind.Ssh)
-        {
-            error("maxDurationSeconds", "is only for kind \"ssh\"");
             return null;
         }
 

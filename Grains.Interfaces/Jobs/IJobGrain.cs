@@ -27,10 +27,11 @@ public interface IJobGrain : IGrainWithStringKey
 
     /// <summary>
     /// The job's place in its quota queue changed (jobs ahead of it were admitted or cancelled), so watchers are
-    /// told its new position. Sent by the quota grain, one-way: the job never waits on the quota grain's reply.
+    /// told its new position and what holds it. Sent by the quota grain, one-way: the job never waits on the quota
+    /// grain's reply.
     /// </summary>
     [OneWay]
-    Task NoteQueuePositionAsync(int position);
+    Task NoteQueuePositionAsync(Corral.Quotas.QueueWait wait);
 
     /// <summary>The dispatcher explains why the job still waits for a worker.</summary>
     [OneWay]

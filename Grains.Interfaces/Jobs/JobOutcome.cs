@@ -14,6 +14,9 @@ public sealed record JobOutcome(
             ? new(0, null, null)
             : new(exitCode, TerminationReason.ExitCode, $"exited with code {exitCode}");
 
+    /// <summary>The message of a job ended for its maximum duration, by its host agent or by its grain.</summary>
+    public static string MaxDurationMessage(int seconds) => $"ran past its maximum duration of {seconds} s";
+
     public static JobOutcome Killed(TerminationReason reason, string message, int? exitCode = null) =>
         new(exitCode, reason, message);
 }

@@ -4,7 +4,8 @@ namespace Corral.Jobs;
 
 /// <summary>
 /// A validated job submission (the gateway validates submissions into this). <paramref name="MaxDurationSeconds"/>
-/// (SSH sessions only) ends the session that long after it started running.
+/// ends the job that long after it started running (the grain puts the service's default and ceiling in it);
+/// <paramref name="Priority"/> orders it among its user's waiting jobs for the service.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("corral.job-spec")]
 public sealed record JobSpec(
@@ -15,4 +16,5 @@ public sealed record JobSpec(
     [property: Id(4)] ImmutableDictionary<string, string> Env,
     [property: Id(5)] ResourceRequest Resources,
     [property: Id(6)] string? SshPublicKey,
-    [property: Id(7)] int? MaxDurationSeconds = null);
+    [property: Id(7)] int? MaxDurationSeconds = null,
+    [property: Id(8)] JobPriority Priority = JobPriority.Normal);

@@ -24,4 +24,6 @@ public sealed record JobView(
     [property: Id(18)] SshEndpoint? Ssh,
     [property: Id(19)] string Image,
     [property: Id(20)] IReadOnlyList<string> Command,
-    [property: Id(21)] IReadOnlyList<JobTransition> History);
+    [property: Id(21)] IReadOnlyList<JobTransition> History,
+    [property: Id(22)] JobPriority Priority = JobPriority.Normal,
+    [property: Id(23)] int? MaxDurationSeconds = null);

@@ -10,4 +10,7 @@ public enum TerminationReason
     CancelledByUser,
     WorkerLost,
     ContainerError,
+
+    /// <summary>Ran past its maximum duration (maxDurationSeconds or the service's default) and was ended.</summary>
+    MaxDurationExceeded,
 }

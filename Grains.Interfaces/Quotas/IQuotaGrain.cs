@@ -2,12 +2,16 @@ namespace Corral.Quotas;
 
 /// <summary>
 /// One user's run quota for one service (key <see cref="QuotaKey"/>): a FIFO queue of waiting jobs and
-/// the set of jobs holding a slot. Nothing is ever rejected; it waits.
+/// the set of jobs holding a slot. Nothing is ever rejected; it waits. For a service with a cap
+/// (SERVICE_&lt;NAME&gt;_MAX_RUNS) every call is answered by that service's <see cref="IServiceQuotaGrain"/>.
 /// </summary>
 public interface IQuotaGrain : IGrainWithStringKey
 {
-    /// <summary>Adds the job (idempotent) and says whether it holds a slot or where it waits.</summary>
-    Task<QuotaDecision> EnqueueAsync(string jobId);
+    /// <summary>
+    /// Adds the job (idempotent) and says whether it holds a slot or where it waits: after the waiting jobs of its
+    /// priority or higher, ahead of lower ones.
+    /// </summary>
+    Task<QuotaDecision> EnqueueAsync(string jobId, Corral.Jobs.JobPriority priority = Corral.Jobs.JobPriority.Normal);
 
     /// <summary>The job ended (however): free its slot or drop it from the queue, then admit the head.</summary>
     Task ReleaseAsync(string jobId);
@@ -16,4 +20,7 @@ public interface IQuotaGrain : IGrainWithStringKey
 
     /// <summary>1-based position of a waiting job, or null when it is not waiting.</summary>
     Task<int?> GetQueuePositionAsync(string jobId);
+
+    /// <summary>Where a waiting job stands and what holds it, or null when it is not waiting.</summary>
+    Task<QueueWait?> GetWaitAsync(string jobId);
 }

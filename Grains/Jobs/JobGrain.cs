@@ -18,10 +18,17 @@ namespace Corral.Jobs;
 public sealed partial class JobGrain(
     [PersistentState("job", GrainStorage.Name)] IPersistentState<JobState> state,
     IJobIndex index,
+    QuotaOptions options,
     TimeProvider clock,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     private static readonly TimeSpan HealthCheckPeriod = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long past a job's maximum duration the grain waits for its host agent (which ends it on time, counting
+    /// from the container's start) before ending it itself.
+    /// </summary>
+    private static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(15);
 
     private IGrainTimer? _healthCheck;
     private IGrainTimer? _sessionEnd;
@@ -51,11 +58,16 @@ public sealed partial class JobGrain(
 
         // The user grain keeps the services the user ran; the job's row in the index is written with its state.
         await GrainFactory.GetGrain<IUserGrain>(user).AddJobAsync(Id, spec.Service);
+        // The service's default and ceiling decide the duration the job runs under; the spec carries it from here on.
+        var maxDuration = options.MaxDurationFor(spec.Service, spec.MaxDurationSeconds);
+        var lowered = spec.MaxDurationSeconds is { } asked && maxDuration < asked
+            ? $"maxDurationSeconds lowered to {maxDuration}, the service's ceiling"
+            : null;
         S.User = user;
-        S.Spec = spec;
+        S.Spec = spec with { MaxDurationSeconds = maxDuration };
         S.SubmittedAt = clock.GetUtcNow();
         S.Status = JobStatus.Queued;
-        S.History.Add(new JobTransition(JobStatus.Queued, S.SubmittedAt, null));
+        S.History.Add(new JobTransition(JobStatus.Queued, S.SubmittedAt, lowered));
         await SaveAsync();
         JobMetrics.RecordSubmitted(spec.Service);
         _healthCheck ??= this.RegisterGrainTimer(
@@ -123,12 +135,12 @@ public sealed partial class JobGrain(
         await StartOnHostAsync();
     }
 
-    public async Task NoteQueuePositionAsync(int position)
+    public async Task NoteQueuePositionAsync(QueueWait wait)
     {
         if (S.Spec is not null && S.Status == JobStatus.Queued)
         {
             // The position is known here: no need to ask the quota grain, which is busy sending these notices.
-            await PublishAsync(await ViewAsync(position));
+            await PublishAsync(await ViewAsync(wait));
         }
     }
 
@@ -206,7 +218,7 @@ public sealed partial class JobGrain(
         switch (S.Status)
         {
             case JobStatus.Queued:
-                var decision = await Quota.EnqueueAsync(Id);
+                var decision = await Quota.EnqueueAsync(Id, S.Spec!.Priority);
                 if (decision.Admitted)
                 {
                     await MoveAsync(JobStatus.Pending, null);
@@ -313,9 +325,12 @@ public sealed partial class JobGrain(
         }
     }
 
-    /// <summary>When the job asked for a maximum duration: the moment it is up (from when it started running).</summary>
+    /// <summary>
+    /// When a job with a maximum duration is overdue here: its host agent ends it at the limit (from the container's
+    /// start); this is the grain's own check, a grace later, for an agent that could not.
+    /// </summary>
     private DateTimeOffset? SessionDeadline() =>
-        S.Spec?.MaxDurationSeconds is { } seconds && S.StartedAt is { } started ? started.AddSeconds(seconds) : null;
+        S.Spec?.MaxDurationSeconds is { } seconds && S.StartedAt is { } started ? started.AddSeconds(seconds) + DeadlineGrace : null;
 
     private void ScheduleSessionEnd()
     {
@@ -340,9 +355,8 @@ public sealed partial class JobGrain(
     }
 
     /// <summary>
-    /// Ends a session that reached the maximum duration it asked for. That is the end the user planned, not a
-    /// fault, so the job succeeds (with a message saying why it ended); the closed list of termination reasons is
-    /// kept for failures. The health check and the reminder repeat this after a restart, so the deadline holds.
+    /// Ends a job (batch or SSH session) that ran past its maximum duration: <c>max_duration_exceeded</c>, the reason
+    /// the host agent gives when it ends it on time. The health check repeats this after a restart, so it holds.
     /// </summary>
     private async Task<bool> EndSessionIfDueAsync()
     {
@@ -351,8 +365,8 @@ public sealed partial class JobGrain(
             return false;
         }
 
-        var message = $"the session reached its maximum duration of {S.Spec!.MaxDurationSeconds} s";
-        await FinishAsync(JobStatus.Succeeded, null, message, null);
+        var message = JobOutcome.MaxDurationMessage(S.Spec!.MaxDurationSeconds!.Value);
+        await FinishAsync(JobStatus.Failed, TerminationReason.MaxDurationExceeded, message, null);
         try
         {
             if (await LiveHostAsync() is { } host)
@@ -448,15 +462,17 @@ public sealed partial class JobGrain(
         }
     }
 
-    private async Task<JobView> ViewAsync(int? knownQueuePosition = null)
+    /// <param name="knownWait">Where the job waits, when the quota grain just said so; otherwise it is asked.</param>
+    private async Task<JobView> ViewAsync(QueueWait? knownWait = null)
     {
         var spec = S.Spec!;
-        int? position = S.Status == JobStatus.Queued ? knownQueuePosition ?? await Quota.GetQueuePositionAsync(Id) : null;
+        // A waiting job's message says what holds it ("waiting: service cap 10/10").
+        var wait = S.Status == JobStatus.Queued ? knownWait ?? await Quota.GetWaitAsync(Id) : null;
         return new JobView(
-            Id, S.User!, spec.Service, spec.Kind, S.Status, S.Reason, S.Message, S.ExitCode, S.Worker, position,
+            Id, S.User!, spec.Service, spec.Kind, S.Status, S.Reason, wait?.Reason ?? S.Message, S.ExitCode, S.Worker, wait?.Position,
             S.SubmittedAt, S.StartedAt, S.FinishedAt, spec.Resources, S.Limits,
             S.Counters.LogBytesThisHour, S.Counters.LogBytesTotal, S.Counters.EgressBytes, S.Ssh,
-            spec.Image, spec.Command, [.. S.History]);
+            spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds);
     }
 
     private JobLaunch Launch() => new(Id, S.User!, S.Spec!, S.Limits!, S.Worker!);

@@ -1,5 +1,6 @@
 using Corral.Feeds;
 using Corral.Jobs;
+using Corral.Scheduling;
 using Microsoft.Extensions.Logging;
 
 namespace Corral.Quotas;
@@ -17,14 +18,26 @@ public sealed partial class QuotaGrain(
     private int Limit => options.LimitFor(Service);
 
     /// <summary>
+    /// A service with a cap keeps all its admission state in one grain, so the cap and the users' quotas are one
+    /// decision: every call is answered there.
+    /// </summary>
+    private IServiceQuotaGrain? Capped =>
+        options.MaxRunsFor(Service) is null ? null : GrainFactory.GetGrain<IServiceQuotaGrain>(Service);
+
+    /// <summary>
     /// How many waiting jobs are told their new position when the queue moves. Each notice is a job event to every
     /// connection of the user, so a queue of thousands would flood them; jobs further back learn their position
     /// when they come this close, or from the API.
     /// </summary>
     private const int PositionNoticesPerChange = 100;
 
-    public async Task<QuotaDecision> EnqueueAsync(string jobId)
+    public async Task<QuotaDecision> EnqueueAsync(string jobId, JobPriority priority = JobPriority.Normal)
     {
+        if (Capped is { } capped)
+        {
+            return await capped.EnqueueAsync(User, jobId, priority);
+        }
+
         var s = state.State;
         if (s.Holders.Contains(jobId))
         {
@@ -47,24 +60,44 @@ public sealed partial class QuotaGrain(
             return new QuotaDecision(true, null);
         }
 
-        s.Queue.Add(jobId);
+        QueueOrder.Insert(s.Queue, s.Priorities, jobId, priority);
+        if (priority != JobPriority.Normal)
+        {
+            s.Priorities[jobId] = priority;
+        }
+
         await state.WriteStateAsync();
         LogRemainsQueued(User, s.Holders.Count, Limit, Service, jobId);
         await PublishAsync();
-        return new QuotaDecision(false, s.Queue.Count);
+        waitingAt = s.Queue.IndexOf(jobId);
+        if (waitingAt < s.Queue.Count - 1)
+        {
+            // A higher priority went ahead of some: they moved back.
+            await NoteQueuePositionsAsync(waitingAt + 1);
+        }
+
+        return new QuotaDecision(false, waitingAt + 1);
     }
 
     public async Task ReleaseAsync(string jobId)
     {
+        if (Capped is { } capped)
+        {
+            await capped.ReleaseAsync(User, jobId);
+            return;
+        }
+
         var s = state.State;
         // Jobs from here on move up: the leaving job's place, or the head when a slot admits the first waiting.
         var leftQueueAt = s.Queue.IndexOf(jobId);
         var changed = s.Holders.Remove(jobId) | s.Queue.Remove(jobId);
+        s.Priorities.Remove(jobId);
         var admitted = new List<string>();
         while (s.Holders.Count < Limit && s.Queue.Count > 0)
         {
             var next = s.Queue[0];
             s.Queue.RemoveAt(0);
+            s.Priorities.Remove(next);
             s.Holders.Add(next);
             admitted.Add(next);
         }
@@ -102,9 +135,10 @@ public sealed partial class QuotaGrain(
             return;
         }
 
+        var reason = FairAdmission.UserQuota(state.State.Holders.Count, Limit);
         for (var at = from; at < end; at++)
         {
-            await GrainFactory.GetGrain<IJobGrain>(queue[at]).NoteQueuePositionAsync(at + 1);
+            await GrainFactory.GetGrain<IJobGrain>(queue[at]).NoteQueuePositionAsync(new QueueWait(at + 1, reason));
         }
     }
 
@@ -124,13 +158,21 @@ public sealed partial class QuotaGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Quota of {User} for '{Service}': live update not delivered: {Error}")]
     private partial void LogPublishFailed(string user, string service, string error);
 
-    public Task<QuotaUsage> GetUsageAsync() =>
-        Task.FromResult(new QuotaUsage(Service, Limit, state.State.Holders.Count, state.State.Queue.Count));
+    public Task<QuotaUsage> GetUsageAsync() => Capped is { } capped
+        ? capped.GetUsageAsync(User)
+        : Task.FromResult(new QuotaUsage(Service, Limit, state.State.Holders.Count, state.State.Queue.Count));
 
-    public Task<int?> GetQueuePositionAsync(string jobId)
+    public async Task<int?> GetQueuePositionAsync(string jobId) => (await GetWaitAsync(jobId))?.Position;
+
+    public Task<QueueWait?> GetWaitAsync(string jobId)
     {
+        if (Capped is { } capped)
+        {
+            return capped.GetWaitAsync(User, jobId);
+        }
+
         var at = state.State.Queue.IndexOf(jobId);
-        return Task.FromResult<int?>(at < 0 ? null : at + 1);
+        return Task.FromResult(at < 0 ? null : new QueueWait(at + 1, FairAdmission.UserQuota(state.State.Holders.Count, Limit)));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {User} has {Running}/{Limit} jobs running for service '{Service}', job {JobId} remains queued")]

@@ -6,15 +6,58 @@ using System.Text.RegularExpressions;
 namespace Corral.Quotas;
 
 /// <summary>
-/// Concurrent runs per user per service, from SERVICE_&lt;NAME&gt;_RUNS_PER_USER (seed 003). A service without
-/// a variable gets <see cref="DefaultLimit"/>. Names match case-insensitively; '-' in a service name is '_'
+/// Per-service scheduling settings. Concurrent runs per user per service, from SERVICE_&lt;NAME&gt;_RUNS_PER_USER
+/// (seed 003); a service without one gets <see cref="DefaultLimit"/>. Running jobs of a service across all users,
+/// from SERVICE_&lt;NAME&gt;_MAX_RUNS (job-orchestrator's name); unset is uncapped. A job's maximum duration: its
+/// own maxDurationSeconds, else SERVICE_&lt;NAME&gt;_DEFAULT_DURATION_SECONDS, never more than
+/// SERVICE_&lt;NAME&gt;_MAX_DURATION_SECONDS. Names match case-insensitively; '-' in a service name is '_'
 /// in its variable, since variable names cannot hold '-'.
 /// </summary>
 public sealed partial class QuotaOptions
 {
     public const int DefaultLimit = 5;
 
-    public QuotaOptions(IReadOnlyDictionary<string, int> limits) => Limits = limits.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
+    public QuotaOptions(IReadOnlyDictionary<string, int> limits)
+        : this(limits, new Dictionary<string, int>(), new Dictionary<string, int>(), new Dictionary<string, int>())
+    {
+    }
+
+    public QuotaOptions(
+        IReadOnlyDictionary<string, int> limits,
+        IReadOnlyDictionary<string, int> maxRuns,
+        IReadOnlyDictionary<string, int> maxDurations,
+        IReadOnlyDictionary<string, int> defaultDurations)
+    {
+        Limits = limits.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
+        MaxRuns = maxRuns.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
+        MaxDurations = maxDurations.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
+        DefaultDurations = defaultDurations.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>SERVICE_&lt;NAME&gt;_MAX_RUNS, keyed like <see cref="Limits"/>.</summary>
+    public ImmutableDictionary<string, int> MaxRuns { get; }
+
+    /// <summary>SERVICE_&lt;NAME&gt;_MAX_DURATION_SECONDS (the ceiling), keyed like <see cref="Limits"/>.</summary>
+    public ImmutableDictionary<string, int> MaxDurations { get; }
+
+    /// <summary>SERVICE_&lt;NAME&gt;_DEFAULT_DURATION_SECONDS, keyed like <see cref="Limits"/>.</summary>
+    public ImmutableDictionary<string, int> DefaultDurations { get; }
+
+    /// <summary>The service-wide cap on running jobs, or null when the service is uncapped.</summary>
+    public int? MaxRunsFor(string service) => MaxRuns.TryGetValue(VariableName(service), out var cap) ? cap : null;
+
+    /// <summary>
+    /// The maximum duration a job of <paramref name="service"/> runs under: the one it asked for, else the service's
+    /// default, else the ceiling (so nothing outlives it), lowered to the ceiling; null when none applies.
+    /// </summary>
+    public int? MaxDurationFor(string service, int? requested)
+    {
+        var name = VariableName(service);
+        int? ceiling = MaxDurations.TryGetValue(name, out var c) ? c : null;
+        int? fallback = DefaultDurations.TryGetValue(name, out var d) ? d : null;
+        var wanted = requested ?? fallback ?? ceiling;
+        return wanted is { } w && ceiling is { } top ? Math.Min(w, top) : wanted;
+    }
 
     /// <summary>Configured limits keyed by the variable's NAME part (upper-case, '_' for '-').</summary>
     public ImmutableDictionary<string, int> Limits { get; }
@@ -22,37 +65,65 @@ public sealed partial class QuotaOptions
     public int LimitFor(string service) =>
         Limits.TryGetValue(VariableName(service), out var limit) ? limit : DefaultLimit;
 
-    /// <summary>The services named by a variable, in lower case.</summary>
-    public IEnumerable<string> ConfiguredServices => Limits.Keys.Select(k => k.ToLowerInvariant());
+    /// <summary>The services named by a run limit or cap variable, in lower case.</summary>
+    public IEnumerable<string> ConfiguredServices =>
+        Limits.Keys.Union(MaxRuns.Keys, StringComparer.OrdinalIgnoreCase).Select(k => k.ToLowerInvariant());
 
     public static string VariableName(string service) => service.ToUpperInvariant().Replace('-', '_');
 
-    /// <summary>Reads every SERVICE_*_RUNS_PER_USER variable; a bad value stops the process with its name and value.</summary>
+    /// <summary>Reads every SERVICE_*_ variable of these settings; a bad value stops the process with its name and value.</summary>
     public static QuotaOptions FromEnvironment(IDictionary environment)
     {
-        var limits = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var limits = Read(environment, RunsPerUserPattern(), "run limit");
+        var maxRuns = Read(environment, MaxRunsPattern(), "service cap");
+        var maxDurations = Read(environment, MaxDurationPattern(), "maximum duration in seconds");
+        var defaultDurations = Read(environment, DefaultDurationPattern(), "default duration in seconds");
+        foreach (var (name, seconds) in defaultDurations)
+        {
+            if (maxDurations.TryGetValue(name, out var ceiling) && seconds > ceiling)
+            {
+                throw new InvalidOperationException(
+                    $"SERVICE_{name}_DEFAULT_DURATION_SECONDS='{seconds}' is more than SERVICE_{name}_MAX_DURATION_SECONDS='{ceiling}'.");
+            }
+        }
+
+        return new QuotaOptions(limits, maxRuns, maxDurations, defaultDurations);
+    }
+
+    private static Dictionary<string, int> Read(IDictionary environment, Regex pattern, string what)
+    {
+        var values = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry entry in environment)
         {
             var name = (string)entry.Key;
-            var match = VariablePattern().Match(name);
+            var match = pattern.Match(name);
             if (!match.Success)
             {
                 continue;
             }
 
             var value = (string?)entry.Value ?? string.Empty;
-            if (!int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit < 1)
+            if (!int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
             {
                 throw new InvalidOperationException(
-                    $"{name}='{value}' is not a valid run limit: it must be a whole number of at least 1.");
+                    $"{name}='{value}' is not a valid {what}: it must be a whole number of at least 1.");
             }
 
-            limits[match.Groups["name"].Value] = limit;
+            values[match.Groups["name"].Value] = number;
         }
 
-        return new QuotaOptions(limits);
+        return values;
     }
 
     [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_RUNS_PER_USER$", RegexOptions.CultureInvariant)]
-    private static partial Regex VariablePattern();
+    private static partial Regex RunsPerUserPattern();
+
+    [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_MAX_RUNS$", RegexOptions.CultureInvariant)]
+    private static partial Regex MaxRunsPattern();
+
+    [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_MAX_DURATION_SECONDS$", RegexOptions.CultureInvariant)]
+    private static partial Regex MaxDurationPattern();
+
+    [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_DEFAULT_DURATION_SECONDS$", RegexOptions.CultureInvariant)]
+    private static partial Regex DefaultDurationPattern();
 }

@@ -10,5 +10,11 @@ public static class ContainerLabels
     /// <summary>The host path of the job's output file (<see cref="Logs.JobOutputFiles"/>).</summary>
     public const string Output = "corral.output";
 
+    /// <summary>
+    /// The job's maximum duration in seconds, when it has one: an agent that adopts the container after a restart
+    /// still ends it on time, counting from the container's start.
+    /// </summary>
+    public const string MaxDurationSeconds = "corral.max-duration-seconds";
+
     public static string NameFor(string jobId) => $"corral-{jobId}";
 }

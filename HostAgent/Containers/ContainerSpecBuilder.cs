@@ -107,6 +107,11 @@ public static class ContainerSpecBuilder
                     : [new DeviceRequest { Driver = "nvidia", DeviceIDs = [.. limits.Gpus], Capabilities = [["gpu"]] }],
             },
         };
+        if (launch.Spec.MaxDurationSeconds is { } maxDuration)
+        {
+            parameters.Labels[ContainerLabels.MaxDurationSeconds] = maxDuration.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (launch.Spec.Kind == JobKind.Ssh)
         {
             AddSsh(parameters, launch, ssh ?? SshHostOptions.Loopback);

@@ -20,4 +20,5 @@ public sealed record JobSpecRequest(
     [property: Description(JobSpecRules.Env)] IReadOnlyDictionary<string, string?>? Env = null,
     [property: Description(JobSpecRules.Resources)] ResourcesRequest? Resources = null,
     [property: Description(JobSpecRules.SshPublicKey)] string? SshPublicKey = null,
-    [property: Description(JobSpecRules.MaxDurationSeconds)] int? MaxDurationSeconds = null);
+    [property: Description(JobSpecRules.MaxDurationSeconds)] int? MaxDurationSeconds = null,
+    [property: Description(JobSpecRules.Priority), JsonConverter(typeof(JobPriorityJsonConverter))] JobPriority? Priority = null);

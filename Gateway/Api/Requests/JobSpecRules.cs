@@ -35,5 +35,6 @@ public static class JobSpecRules
     public const string GpuType = "must be a GPU model such as \"H100\"";
     public const string GpuMemory = "must be bytes or a size with a Ki/Mi/Gi/Ti or K/M/G/T suffix, such as \"40GB\"";
     public const string SshPublicKey = "must be a string: the OpenSSH public key line you will log in with (kind \"ssh\" only)";
-    public const string MaxDurationSeconds = "must be a whole number of seconds from 1 to 2592000 (kind \"ssh\" only)";
+    public const string MaxDurationSeconds = "must be a whole number of seconds from 1 to 2592000";
+    public const string Priority = "must be \"low\", \"normal\" or \"high\"";
 }

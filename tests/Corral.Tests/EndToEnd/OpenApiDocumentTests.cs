@@ -15,7 +15,7 @@ public sealed class OpenApiDocumentTests(CorralSystem system)
         var post = document["paths"]!["/api/jobs"]!["post"]!;
         var spec = Schema(document, post["requestBody"]!["content"]!["application/json"]!["schema"]!);
         Assert.Equal(
-            ["command", "env", "image", "kind", "maxDurationSeconds", "resources", "service", "sshPublicKey"],
+            ["command", "env", "image", "kind", "maxDurationSeconds", "priority", "resources", "service", "sshPublicKey"],
             Names(spec["properties"]!));
         Assert.Equal(["service"], spec["required"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.False(spec["additionalProperties"]!.GetValue<bool>());

@@ -138,7 +138,7 @@ public sealed class SshSessionTests(CorralSystem system)
     }
 
     [Fact]
-    public async Task Session_WithAMaximumDuration_EndsThenAsSucceeded()
+    public async Task Session_WithAMaximumDuration_EndsThenAsMaxDurationExceeded()
     {
         using var key = await SshClient.CreateAsync();
         using var alice = system.Client(await system.CreateUserAsync("alice"));
@@ -147,9 +147,8 @@ public sealed class SshSessionTests(CorralSystem system)
         var id = await Jobs.SubmitAsync(alice, spec);
 
         var done = await CorralSystem.Terminal(system, alice, id);
-        Assert.Equal("succeeded", Jobs.Status(done));
-        Assert.Null(done["terminationReason"]);
-        Assert.Equal("the session reached its maximum duration of 2 s", done["message"]!.GetValue<string>());
+        Assert.Equal(("failed", "max_duration_exceeded"), (Jobs.Status(done), Jobs.Reason(done)));
+        Assert.Equal("ran past its maximum duration of 2 s", done["message"]!.GetValue<string>());
         var ran = done["finishedAt"]!.GetValue<DateTimeOffset>() - done["startedAt"]!.GetValue<DateTimeOffset>();
         Assert.InRange(ran.TotalSeconds, 2, 12);
         await WaitUntilGoneAsync(id);

@@ -13,6 +13,18 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
     /// <summary>The limit for service "tight"; every other service gets the default.</summary>
     public const int TightLimit = 2;
 
+    /// <summary>Service "capped": this cap across all users (SERVICE_CAPPED_MAX_RUNS), the default quota per user.</summary>
+    public const int CappedCap = 2;
+
+    /// <summary>Service "tightcapped": <see cref="TightLimit"/> per user and this cap across all users.</summary>
+    public const int TightCappedCap = 3;
+
+    /// <summary>Service "limited": a job's maximum duration is at most this (SERVICE_LIMITED_MAX_DURATION_SECONDS)...</summary>
+    public const int LimitedCeiling = 60;
+
+    /// <summary>...and this when the job asks for none (SERVICE_LIMITED_DEFAULT_DURATION_SECONDS).</summary>
+    public const int LimitedDefault = 30;
+
     public TestCluster Cluster { get; } = new TestClusterBuilder(1).AddSiloBuilderConfigurator<Configurator>().Build();
 
     public IGrainFactory Grains => Cluster.GrainFactory;
@@ -30,7 +42,11 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<Corral.Jobs.IJobIndex, Corral.Jobs.MemoryJobIndex>();
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
-            silo.Services.AddSingleton(new QuotaOptions(new Dictionary<string, int> { ["TIGHT"] = TightLimit }));
+            silo.Services.AddSingleton(new QuotaOptions(
+                new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit },
+                new Dictionary<string, int> { ["CAPPED"] = CappedCap, ["TIGHTCAPPED"] = TightCappedCap },
+                new Dictionary<string, int> { ["LIMITED"] = LimitedCeiling },
+                new Dictionary<string, int> { ["LIMITED"] = LimitedDefault }));
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
 

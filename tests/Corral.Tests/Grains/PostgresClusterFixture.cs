@@ -21,6 +21,11 @@ public class PostgresClusterFixture : IAsyncLifetime
 {
     public const string Service = "burst";
     public const int Limit = 3;
+
+    /// <summary>A service with a cap across all users (SERVICE_SHARED_MAX_RUNS) and the default quota per user.</summary>
+    public const string CappedService = "shared";
+
+    public const int Cap = 3;
     private const string ConnectionKey = "CorralTestPostgres";
 
     private readonly string _database = "corral_grains_" + Guid.NewGuid().ToString("N")[..10];
@@ -53,16 +58,28 @@ public class PostgresClusterFixture : IAsyncLifetime
     }
 
     /// <summary>A batch job of this fixture's service; no worker exists, so once admitted it waits pending.</summary>
-    public static JobSpec BatchSpec() => new(
-        Service, "corral/busybox:latest", ["true"], JobKind.Batch,
+    public static JobSpec BatchSpec(string service = Service) => new(
+        service, "corral/busybox:latest", ["true"], JobKind.Batch,
         ImmutableDictionary<string, string>.Empty, ResourceRequest.None, null);
 
     public async Task InitializeAsync()
     {
-        var connectionString = await TestEnvironment.CreateDatabaseAsync(_database);
-        ConnectionString = connectionString;
+        ConnectionString = await TestEnvironment.CreateDatabaseAsync(_database);
+        await DeployAsync();
+    }
+
+    /// <summary>Stops every silo and starts a new cluster on the same database: only what was persisted remains.</summary>
+    public async Task RestartClusterAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        await DeployAsync();
+    }
+
+    private async Task DeployAsync()
+    {
         var builder = new TestClusterBuilder(3);
-        builder.Properties[ConnectionKey] = connectionString;
+        builder.Properties[ConnectionKey] = ConnectionString;
         builder.Properties[GrainStorageSetup.Setting] = _grainStorage;
         builder.AddSiloBuilderConfigurator<Configurator>();
         Cluster = builder.Build();
@@ -83,7 +100,11 @@ public class PostgresClusterFixture : IAsyncLifetime
                 .UseCorralReminders(silo.Configuration[ConnectionKey]!)
                 .AddHostSiloPlacement()
                 .AddCorralStorage(silo.Configuration[ConnectionKey]!)
-                .AddCorralServices(new QuotaOptions(new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit }));
+                .AddCorralServices(new QuotaOptions(
+                    new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit },
+                    new Dictionary<string, int> { [CappedService.ToUpperInvariant()] = Cap },
+                    new Dictionary<string, int>(),
+                    new Dictionary<string, int>()));
 
             // The product's HostGrain is this cluster's one implementation of IHostGrain.
             silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(RecordingHostGrain)));

@@ -78,7 +78,7 @@ public sealed class JobSpecValidatorTests
     }
 
     [Theory]
-    [InlineData("""{ "service": "s", "command": ["true"], "servce": "typo" }""", "servce", "is not a known field (known: service, image, command, kind, env, resources, sshPublicKey, maxDurationSeconds)")]
+    [InlineData("""{ "service": "s", "command": ["true"], "servce": "typo" }""", "servce", "is not a known field (known: service, image, command, kind, env, resources, sshPublicKey, maxDurationSeconds, priority)")]
     [InlineData("""{ "service": "s", "command": ["true"], "resources": { "gpu": { "kind": "H100" } } }""", "resources.gpu.kind", "is not a known field (known: count, type, memory)")]
     [InlineData("""{ "service": "s", "command": ["true"], "resources": { "cpu": "2" } }""", "resources.cpu", JobSpecRules.Cpu)]
     [InlineData("""{ "service": "s", "command": ["true"], "resources": { "pids": 5000000000 } }""", "resources.pids", JobSpecRules.Pids)]

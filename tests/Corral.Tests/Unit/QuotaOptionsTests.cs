@@ -36,4 +36,58 @@ public sealed class QuotaOptionsTests
         Assert.Contains("SERVICE_EXAMPLE_RUNS_PER_USER", error.Message);
         Assert.Contains($"'{value}'", error.Message);
     }
+
+    [Fact]
+    public void MaxDurationFor_UsesTheJobsOwn_ElseTheDefault_ElseTheCeiling_NeverAboveTheCeiling()
+    {
+        var options = QuotaOptions.FromEnvironment(new Hashtable
+        {
+            ["SERVICE_CAPPED_MAX_DURATION_SECONDS"] = "3600",
+            ["SERVICE_CAPPED_DEFAULT_DURATION_SECONDS"] = "600",
+            ["SERVICE_CEILING_ONLY_MAX_DURATION_SECONDS"] = "900",
+        });
+        Assert.Equal(60, options.MaxDurationFor("capped", 60));
+        Assert.Equal(3600, options.MaxDurationFor("capped", 7200));
+        Assert.Equal(600, options.MaxDurationFor("capped", null));
+        Assert.Equal(900, options.MaxDurationFor("ceiling-only", null));
+        Assert.Null(options.MaxDurationFor("free", null));
+        Assert.Equal(7200, options.MaxDurationFor("free", 7200));
+    }
+
+    [Fact]
+    public void FromEnvironment_ADefaultDurationAboveTheCeiling_NamesBoth()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => QuotaOptions.FromEnvironment(new Hashtable
+        {
+            ["SERVICE_X_MAX_DURATION_SECONDS"] = "60",
+            ["SERVICE_X_DEFAULT_DURATION_SECONDS"] = "120",
+        }));
+        Assert.Contains("SERVICE_X_DEFAULT_DURATION_SECONDS", error.Message);
+        Assert.Contains("SERVICE_X_MAX_DURATION_SECONDS", error.Message);
+    }
+
+    [Fact]
+    public void MaxRunsFor_IsTheServiceCap_OrUncapped()
+    {
+        var options = QuotaOptions.FromEnvironment(new Hashtable
+        {
+            ["SERVICE_MY_SVC_MAX_RUNS"] = "10",
+            ["SERVICE_OTHER_RUNS_PER_USER"] = "2",
+        });
+        Assert.Equal(10, options.MaxRunsFor("my-svc"));
+        Assert.Null(options.MaxRunsFor("other"));
+        Assert.Equal(5, options.LimitFor("my-svc"));
+        Assert.Equal(["my_svc", "other"], options.ConfiguredServices.Order());
+    }
+
+    [Theory]
+    [InlineData("SERVICE_EXAMPLE_MAX_RUNS", "0")]
+    [InlineData("SERVICE_EXAMPLE_MAX_DURATION_SECONDS", "x")]
+    [InlineData("SERVICE_EXAMPLE_DEFAULT_DURATION_SECONDS", "-3")]
+    public void FromEnvironment_BadSchedulingSetting_NamesVariableAndValue(string name, string value)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => QuotaOptions.FromEnvironment(new Hashtable { [name] = value }));
+        Assert.Contains(name, error.Message);
+        Assert.Contains($"'{value}'", error.Message);
+    }
 }

@@ -65,10 +65,43 @@ public sealed class SshSpecValidatorTests
     [Fact]
     public void Parse_BatchJob_RefusesSshFields()
     {
-        var (spec, errors) = Parse(new { service = "s", command = new[] { "true" }, sshPublicKey = Ed25519, maxDurationSeconds = 60 });
+        var (spec, errors) = Parse(new { service = "s", command = new[] { "true" }, sshPublicKey = Ed25519 });
         Assert.Null(spec);
         Assert.Equal("is only for kind \"ssh\"", errors["sshPublicKey"][0]);
-        Assert.Equal("is only for kind \"ssh\"", errors["maxDurationSeconds"][0]);
+    }
+
+    [Fact]
+    public void Parse_BatchJob_TakesAMaximumDuration()
+    {
+        var (spec, errors) = Parse(new { service = "s", command = new[] { "sleep", "60" }, maxDurationSeconds = 60 });
+        Assert.Empty(errors);
+        Assert.Equal(60, spec!.MaxDurationSeconds);
+    }
+
+    [Theory]
+    [InlineData("low", JobPriority.Low)]
+    [InlineData("normal", JobPriority.Normal)]
+    [InlineData("high", JobPriority.High)]
+    public void Parse_Priority_IsOneOfThreeWords(string word, JobPriority expected)
+    {
+        var (spec, errors) = Parse(new { service = "s", command = new[] { "true" }, priority = word });
+        Assert.Empty(errors);
+        Assert.Equal(expected, spec!.Priority);
+    }
+
+    [Fact]
+    public void Parse_NoPriority_IsNormal_AndAnyOtherValueIsRefused()
+    {
+        Assert.Equal(JobPriority.Normal, Parse(new { service = "s", command = new[] { "true" } }).Spec!.Priority);
+        Assert.Equal(JobSpecRules.Priority, Parse(new { service = "s", command = new[] { "true" }, priority = "urgent" }).Errors["priority"][0]);
+        Assert.Equal(JobSpecRules.Priority, Parse(new { service = "s", command = new[] { "true" }, priority = 1 }).Errors["priority"][0]);
+    }
+
+    [Fact]
+    public void Parse_BatchJob_BadMaxDuration_IsRefused()
+    {
+        var (_, errors) = Parse(new { service = "s", command = new[] { "true" }, maxDurationSeconds = 0 });
+        Assert.Equal("must be a whole number of seconds from 1 to 2592000", errors["maxDurationSeconds"][0]);
     }
 
     private static (JobSpec? Spec, Dictionary<string, string[]> Errors) Parse(object body) => JobSpecBinding.Parse(body);

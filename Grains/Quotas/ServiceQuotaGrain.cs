@@ -1,0 +1,186 @@
+using Corral.Feeds;
+using Corral.Jobs;
+using Corral.Scheduling;
+using Microsoft.Extensions.Logging;
+
+namespace Corral.Quotas;
+
+/// <inheritdoc cref="IServiceQuotaGrain"/>
+/// <remarks>
+/// Persisted before anyone is told, as <see cref="QuotaGrain"/>: a crash after the write leaves the admission
+/// recorded, and the job's reconcile step asks again and learns it holds the slot. Calls back to jobs are one-way.
+/// </remarks>
+public sealed partial class ServiceQuotaGrain(
+    [PersistentState("service-quota", GrainStorage.Name)] IPersistentState<ServiceQuotaState> state,
+    QuotaOptions options,
+    ILogger<ServiceQuotaGrain> logger) : Grain, IServiceQuotaGrain
+{
+    /// <summary>As <see cref="QuotaGrain"/>: how many waiting jobs of a user are told their new position per change.</summary>
+    private const int PositionNoticesPerChange = 100;
+
+    private string Service => this.GetPrimaryKeyString();
+
+    /// <summary>The cap; a service whose variable was removed keeps draining with no cap beyond each user's quota.</summary>
+    private int Cap => options.MaxRunsFor(Service) ?? int.MaxValue;
+
+    private int UserLimit => options.LimitFor(Service);
+
+    private ServiceQuotaState S => state.State;
+
+    public async Task<QuotaDecision> EnqueueAsync(string user, string jobId, JobPriority priority = JobPriority.Normal)
+    {
+        if (S.Holders.TryGetValue(user, out var held) && held.Contains(jobId))
+        {
+            return new QuotaDecision(true, null);
+        }
+
+        if (PositionOf(user, jobId) is { } waiting)
+        {
+            return new QuotaDecision(false, waiting);
+        }
+
+        FairAdmission.Wait(S.Queues, S.Turns, S.Priorities, user, jobId, priority);
+        var admitted = Fill();
+        await state.WriteStateAsync();
+        var isAdmitted = admitted.Any(a => a.JobId == jobId);
+        if (!isAdmitted)
+        {
+            LogRemainsQueued(user, jobId, Service, FairAdmission.Running(S.Holders), Cap);
+        }
+
+        // The newcomer learns its admission from the answer; anyone else admitted (none, while the rule holds) is told.
+        await AnnounceAsync([(user, jobId), .. admitted], admitted.Where(a => a.JobId != jobId));
+        if (isAdmitted)
+        {
+            return new QuotaDecision(true, null);
+        }
+
+        var position = PositionOf(user, jobId)!.Value;
+        if (position < S.Queues[user].Count)
+        {
+            // A higher priority went ahead of some of the user's jobs: they moved back.
+            await NoteQueuePositionsAsync(user, position);
+        }
+
+        return new QuotaDecision(false, position);
+    }
+
+    public async Task ReleaseAsync(string user, string jobId)
+    {
+        var leftQueueAt = PositionOf(user, jobId);
+        var removed = FairAdmission.Remove(S.Holders, S.Queues, S.Turns, user, jobId);
+        S.Priorities.Remove(jobId);
+        var admitted = Fill();
+        if (!removed && admitted.Count == 0)
+        {
+            return;
+        }
+
+        await state.WriteStateAsync();
+        await AnnounceAsync([(user, jobId), .. admitted], admitted);
+
+        // Queues that moved: the leaving job's user's from its place on, and every admitted user's from the head.
+        var moved = admitted.Select(a => (a.User, From: 0)).ToList();
+        if (leftQueueAt is { } at && admitted.All(a => a.User != user))
+        {
+            moved.Add((user, at - 1));
+        }
+
+        foreach (var (who, from) in moved.DistinctBy(m => m.User))
+        {
+            await NoteQueuePositionsAsync(who, from);
+        }
+    }
+
+    /// <summary>Admits whoever is next while the service has room; an admitted job's priority is no longer kept.</summary>
+    private List<(string User, string JobId)> Fill()
+    {
+        var admitted = FairAdmission.Fill(Cap, UserLimit, S.Holders, S.Queues, S.Turns);
+        foreach (var (_, jobId) in admitted)
+        {
+            S.Priorities.Remove(jobId);
+        }
+
+        return admitted;
+    }
+
+    public Task<QuotaUsage> GetUsageAsync(string user) => Task.FromResult(UsageOf(user));
+
+    public Task<QueueWait?> GetWaitAsync(string user, string jobId) =>
+        Task.FromResult(PositionOf(user, jobId) is { } position ? new QueueWait(position, WaitReason(user)) : null);
+
+    private QuotaUsage UsageOf(string user) => new(
+        Service,
+        UserLimit,
+        FairAdmission.Held(S.Holders, user),
+        S.Queues.TryGetValue(user, out var queue) ? queue.Count : 0,
+        options.MaxRunsFor(Service),
+        FairAdmission.Running(S.Holders));
+
+    private string WaitReason(string user) =>
+        FairAdmission.WaitReason(Cap, UserLimit, FairAdmission.Running(S.Holders), FairAdmission.Held(S.Holders, user));
+
+    private int? PositionOf(string user, string jobId)
+    {
+        var at = S.Queues.TryGetValue(user, out var queue) ? queue.IndexOf(jobId) : -1;
+        return at < 0 ? null : at + 1;
+    }
+
+    /// <summary>Publishes the figures of every user concerned, then tells the admitted jobs (one-way).</summary>
+    private async Task AnnounceAsync(IEnumerable<(string User, string JobId)> concerned, IEnumerable<(string User, string JobId)> admitted)
+    {
+        foreach (var user in concerned.Select(c => c.User).Distinct(StringComparer.Ordinal))
+        {
+            await PublishAsync(user);
+        }
+
+        foreach (var (user, jobId) in admitted)
+        {
+            LogSlotAvailable(user, jobId, Service);
+            await GrainFactory.GetGrain<IJobGrain>(jobId).AdmitAsync();
+        }
+    }
+
+    /// <summary>Tells the user's waiting jobs from index <paramref name="from"/> on (up to a bound) where they stand.</summary>
+    private async Task NoteQueuePositionsAsync(string user, int from)
+    {
+        if (!S.Queues.TryGetValue(user, out var queue))
+        {
+            return;
+        }
+
+        var end = Math.Min(queue.Count, PositionNoticesPerChange);
+        if (from >= end || !await GrainFactory.GetGrain<IUserFeedGrain>(user).HasWatchersAsync())
+        {
+            return;
+        }
+
+        var reason = WaitReason(user);
+        for (var at = from; at < end; at++)
+        {
+            await GrainFactory.GetGrain<IJobGrain>(queue[at]).NoteQueuePositionAsync(new QueueWait(at + 1, reason));
+        }
+    }
+
+    private async Task PublishAsync(string user)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IUserFeedGrain>(user).PublishQuotaAsync(user, UsageOf(user));
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // Live figures only: the persisted state is what counts, and the next change publishes again.
+            LogPublishFailed(user, Service, error.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Quota of {User} for '{Service}': live update not delivered: {Error}")]
+    private partial void LogPublishFailed(string user, string service, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {User}: job {JobId} remains queued for service '{Service}' ({Running}/{Cap} running in the service)")]
+    private partial void LogRemainsQueued(string user, string jobId, string service, int running, int cap);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {User} slot available, dispatching job {JobId} to service '{Service}'")]
+    private partial void LogSlotAvailable(string user, string jobId, string service);
+}

@@ -1,0 +1,18 @@
+namespace Corral.Quotas;
+
+/// <summary>The admission state of a service with a cap (see <see cref="Scheduling.FairAdmission"/>).</summary>
+[GenerateSerializer, Alias("corral.service-quota-state")]
+public sealed class ServiceQuotaState
+{
+    /// <summary>User to the jobs holding a slot, from admission until they end; users with none are absent.</summary>
+    [Id(0)] public Dictionary<string, List<string>> Holders { get; set; } = [];
+
+    /// <summary>User to their waiting jobs, oldest first; users with none are absent.</summary>
+    [Id(1)] public Dictionary<string, List<string>> Queues { get; set; } = [];
+
+    /// <summary>The users with waiting jobs, next in turn first.</summary>
+    [Id(2)] public List<string> Turns { get; set; } = [];
+
+    /// <summary>The priority of each waiting job that is not normal (each queue is ordered by it).</summary>
+    [Id(3)] public Dictionary<string, Corral.Jobs.JobPriority> Priorities { get; set; } = [];
+}
