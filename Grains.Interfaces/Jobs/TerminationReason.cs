@@ -10,4 +10,7 @@ public enum TerminationReason
     CancelledByUser,
     WorkerLost,
     ContainerError,
+
+    /// <summary>The job's working directory passed its size cap (JOB_WORK_MAX_BYTES).</summary>
+    DiskQuotaExceeded,
 }
