@@ -12,6 +12,6 @@ public sealed partial class ContainerRuntime
     {
         var response = await docker.Containers.GetArchiveFromContainerAsync(
             container, new GetArchiveFromContainerParameters { Path = path }, false, cancellationToken);
-        return response.Stream;
+        return new EmptyReadGuardStream(response.Stream);
     }
 }

@@ -82,6 +82,7 @@ public sealed class JobFilesEndToEndTests(WorkspaceSystem system) : IAsyncLifeti
 
         Assert.Equal("succeeded", EndToEnd.Jobs.Status(done));
         Assert.Equal("0\n", await client.GetStringAsync($"/api/jobs/{id}/logs"));
+        Assert.True((await ResultsAsync(id)).Count > 0, system.Diagnostics());
         Assert.Equal(["made-here"], (await ResultsAsync(id)).Keys);
     }
 
@@ -94,6 +95,7 @@ public sealed class JobFilesEndToEndTests(WorkspaceSystem system) : IAsyncLifeti
         var done = await CorralSystem.Terminal(system, client, id);
 
         Assert.Equal(("failed", "exit_code", 3), (EndToEnd.Jobs.Status(done), EndToEnd.Jobs.Reason(done), done["exitCode"]!.GetValue<int>()));
+        Assert.True((await ResultsAsync(id)).Count > 0, system.Diagnostics());
         Assert.Equal("partial\n", Encoding.UTF8.GetString((await ResultsAsync(id))["failed.txt"]));
     }
 
@@ -109,7 +111,16 @@ public sealed class JobFilesEndToEndTests(WorkspaceSystem system) : IAsyncLifeti
         var done = await CorralSystem.Terminal(system, client, id);
 
         Assert.Equal(("cancelled", "cancelled_by_user"), (EndToEnd.Jobs.Status(done), EndToEnd.Jobs.Reason(done)));
-        Assert.Equal("before-cancel\n", Encoding.UTF8.GetString((await ResultsAsync(id))["c.txt"]));
+        // A cancel ends the job in the cluster at once (JobGrain.CancelAsync); the agent collects once the container
+        // has stopped, so the results follow shortly after the end rather than before it.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        SortedDictionary<string, byte[]> results;
+        while (!(results = await ResultsAsync(id)).ContainsKey("c.txt") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal("before-cancel\n", Encoding.UTF8.GetString(results["c.txt"]));
         await WaitUntilGoneAsync(Path.Combine(system.WorkFolder, id));
     }
 
