@@ -31,4 +31,7 @@ public sealed class SimulatedHostGrain(SimulatedFleet fleet) : Grain, IHostGrain
     }
 
     public Task<HostJobState> InspectAsync(string jobId) => Task.FromResult(fleet.Inspect(jobId));
+
+    // Simulated hosts keep no working directories.
+    public Task<bool> SnapshotFilesAsync(string jobId) => Task.FromResult(false);
 }
