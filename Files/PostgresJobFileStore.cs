@@ -18,11 +18,15 @@ public sealed class PostgresJobFileStore(NpgsqlDataSource database) : IJobFileSt
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var replace = new NpgsqlCommand(
-            "DELETE FROM corral_job_files WHERE job_id = $1 AND file_set = $2 AND path = $3; " +
-            "INSERT INTO corral_job_files (job_id, file_set, path, size) VALUES ($1, $2, $3, 0)", connection, transaction))
+        // Two statements with positional parameters: PostgreSQL takes them only as a batch, not as one command text.
+        await using (var replace = new NpgsqlBatch(connection, transaction))
         {
-            AddKey(replace, jobId, set, path);
+            var delete = new NpgsqlBatchCommand("DELETE FROM corral_job_files WHERE job_id = $1 AND file_set = $2 AND path = $3");
+            var insert = new NpgsqlBatchCommand("INSERT INTO corral_job_files (job_id, file_set, path, size) VALUES ($1, $2, $3, 0)");
+            AddKey(delete.Parameters, jobId, set, path);
+            AddKey(insert.Parameters, jobId, set, path);
+            replace.BatchCommands.Add(delete);
+            replace.BatchCommands.Add(insert);
             await replace.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -125,10 +129,13 @@ public sealed class PostgresJobFileStore(NpgsqlDataSource database) : IJobFileSt
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static void AddKey(NpgsqlCommand command, string jobId, JobFileSet set, string path)
+    private static void AddKey(NpgsqlCommand command, string jobId, JobFileSet set, string path) =>
+        AddKey(command.Parameters, jobId, set, path);
+
+    private static void AddKey(NpgsqlParameterCollection parameters, string jobId, JobFileSet set, string path)
     {
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = jobId });
-        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)set });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = path });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = jobId });
+        parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)set });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = path });
     }
 }

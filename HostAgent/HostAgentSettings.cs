@@ -23,8 +23,19 @@ public sealed partial record HostAgentSettings(
     string? InjectedGpus,
     bool? SshUseLxcfs = null,
     string JobOutputDirectory = HostAgentSettings.DefaultJobOutputDirectory,
-    string? JobCgroupParent = null)
+    string? JobCgroupParent = null,
+    long JobWorkMaxBytes = HostAgentSettings.DefaultJobWorkMaxBytes,
+    string? JobWorkDirectorySetting = null)
 {
+    /// <summary>The size cap of a job's working directory (JOB_WORK_MAX_BYTES): 10 GiB.</summary>
+    public const long DefaultJobWorkMaxBytes = 10L << 30;
+
+    /// <summary>
+    /// Where jobs' working directories live on this host, one folder per job (JOB_WORK_DIR; by default
+    /// <c>JOB_OUTPUT_DIR/&lt;worker&gt;/work</c>, beside the jobs' output files).
+    /// </summary>
+    public string JobWorkDirectory => JobWorkDirectorySetting ?? Path.Combine(JobOutputDirectory, WorkerName, "work");
+
     public const long DefaultLogQuotaPerJobHour = 52_428_800;
 
     /// <summary>Where job output files live on the host (<see cref="Logs.JobOutputFiles"/>), one folder per worker name.</summary>
@@ -49,7 +60,18 @@ public sealed partial record HostAgentSettings(
         // Unset or "auto": lxcfs for SSH sessions whenever it runs on this host.
         settings.GetString("SSH_USE_LXCFS")?.Trim().ToLowerInvariant() is null or "auto" ? null : settings.GetBool("SSH_USE_LXCFS", false),
         ReadJobOutputDirectory(settings),
-        ReadJobCgroupParent(settings));
+        ReadJobCgroupParent(settings),
+        settings.GetByteSize("JOB_WORK_MAX_BYTES") ?? DefaultJobWorkMaxBytes,
+        ReadAbsolutePath(settings, "JOB_WORK_DIR"));
+
+    private static string? ReadAbsolutePath(SettingsReader settings, string name)
+    {
+        var directory = settings.GetString(name);
+        // The engine mounts it by path, so the path must mean the same to the engine as to the agent.
+        return directory is null || Path.IsPathFullyQualified(directory)
+            ? directory
+            : throw new InvalidSettingException(name, directory, "it must be an absolute path");
+    }
 
     /// <summary>
     /// The cgroup the engine puts job and SSH containers under (Docker's cgroup parent), so an operator can weigh all

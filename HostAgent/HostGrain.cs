@@ -1,5 +1,6 @@
 using Corral.Hosting;
 using Corral.HostAgent.Jobs;
+using Corral.HostAgent.Workspaces;
 using Corral.Jobs;
 using Corral.Placement;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,7 @@ namespace Corral.HostAgent;
 /// container names and iptables chain names on this host, so a caller cannot smuggle "../" or shell text in.
 /// </remarks>
 [HostSiloPlacement]
-public sealed partial class HostGrain(JobSupervisor supervisor, ILogger<HostGrain> logger) : Grain, IHostGrain
+public sealed partial class HostGrain(JobSupervisor supervisor, WorkspaceResults workspaces, ILogger<HostGrain> logger) : Grain, IHostGrain
 {
     public Task StartAsync(JobLaunch launch)
     {
@@ -45,8 +46,7 @@ public sealed partial class HostGrain(JobSupervisor supervisor, ILogger<HostGrai
     public Task<bool> SnapshotFilesAsync(string jobId)
     {
         Check(jobId, nameof(SnapshotFilesAsync));
-        // Working directories are not on hosts yet: nothing to copy.
-        return Task.FromResult(false);
+        return workspaces.SnapshotAsync(jobId, CancellationToken.None);
     }
 
     /// <exception cref="ArgumentException">The id is not 32 lowercase hex digits; nothing was done.</exception>

@@ -5,6 +5,8 @@ using Corral.HostAgent.Egress;
 using Corral.HostAgent.Hardware;
 using Corral.HostAgent.Jobs;
 using Corral.HostAgent.Logs;
+using Corral.HostAgent.Workspaces;
+using Corral.Files;
 using Corral.Hosting;
 using Corral.Hosting.Operations;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,9 +61,17 @@ try
     builder.Services.AddSingleton(EgressOptions.Default);
     builder.Services.AddSingleton<EgressMeter>();
     builder.Services.AddSingleton<IJobMonitor>(services => services.GetRequiredService<EgressMeter>());
+    builder.Services.AddSingleton<IJobFileStore, PostgresJobFileStore>();
+    builder.Services.AddSingleton<JobWorkspaces>();
+    builder.Services.AddSingleton<ResultCollector>();
+    builder.Services.AddSingleton<WorkspaceResults>();
+    builder.Services.AddSingleton<IJobMonitor, DiskQuotaMonitor>();
+    // Last of the monitors: disposed last, once the others have let go, it collects the job's results.
+    builder.Services.AddSingleton<IJobMonitor, ResultsMonitor>();
     builder.UseOrleans(silo => silo.UseCorralCluster(cluster, endpoints));
     // Hosted services start in order: the egress meter removes stale chains before the registrar adopts containers.
     builder.Services.AddHostedService(services => services.GetRequiredService<EgressMeter>());
+    builder.Services.AddHostedService<WorkspaceSweep>();
     builder.Services.AddHostedService<WorkerRegistrar>();
     await builder.BuildWithOperations().RunAsync();
     return 0;

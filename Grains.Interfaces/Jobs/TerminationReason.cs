@@ -13,4 +13,7 @@ public enum TerminationReason
 
     /// <summary>Ran past its maximum duration (maxDurationSeconds or the service's default) and was ended.</summary>
     MaxDurationExceeded,
+
+    /// <summary>The job's working directory passed its size cap (JOB_WORK_MAX_BYTES).</summary>
+    DiskQuotaExceeded,
 }

@@ -10,9 +10,10 @@ namespace Corral.HostAgent.Containers;
 /// How a job's program starts: <paramref name="RunnerPath"/> (corral-run, on the host) makes
 /// <paramref name="OutputFile"/> (on the host) its stdout and stderr and runs the program, which is the image's
 /// entry point (<paramref name="ImageEntrypoint"/>, empty for none) followed by the job's command, as Docker would
-/// have run it.
+/// have run it. <paramref name="WorkDirectory"/> (on the host) is the job's working directory, mounted at /work;
+/// without one the job works in /tmp.
 /// </summary>
-public sealed record JobEntry(string OutputFile, string RunnerPath, IReadOnlyList<string> ImageEntrypoint);
+public sealed record JobEntry(string OutputFile, string RunnerPath, IReadOnlyList<string> ImageEntrypoint, string? WorkDirectory = null);
 
 /// <summary>
 /// Turns a job launch into Docker create parameters. Security by default: an unprivileged user, every
@@ -26,6 +27,17 @@ public static class ContainerSpecBuilder
 {
     /// <summary>The user jobs run as: the unprivileged "corral" user of the default image.</summary>
     public const string JobUser = "1000:1000";
+
+    /// <summary>The uid and gid of <see cref="JobUser"/>: its working directory is given to them.</summary>
+    public const uint JobUid = 1000;
+
+    public const uint JobGid = 1000;
+
+    /// <summary>
+    /// Where the job's working directory is mounted, and its working directory: its input files are there, and what
+    /// it leaves there is collected as its results.
+    /// </summary>
+    public const string WorkInContainer = "/work";
 
     /// <summary>
     /// The create parameters of a job's container; <paramref name="cgroupParent"/>, when set (CORRAL_JOB_CGROUP_PARENT),
@@ -71,7 +83,7 @@ public static class ContainerSpecBuilder
                 : [.. entry.ImageEntrypoint, .. launch.Spec.Command],
             Env = env,
             User = JobUser,
-            WorkingDir = "/tmp",
+            WorkingDir = entry.WorkDirectory is null ? "/tmp" : WorkInContainer,
             Labels = new Dictionary<string, string>
             {
                 [ContainerLabels.JobId] = launch.JobId,
@@ -96,6 +108,9 @@ public static class ContainerSpecBuilder
                     // A bind of a missing file is an error here (not a new folder, as Binds would make).
                     new Mount { Type = "bind", Source = entry.OutputFile, Target = JobOutputFiles.FileInContainer },
                 ],
+                // /tmp in memory, sized by the memory cap it is charged to: scratch files do not grow the writable
+                // layer on the host's disk, and vanish with the container.
+                Tmpfs = new Dictionary<string, string> { ["/tmp"] = $"rw,nosuid,nodev,mode=1777,size={limits.MemoryBytes}" },
                 // The engine's log holds only what the runner says when it cannot start: a line, kept small.
                 LogConfig = new LogConfig
                 {
@@ -110,6 +125,11 @@ public static class ContainerSpecBuilder
         if (launch.Spec.MaxDurationSeconds is { } maxDuration)
         {
             parameters.Labels[ContainerLabels.MaxDurationSeconds] = maxDuration.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (entry.WorkDirectory is { } work)
+        {
+            parameters.HostConfig.Mounts.Add(new Mount { Type = "bind", Source = work, Target = WorkInContainer });
         }
 
         if (launch.Spec.Kind == JobKind.Ssh)

@@ -2,6 +2,7 @@ using System.Net;
 using Corral.Hosting;
 using Corral.HostAgent.Containers;
 using Corral.HostAgent.Logs;
+using Corral.HostAgent.Workspaces;
 using Corral.Jobs;
 using Corral.Workers;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,7 @@ public sealed partial class ContainerLauncher(
     HostAgentSettings settings,
     WorkerCapacity capacity,
     JobOutputFiles outputs,
+    JobWorkspaces workspaces,
     ILogger<ContainerLauncher> logger)
 {
     private static readonly TimeSpan SshGreetingTimeout = TimeSpan.FromSeconds(15);
@@ -46,15 +48,19 @@ public sealed partial class ContainerLauncher(
         var options = bind is null ? null : new SshHostOptions(bind.ToString(), ProcBinds());
         // An SSH session runs the agent's entry script in place of the image's entry point.
         var imageEntrypoint = ssh ? [] : await runtime.GetImageEntrypointAsync(launch.Spec.Image, cancellationToken);
-        var entry = new JobEntry(outputs.Create(launch.JobId), JobOutputFiles.RunnerPath, imageEntrypoint);
+        var output = outputs.Create(launch.JobId);
         try
         {
+            // Filled before the container exists: the job finds its inputs at its first instruction.
+            var work = await workspaces.PrepareAsync(launch.JobId, cancellationToken);
+            var entry = new JobEntry(output, JobOutputFiles.RunnerPath, imageEntrypoint, work);
             var containerId = await runtime.CreateAsync(ContainerSpecBuilder.Build(guarded.Launch, entry, options, settings.JobCgroupParent), cancellationToken);
             return new PreparedContainer(containerId, launch.JobId, bind);
         }
         catch
         {
             outputs.Delete(launch.JobId);
+            workspaces.Delete(launch.JobId);
             throw;
         }
     }

@@ -56,7 +56,7 @@ public sealed class JobIdSecurityTests
     {
         var logger = new ListLogger<HostGrain>();
         // No supervisor: a refused call must not reach it (it would throw NullReferenceException, not ArgumentException).
-        var grain = new HostGrain(null!, logger);
+        var grain = new HostGrain(null!, null!, logger);
         var launch = new JobLaunch(id, "alice",
             new JobSpec("s", "corral/busybox:latest", ["true"], JobKind.Batch, ImmutableDictionary<string, string>.Empty, ResourceRequest.None, null),
             new EffectiveLimits(1, 1L << 30, 64, [], null, []), "w1");
@@ -65,16 +65,17 @@ public sealed class JobIdSecurityTests
         await Assert.ThrowsAsync<ArgumentException>(() => grain.StopAsync(id, TerminationReason.CancelledByUser, "stop"));
         await Assert.ThrowsAsync<ArgumentException>(() => grain.EndAsync(id, "end"));
         var inspect = await Assert.ThrowsAsync<ArgumentException>(() => grain.InspectAsync(id));
+        await Assert.ThrowsAsync<ArgumentException>(() => grain.SnapshotFilesAsync(id));
 
         Assert.Contains("32 lowercase hex digits", inspect.Message, StringComparison.Ordinal);
-        Assert.Equal(4, logger.Entries.Count(e => e.Level == LogLevel.Warning && e.Message.Contains("refused", StringComparison.Ordinal)));
+        Assert.Equal(5, logger.Entries.Count(e => e.Level == LogLevel.Warning && e.Message.Contains("refused", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task HostGrain_PassesAGoodId_OnToTheSupervisor()
     {
         var logger = new ListLogger<HostGrain>();
-        var grain = new HostGrain(null!, logger);
+        var grain = new HostGrain(null!, null!, logger);
 
         // The null supervisor is reached: the id check let it through.
         await Assert.ThrowsAsync<NullReferenceException>(() => grain.InspectAsync(Good));
