@@ -2,9 +2,12 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Corral.Configuration;
 using Corral.Gateway.Api;
+using Corral.Files;
 using Corral.Gateway.Auth;
+using Corral.Gateway.Files;
 using Corral.Gateway.Jobs;
 using Corral.Gateway.Live;
+using Corral.Gateway.Orchestrator;
 using Corral.Gateway.Users;
 using Corral.Hosting;
 using Microsoft.AspNetCore.Authentication;
@@ -18,6 +21,8 @@ try
     var cluster = ClusterSettings.Read(settings);
     var adminToken = AdminTokenSetting.Read(settings);
     var jobImages = JobImageAllowList.Read(settings);
+    var jobFiles = JobFileSettings.Read(settings);
+    var services = DeclaredServices.Read(settings);
 
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddCorralDefaults("corral-gateway");
@@ -31,6 +36,15 @@ try
     builder.Services.AddSingleton<JobListReader>();
     builder.Services.AddSingleton(adminToken);
     builder.Services.AddSingleton(jobImages);
+    builder.Services.AddSingleton(jobFiles);
+    builder.Services.AddSingleton(services);
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddSingleton<IJobFileStore, PostgresJobFileStore>();
+    builder.Services.AddSingleton<PostgresJobFileTotals>();
+    builder.Services.AddSingleton<PostgresJobFileRetention>();
+    builder.Services.AddSingleton<JobUploadReader>();
+    builder.Services.AddSingleton<JobResults>();
+    builder.Services.AddHostedService<JobFilesRetentionSweep>();
     builder.Services.AddHostedService<AdminBootstrap>();
     builder.Services.AddProblemDetails();
     builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
@@ -59,10 +73,12 @@ try
     app.MapGet("/healthz", () => TypedResults.Text("ok"));
     // Every API route gets its body limit from one table (BodyLimits), enforced before a body is read.
     var api = app.MapGroup("");
-    ((IEndpointConventionBuilder)api).Add(BodyLimits.Apply);
+    ((IEndpointConventionBuilder)api).Add(BodyLimits.Convention(jobFiles, JobUploadReader.Envelope(jobFiles, BodyLimits.JobSpec)));
     api.MapAccountsApi();
     api.MapJobsApi();
+    api.MapJobFilesApi();
     api.MapUploadApi();
+    api.MapOrchestratorApi();
     app.MapHub<JobsHub>("/hubs/jobs");
     await app.RunAsync();
     return 0;
