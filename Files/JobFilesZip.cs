@@ -12,8 +12,8 @@ public static class JobFilesZip
     public static async Task WriteAsync(IJobFileStore store, string jobId, JobFileSet set, Stream destination, CancellationToken cancellationToken)
     {
         var files = await store.ListAsync(jobId, set, cancellationToken);
-        // Async all the way: a response body refuses synchronous writes, and ZipArchive's Dispose would make some.
-        await using var archive = await ZipArchive.CreateAsync(destination, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken);
+        var output = new SyncWritesDeferredStream(destination);
+        var archive = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken);
         foreach (var file in files)
         {
             if (!JobFilePath.IsValid(file.Path))
@@ -22,8 +22,13 @@ public static class JobFilesZip
             }
 
             var entry = archive.CreateEntry(file.Path, CompressionLevel.Fastest);
-            await using var content = await entry.OpenAsync(cancellationToken);
-            await store.CopyToAsync(jobId, set, file.Path, content, cancellationToken);
+            await using (var content = await entry.OpenAsync(cancellationToken))
+            {
+                await store.CopyToAsync(jobId, set, file.Path, content, cancellationToken);
+            }
         }
+
+        await archive.DisposeAsync();
+        await output.FlushPendingAsync(cancellationToken);
     }
 }

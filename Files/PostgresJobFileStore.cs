@@ -18,10 +18,14 @@ public sealed class PostgresJobFileStore(NpgsqlDataSource database) : IJobFileSt
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var replace = new NpgsqlCommand(
-            "DELETE FROM corral_job_files WHERE job_id = $1 AND file_set = $2 AND path = $3; " +
-            "INSERT INTO corral_job_files (job_id, file_set, path, size) VALUES ($1, $2, $3, 0)", connection, transaction))
+        // Two commands: PostgreSQL refuses several statements in one command with positional parameters.
+        foreach (var sql in new[]
+                 {
+                     "DELETE FROM corral_job_files WHERE job_id = $1 AND file_set = $2 AND path = $3",
+                     "INSERT INTO corral_job_files (job_id, file_set, path, size) VALUES ($1, $2, $3, 0)",
+                 })
         {
+            await using var replace = new NpgsqlCommand(sql, connection, transaction);
             AddKey(replace, jobId, set, path);
             await replace.ExecuteNonQueryAsync(cancellationToken);
         }

@@ -35,9 +35,10 @@ public static class BodyLimits
         var route = (endpoint as RouteEndpointBuilder)?.RoutePattern.RawText?.TrimEnd('/') ?? "";
         var multipart = endpoint.Metadata.OfType<IAcceptsMetadata>()
             .Any(a => a.ContentTypes.Contains("multipart/form-data", StringComparer.OrdinalIgnoreCase));
-        endpoint.Metadata.Add(new BodyLimit(methods.Contains(HttpMethods.Post) && multipart
-            ? files.MaxBytes + uploadEnvelope
-            : For(methods.Contains(HttpMethods.Post) ? HttpMethods.Post : "", route)));
+        endpoint.Metadata.Add(methods.Contains(HttpMethods.Post) && multipart
+            ? new BodyLimit(files.MaxBytes + uploadEnvelope,
+                $"input files at most {files.MaxBytes} bytes in all ({JobFileSettings.MaxBytesVariable}) plus {uploadEnvelope} for the form's fields and part headers")
+            : new BodyLimit(For(methods.Contains(HttpMethods.Post) ? HttpMethods.Post : "", route)));
     };
 
     public static long For(string method, string route) => (method, route) switch

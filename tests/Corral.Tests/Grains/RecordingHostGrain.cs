@@ -29,4 +29,6 @@ public sealed class RecordingHostGrain : Grain, IHostGrain
 
     public Task<HostJobState> InspectAsync(string jobId) => Task.FromResult(
         Launches.ContainsKey(jobId) ? new HostJobState(HostJobPhase.Starting, null) : HostJobState.Unknown);
+
+    public Task<bool> SnapshotFilesAsync(string jobId) => Task.FromResult(false);
 }
