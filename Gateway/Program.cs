@@ -73,7 +73,8 @@ try
     app.MapGet("/healthz", () => TypedResults.Text("ok"));
     // Every API route gets its body limit from one table (BodyLimits), enforced before a body is read.
     var api = app.MapGroup("");
-    ((IEndpointConventionBuilder)api).Add(BodyLimits.Convention(jobFiles, JobUploadReader.Envelope(jobFiles, BodyLimits.JobSpec)));
+    // Finally: after each endpoint's own metadata (Accepts multipart/form-data marks an upload) is in place.
+    ((IEndpointConventionBuilder)api).Finally(BodyLimits.Convention(jobFiles, JobUploadReader.Envelope(jobFiles, BodyLimits.JobSpec)));
     api.MapAccountsApi();
     api.MapJobsApi();
     api.MapJobFilesApi();

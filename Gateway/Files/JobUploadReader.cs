@@ -69,7 +69,8 @@ public sealed class JobUploadReader(IJobFileStore store, JobFileSettings limits)
         long total = 0;
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
         {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
             {
                 return (UploadedForm.Refused(Bad("body", "every part needs Content-Disposition: form-data; name=...")), files.Count > 0);
             }
