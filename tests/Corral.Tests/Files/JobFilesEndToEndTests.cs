@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Corral.Tests.EndToEnd;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Corral.Tests.Files;
 
@@ -14,7 +15,7 @@ namespace Corral.Tests.Files;
 /// refused with nothing kept, and the gateway's memory does not follow the upload's size.
 /// </summary>
 [Collection(SystemCollection.Name)]
-public sealed class JobFilesEndToEndTests(CorralSystem system)
+public sealed class JobFilesEndToEndTests(CorralSystem system, ITestOutputHelper output)
 {
     private const long MegaByte = 1024 * 1024;
 
@@ -158,7 +159,9 @@ public sealed class JobFilesEndToEndTests(CorralSystem system)
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains("JOB_FILES_MAX_BYTES", await response.Content.ReadAsStringAsync());
-        Assert.True(FileUploads.ResidentBytes(system.Gateway.Id) - before < 64 * MegaByte);
+        var after = FileUploads.ResidentBytes(system.Gateway.Id);
+        output.WriteLine($"gateway RSS before {before / MegaByte} MiB, after {after / MegaByte} MiB");
+        Assert.True(after - before < 64 * MegaByte);
         Assert.Equal(0, await FileUploads.StoredInputsAsync(system.ConnectionString, path));
     }
 
@@ -168,8 +171,8 @@ public sealed class JobFilesEndToEndTests(CorralSystem system)
         using var alice = LongClient(await system.CreateUserAsync("files"));
         var path = $"huge-{Guid.NewGuid():N}.bin";
         // No length declared: the gateway finds the limit while it stores the file.
-        using var form = FileUploads.JobForm(EndToEnd.Jobs.Shell("true", service: "files"),
-            (path, new StreamContent(new PatternStream(1024 * MegaByte, 8, seekable: false))));
+        var huge = new PatternStream(1024 * MegaByte, 8, seekable: false);
+        using var form = FileUploads.JobForm(EndToEnd.Jobs.Shell("true", service: "files"), (path, new StreamContent(huge)));
         var before = FileUploads.ResidentBytes(system.Gateway.Id);
         long peak = before;
         using var watching = new CancellationTokenSource();
@@ -200,6 +203,9 @@ public sealed class JobFilesEndToEndTests(CorralSystem system)
             Assert.Contains("JOB_FILES_MAX_BYTES", await response.Content.ReadAsStringAsync());
         }
 
+        output.WriteLine($"sent {huge.Position / MegaByte} MiB; gateway RSS before {before / MegaByte} MiB, peak while uploading {peak / MegaByte} MiB, answer {response?.StatusCode}");
+        // The gateway read up to the limit (400 MB) before refusing, not less: it was refused where it passed it.
+        Assert.True(huge.Position > 400_000_000, $"only {huge.Position} bytes were sent");
         // 400 MB went through the gateway into the database before the limit was passed; its memory grew by far less.
         Assert.True(peak - before < 128 * MegaByte, $"the gateway grew by {(peak - before) / MegaByte} MiB");
         Assert.Equal(0, await FileUploads.StoredInputsAsync(system.ConnectionString, path));
