@@ -1,16 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Corral.Configuration;
+using Corral.Files;
 using Corral.Gateway.Api;
 using Corral.Gateway.Auth;
+using Corral.Gateway.Files;
 using Corral.Gateway.Jobs;
 using Corral.Gateway.Live;
 using Corral.Gateway.Operations;
+using Corral.Gateway.Orchestrator;
 using Corral.Gateway.Users;
 using Corral.Hosting;
 using Corral.Hosting.Operations;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 // The gateway: REST API, web page and live updates, as an Orleans client of the cluster.
@@ -22,6 +24,8 @@ try
     var adminToken = AdminTokenSetting.Read(settings);
     var jobImages = JobImageAllowList.Read(settings);
     var rateLimits = ApiRateLimitSettings.Read(settings);
+    var jobFiles = JobFileSettings.Read(settings);
+    var services = DeclaredServices.Read(settings);
 
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddCorralDefaults("corral-gateway");
@@ -35,9 +39,17 @@ try
     builder.Services.AddSingleton<JobLogReader>();
     builder.Services.AddSingleton<JobListReader>();
     builder.Services.AddSingleton<ClusterOverviewReader>();
-    builder.Services.TryAddSingleton(TimeProvider.System);
     builder.Services.AddSingleton(adminToken);
     builder.Services.AddSingleton(jobImages);
+    builder.Services.AddSingleton(jobFiles);
+    builder.Services.AddSingleton(services);
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddSingleton<IJobFileStore, PostgresJobFileStore>();
+    builder.Services.AddSingleton<PostgresJobFileTotals>();
+    builder.Services.AddSingleton<PostgresJobFileRetention>();
+    builder.Services.AddSingleton<JobUploadReader>();
+    builder.Services.AddSingleton<JobResults>();
+    builder.Services.AddHostedService<JobFilesRetentionSweep>();
     builder.Services.AddHostedService<AdminBootstrap>();
     builder.Services.AddProblemDetails();
     builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
@@ -71,10 +83,13 @@ try
     app.MapCorralOperations().RequireAuthorization(AdminPolicy.Name);
     // Every API route gets its body limit from one table (BodyLimits), enforced before a body is read.
     var api = app.MapGroup("");
-    ((IEndpointConventionBuilder)api).Add(BodyLimits.Apply);
+    // Finally: after each endpoint's own metadata (Accepts multipart/form-data marks an upload) is in place.
+    ((IEndpointConventionBuilder)api).Finally(BodyLimits.Convention(jobFiles, JobUploadReader.Envelope(jobFiles, BodyLimits.JobSpec)));
     api.MapAccountsApi();
     api.MapJobsApi();
+    api.MapJobFilesApi();
     api.MapUploadApi();
+    api.MapOrchestratorApi();
     app.MapHub<JobsHub>("/hubs/jobs");
     await app.RunAsync();
     return 0;

@@ -44,7 +44,12 @@ public static class AccountsApi
             return Problems.Invalid("name", $"must be {UserName.Rule}");
         }
 
-        var token = await users.CreateAsync(name, isAdmin: false, cancellationToken);
+        if (body.Role is not (null or "user" or TokenAuthenticationHandler.PortalRole))
+        {
+            return Problems.Invalid("role", $"must be 'user' or '{TokenAuthenticationHandler.PortalRole}'");
+        }
+
+        var token = await users.CreateAsync(name, isAdmin: false, cancellationToken, isPortal: body.Role == TokenAuthenticationHandler.PortalRole);
         return token is null
             ? Problems.Field("name", $"user '{name}' already exists", StatusCodes.Status409Conflict)
             : TypedResults.Created($"/api/users/{name}", new CreatedUser(name, token));

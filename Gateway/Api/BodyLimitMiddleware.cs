@@ -20,7 +20,7 @@ public sealed class BodyLimitMiddleware(RequestDelegate next)
 
         if (context.Request.ContentLength is { } length && length > limit)
         {
-            await RefuseAsync(context, limit, $"is {length} bytes; the limit for {context.Request.Method} {context.Request.Path} is {limit} bytes");
+            await RefuseAsync(context, limit, $"is {length} bytes; the limit for {context.Request.Method} {context.Request.Path} is {limit} bytes{SettingOf(context)}");
             return;
         }
 
@@ -46,9 +46,12 @@ public sealed class BodyLimitMiddleware(RequestDelegate next)
         if (body.Exceeded && !context.Response.HasStarted)
         {
             context.Response.Clear();
-            await RefuseAsync(context, limit, $"is over the limit for {context.Request.Method} {context.Request.Path}: {limit} bytes");
+            await RefuseAsync(context, limit, $"is over the limit for {context.Request.Method} {context.Request.Path}: {limit} bytes{SettingOf(context)}");
         }
     }
+
+    private static string SettingOf(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<BodyLimit>()?.Setting is { } setting ? $": {setting}" : "";
 
     private static Task RefuseAsync(HttpContext context, long limit, string message)
     {

@@ -1,11 +1,17 @@
 using System.Diagnostics;
 using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Corral.Files;
 using Corral.Gateway.Api.Requests;
 using Corral.Gateway.Auth;
+using Corral.Gateway.Files;
 using Corral.Gateway.Jobs;
 using Corral.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Corral.Gateway.Api;
 
@@ -16,8 +22,11 @@ public static class JobsApi
     {
         var jobs = app.MapGroup("/api/jobs").RequireAuthorization();
         jobs.MapPost("/", SubmitAsync);
+        // The same route with input files: routing picks this endpoint for a multipart body (its Accepts metadata).
+        // Left out of the OpenAPI document, which has one operation per method and path: the JSON one.
+        jobs.MapPost("/", SubmitWithFilesAsync).Accepts<JobSpecRequest>("multipart/form-data").DisableAntiforgery().ExcludeFromDescription();
         jobs.MapGet("/", ListAsync);
-        jobs.MapGet("/{id}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id}", GetAsync).Produces<JobView>().ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapPost("/{id}/cancel", CancelAsync).ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapGet("/{id}/logs", LogsAsync).Produces<string>(StatusCodes.Status200OK, "text/plain")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -47,10 +56,91 @@ public static class JobsApi
             : Problems.Invalid(submission.Field!, submission.Error!);
     }
 
-    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(string id, ClaimsPrincipal principal, IGrainFactory grains)
+    /// <summary>
+    /// A multipart body: the JSON spec in a part named "spec" (validated as the JSON body is) and the job's input
+    /// files in parts named "file", each filename its path in the working directory. The files are stored under the
+    /// job's id first and the job submitted after, so it never starts without them; a refused upload keeps nothing.
+    /// </summary>
+    private static async Task<IResult> SubmitWithFilesAsync(
+        HttpRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ClaimsPrincipal principal,
+        JobSubmitter submitter, JobUploadReader uploads, IJobFileStore store, IGrainFactory grains, IOptions<JsonOptions> json)
+    {
+        if (idempotencyKey is { Length: > 200 })
+        {
+            return Problems.Invalid("Idempotency-Key", "must be at most 200 characters");
+        }
+
+        var caller = TokenAuthenticationHandler.CallerOf(principal);
+        var key = string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey;
+        var id = JobSubmitter.JobIdFor(caller.Name, key);
+        if (key is not null && await grains.GetGrain<IJobGrain>(id).GetAsync() is { } earlier)
+        {
+            // A retry: the job and its files exist already; its body is not read again.
+            request.HttpContext.Response.Headers.Connection = "close";
+            return TypedResults.Accepted($"/api/jobs/{id}", new JobAccepted(id, earlier.Status));
+        }
+
+        var form = await uploads.ReadAsync(request, id, BodyLimits.JobSpec, request.HttpContext.RequestAborted);
+        if (form.Problem is { } problem)
+        {
+            // The rest of the body is not read: do not keep the connection for it.
+            request.HttpContext.Response.Headers.Connection = "close";
+            return Problems.Field(problem.Field, problem.Message, problem.Status);
+        }
+
+        var refusal = SpecOf(form, json.Value.SerializerOptions, out var spec);
+        var submission = spec is null ? null : await submitter.SubmitAsAsync(id, caller.Name, spec);
+        if (submission?.Job is { } job)
+        {
+            return TypedResults.Accepted($"/api/jobs/{job.Id}", new JobAccepted(job.Id, job.Status));
+        }
+
+        await store.DeleteAsync(id, JobFileSet.Inputs, CancellationToken.None);
+        return refusal ?? Problems.Invalid(submission!.Field!, submission.Error!);
+    }
+
+    private static ValidationProblem? SpecOf(UploadedForm form, JsonSerializerOptions options, out JobSpec? spec)
+    {
+        spec = null;
+        if (form.Fields.Keys.FirstOrDefault(k => k != "spec") is { } other)
+        {
+            return Problems.Invalid(other, "is not a field of this form: send 'spec' (the job's JSON) and 'file' parts");
+        }
+
+        if (!form.Fields.TryGetValue("spec", out var text))
+        {
+            return Problems.Invalid("spec", "is required: the job's JSON spec as a form field (-F spec='{...}')");
+        }
+
+        JobSpecRequest? body;
+        try
+        {
+            body = JsonSerializer.Deserialize<JobSpecRequest>(text, options);
+        }
+        catch (JsonException error)
+        {
+            var (field, message) = JsonBodyErrors.Describe(error, typeof(JobSpecRequest), options);
+            return Problems.Invalid(field == "body" ? "spec" : field, message);
+        }
+
+        (spec, var errors) = JobSpecValidator.Validate(body);
+        return spec is null ? Problems.Invalid(errors) : null;
+    }
+
+    /// <summary>The job view, with <c>files: {available, count, bytes, expiresAt}</c> about its result files.</summary>
+    private static async Task<Results<Ok<JsonObject>, ProblemHttpResult>> GetAsync(
+        string id, ClaimsPrincipal principal, IGrainFactory grains, JobResults results, IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
         var view = await JobAccess.FindAsync(grains, TokenAuthenticationHandler.CallerOf(principal), id);
-        return view is null ? Problems.NotFound($"No job '{id}'.") : TypedResults.Ok(view);
+        if (view is null)
+        {
+            return Problems.NotFound($"No job '{id}'.");
+        }
+
+        var options = json.Value.SerializerOptions;
+        var body = JsonSerializer.SerializeToNode(view, options)!.AsObject();
+        body["files"] = JsonSerializer.SerializeToNode(await results.SummarizeAsync(view, cancellationToken), options);
+        return TypedResults.Ok(body);
     }
 
     /// <summary>

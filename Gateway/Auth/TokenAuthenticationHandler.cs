@@ -19,6 +19,9 @@ public sealed class TokenAuthenticationHandler(
     public const string SchemeName = "Bearer";
     public const string AdminRole = "admin";
 
+    /// <summary>A portal's token may submit on POST /upload for any user_id (job-orchestrator compatibility).</summary>
+    public const string PortalRole = "portal";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var token = ReadToken();
@@ -42,6 +45,11 @@ public sealed class TokenAuthenticationHandler(
         if (caller.IsAdmin)
         {
             claims.Add(new Claim(ClaimTypes.Role, AdminRole));
+        }
+
+        if (caller.IsPortal)
+        {
+            claims.Add(new Claim(ClaimTypes.Role, PortalRole));
         }
 
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
@@ -75,5 +83,5 @@ public sealed class TokenAuthenticationHandler(
     }
 
     public static Caller CallerOf(ClaimsPrincipal user) =>
-        new(user.Identity!.Name!, user.IsInRole(AdminRole));
+        new(user.Identity!.Name!, user.IsInRole(AdminRole), user.IsInRole(PortalRole));
 }

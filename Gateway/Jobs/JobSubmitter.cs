@@ -14,7 +14,11 @@ public sealed record Submission(JobView? Job, string? Field, string? Error);
 /// </summary>
 public sealed class JobSubmitter(IGrainFactory grains, JobImageAllowList images)
 {
-    public async Task<Submission> SubmitAsync(string user, JobSpec spec, string? idempotencyKey)
+    public Task<Submission> SubmitAsync(string user, JobSpec spec, string? idempotencyKey) =>
+        SubmitAsAsync(JobIdFor(user, idempotencyKey), user, spec);
+
+    /// <summary>Submits under an id picked beforehand (<see cref="JobIdFor"/>), so its input files can be stored first.</summary>
+    public async Task<Submission> SubmitAsAsync(string id, string user, JobSpec spec)
     {
         // Checked before asking the workers, and answered alike whether a worker holds the image or not: the answer
         // must not tell a user which other images exist on the workers.
@@ -30,7 +34,6 @@ public sealed class JobSubmitter(IGrainFactory grains, JobImageAllowList images)
                 $"'{spec.Image}' is not present on any live worker; images are never pulled, load it on a worker first");
         }
 
-        var id = JobIdFor(user, idempotencyKey);
         var view = await grains.GetGrain<IJobGrain>(id).SubmitAsync(user, spec);
         return new Submission(view, null, null);
     }

@@ -3,8 +3,6 @@ using Npgsql;
 
 namespace Corral.Gateway.Users;
 
-/// <summary>A signed-in caller.</summary>
-public sealed record Caller(string Name, bool IsAdmin);
 
 /// <summary>Users and their token hashes in PostgreSQL (corral_users), with a small cache of recent look-ups.</summary>
 public sealed class UserDirectory(NpgsqlDataSource database)
@@ -19,7 +17,7 @@ public sealed class UserDirectory(NpgsqlDataSource database)
             return cached;
         }
 
-        await using var command = database.CreateCommand("SELECT name, is_admin FROM corral_users WHERE token_hash = $1");
+        await using var command = database.CreateCommand("SELECT name, is_admin, is_portal FROM corral_users WHERE token_hash = $1");
         command.Parameters.AddWithValue(hash);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -27,22 +25,30 @@ public sealed class UserDirectory(NpgsqlDataSource database)
             return null;
         }
 
-        var caller = new Caller(reader.GetString(0), reader.GetBoolean(1));
+        var caller = new Caller(reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2));
         _byTokenHash[hash] = caller;
         return caller;
     }
 
     /// <summary>Creates a user and returns its token, or null when the name is taken.</summary>
-    public async Task<string?> CreateAsync(string name, bool isAdmin, CancellationToken cancellationToken)
+    public async Task<string?> CreateAsync(string name, bool isAdmin, CancellationToken cancellationToken, bool isPortal = false)
     {
         var token = TokenHasher.NewToken();
         await using var command = database.CreateCommand(
-            "INSERT INTO corral_users (name, token_hash, is_admin) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING");
+            "INSERT INTO corral_users (name, token_hash, is_admin, is_portal) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING");
         command.Parameters.AddWithValue(name);
         command.Parameters.AddWithValue(TokenHasher.Hash(token));
         command.Parameters.AddWithValue(isAdmin);
+        command.Parameters.AddWithValue(isPortal);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1 ? token : null;
     }
+
+    /// <summary>
+    /// Creates user <paramref name="name"/> if there is none (a portal's user, named on POST /upload), with a token
+    /// nobody is shown: an admin gives it one later if it should sign in itself.
+    /// </summary>
+    public async Task EnsureAsync(string name, CancellationToken cancellationToken) =>
+        await CreateAsync(name, isAdmin: false, cancellationToken);
 
     /// <summary>Makes <paramref name="token"/> the token of admin user <paramref name="name"/>, creating it if needed.</summary>
     public async Task SetAdminTokenAsync(string name, string token, CancellationToken cancellationToken)

@@ -13,6 +13,8 @@ const state = {
   // Where the output shown starts (chunk, byte in it): older output is read a page at a time before it.
   logFirstSeq: -1,
   logFirstOffset: 0,
+  // The job whose result files are listed (set once it ended, so they are read once).
+  filesShownFor: null,
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -42,7 +44,8 @@ function describeProblem(problem) {
   if (problem.errors) {
     return Object.entries(problem.errors).map(([field, messages]) => `${field}: ${[].concat(messages).join(", ")}`).join("\n");
   }
-  return problem.detail || problem.title || "The request failed.";
+  // job-orchestrator's routes (/upload) answer {"id": 0, "status": "Unknown", "message"}.
+  return problem.detail || problem.message || problem.title || "The request failed.";
 }
 
 function formatBytes(bytes) {
@@ -125,6 +128,50 @@ function renderJobPage() {
     facts.append(dt, dd);
   }
   $("#cancel").hidden = ["succeeded", "failed", "cancelled"].includes(job.status);
+  // The live feed says the job ended: its results are collected by then, so list them once.
+  if (isEnded(job) && state.filesShownFor !== job.id) loadFiles(job.id).catch((error) => showError(error.message));
+}
+
+const isEnded = (job) => ["succeeded", "failed", "cancelled"].includes(job.status);
+
+// A job's result files, with a download link each and one for a ZIP of all (a snapshot while it runs).
+async function loadFiles(jobId) {
+  const list = await api(`/api/jobs/${jobId}/files`);
+  if (state.openJob !== jobId) return;
+  state.filesShownFor = isEnded({ status: list.status }) ? jobId : null;
+  $("#files-note").textContent = list.message || (list.items.length ? "" : "The job left no files.");
+  const zip = $("#files-zip");
+  zip.textContent = isEnded({ status: list.status }) ? "Download all as ZIP" : "Download a snapshot of its directory (ZIP)";
+  zip.onclick = (event) => { event.preventDefault(); download(`/api/jobs/${jobId}/download`, `${jobId}.zip`); };
+  zip.hidden = list.status !== "running" && !(list.files.available && list.items.length);
+  const body = $("#files tbody");
+  body.replaceChildren();
+  for (const file of list.items) {
+    const link = document.createElement("a");
+    link.href = "#";
+    link.textContent = file.path;
+    link.onclick = (event) => {
+      event.preventDefault();
+      download(`/api/jobs/${jobId}/files/${file.path.split("/").map(encodeURIComponent).join("/")}`, file.path.split("/").pop());
+    };
+    const name = document.createElement("td");
+    name.append(link);
+    const row = document.createElement("tr");
+    row.dataset.path = file.path;
+    row.append(name, cell(formatBytes(file.size)));
+    body.append(row);
+  }
+}
+
+// Downloads carry the token in a header, so they are fetched as a blob and saved from there.
+async function download(path, fileName) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
+  if (!response.ok) { showError(`could not download ${fileName} (${response.status})`); return; }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = fileName;
+  link.click();
+  URL.revokeObjectURL(link.href);
 }
 
 async function renderWorkers() {
@@ -290,11 +337,20 @@ async function submitJob(event) {
   if (value("pids")) resources.pids = numberOrText(value("pids"));
   const spec = { service: value("service"), command: ["sh", "-c", form.elements.command.value], resources };
   if (value("image")) spec.image = value("image");
+  // With input files the spec goes as a "spec" part beside them; each file's name is its path in /work.
+  const inputs = [...form.elements.inputs.files];
+  let request = { headers: { "Content-Type": "application/json" }, body: JSON.stringify(spec) };
+  if (inputs.length) {
+    const body = new FormData();
+    body.append("spec", JSON.stringify(spec));
+    for (const file of inputs) body.append("file", file, file.webkitRelativePath || file.name);
+    request = { headers: {}, body };
+  }
   try {
     const accepted = await api("/api/jobs", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
-      body: JSON.stringify(spec),
+      headers: { ...request.headers, "Idempotency-Key": crypto.randomUUID() },
+      body: request.body,
     });
     showError("");
     location.hash = `#/jobs/${accepted.id}`;
@@ -333,8 +389,13 @@ async function route() {
   state.logFirstOffset = 0;
   $("#logs").textContent = "";
   $("#logs-earlier").hidden = true;
+  state.filesShownFor = null;
+  $("#files tbody").replaceChildren();
+  $("#files-zip").hidden = true;
+  $("#files-note").textContent = "";
   try {
     onJobUpdated(await api(`/api/jobs/${state.openJob}`));
+    if (!isEnded(state.jobs.get(state.openJob))) await loadFiles(state.openJob);
     await loadLogs(state.openJob);
   } catch (error) {
     showError(error.message);

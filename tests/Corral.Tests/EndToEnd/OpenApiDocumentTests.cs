@@ -57,7 +57,7 @@ public sealed class OpenApiDocumentTests(CorralSystem system)
     {
         var document = await DocumentAsync();
         var post = document["paths"]!["/api/users"]!["post"]!;
-        Assert.Equal(["name"], Names(Schema(document, post["requestBody"]!["content"]!["application/json"]!["schema"]!)["properties"]!));
+        Assert.Equal(["name", "role"], Names(Schema(document, post["requestBody"]!["content"]!["application/json"]!["schema"]!)["properties"]!));
         Assert.Equal(["name", "token"], Names(Schema(document, post["responses"]!["201"]!["content"]!["application/json"]!["schema"]!)["properties"]!));
     }
 
