@@ -1,5 +1,4 @@
 using Corral.Files;
-using Corral.Hosting;
 using Corral.Jobs;
 using Corral.Workers;
 
@@ -33,7 +32,6 @@ public sealed class JobResults(IGrainFactory grains, PostgresJobFileTotals total
             return false;
         }
 
-        var host = await grains.GetGrain<IWorkerGrain>(job.Worker).GetLiveHostKeyAsync();
-        return host is not null && await grains.GetGrain<IHostGrain>(host).SnapshotFilesAsync(job.Id);
+        return await grains.GetGrain<IWorkerGrain>(job.Worker).SnapshotFilesAsync(job.Id);
     }
 }

@@ -25,6 +25,13 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// </summary>
     Task<WorkerView?> SetDrainingAsync(bool draining);
 
+    /// <summary>
+    /// Has this worker's host agent copy a running job's working directory into its result files (for a download
+    /// while it runs); false when the agent is gone or the job has no directory there. Clients call this, not the
+    /// host grain: a client knows only the grain types of the silos it connects to, and host grains live on agents.
+    /// </summary>
+    Task<bool> SnapshotFilesAsync(string jobId);
+
     /// <summary>The key of the live host grain, or null when the agent is gone.</summary>
     Task<string?> GetLiveHostKeyAsync();
 }

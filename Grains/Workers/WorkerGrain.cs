@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Corral.Hosting;
 using Corral.Jobs;
 using Corral.Resources;
 
@@ -113,6 +114,9 @@ public sealed class WorkerGrain(
         var view = View();
         return Task.FromResult(view is { Alive: true } ? state.State.Registration!.HostKey : null);
     }
+
+    public async Task<bool> SnapshotFilesAsync(string jobId) =>
+        await GetLiveHostKeyAsync() is { } host && await GrainFactory.GetGrain<IHostGrain>(host).SnapshotFilesAsync(jobId);
 
     private IDispatcherGrain Dispatcher => GrainFactory.GetGrain<IDispatcherGrain>(0);
 

@@ -84,7 +84,17 @@ public sealed class OrchestratorCompatibilityTests(CorralSystem system)
         await system.WaitForJobAsync(admin, id, j => EndToEnd.Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(3));
 
-        var partial = await ZipAsync(portal, $"/download_partial/{id}");
+        Dictionary<string, string> partial;
+        try
+        {
+            partial = await ZipAsync(portal, $"/download_partial/{id}");
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // The snapshot crosses the gateway and the host agent: their logs say which side failed.
+            throw new InvalidOperationException($"{error.Message}\n{system.Diagnostics()}", error);
+        }
+
         Assert.Contains("progress.txt", partial.Keys);
         Assert.StartsWith("Step 1/10", partial["progress.txt"]);
 
@@ -191,7 +201,8 @@ public sealed class OrchestratorCompatibilityTests(CorralSystem system)
     private static async Task<Dictionary<string, string>> ZipAsync(HttpClient client, string route)
     {
         var response = await client.GetAsync(route);
-        Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/zip",
+            $"{route} answered {(int)response.StatusCode} {response.Content.Headers.ContentType}: {await response.Content.ReadAsStringAsync()}");
         using var zip = new ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), ZipArchiveMode.Read);
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in zip.Entries)
