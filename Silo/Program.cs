@@ -18,6 +18,7 @@ try
 
     var builder = CorralServer.CreateBuilder(args, settings, "corral-silo");
     builder.Services.AddHealthChecks().AddCheck<SiloJoinedHealthCheck>("cluster", tags: [OperationsEndpoints.ReadyTag]);
+    builder.Services.AddHostedService<WorkerCapacityGauge>();
     builder.UseOrleans(silo => silo
         .UseCorralCluster(cluster, endpoints)
         .AddCorralCore(cluster.PostgresConnectionString, quotas, liveness));

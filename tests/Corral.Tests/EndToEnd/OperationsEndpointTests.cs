@@ -59,6 +59,19 @@ public sealed partial class OperationsEndpointTests(CorralSystem system)
         await system.WaitForJobAsync(bob, id, j => j["logBytesTotal"]!.GetValue<long>() == 8, TimeSpan.FromSeconds(30));
         Assert.Equal(8, Sample(await metrics.GetStringAsync("/metrics"), "corral_jobs_log_counted_bytes_total", "service=\"metrics-probe\""));
         Assert.True(Sample(after, "corral_storage_commit_statements_count") > 0, "group commits are counted");
+
+        // Worker capacity is read from the dispatcher every 10 s.
+        var worker = $"worker=\"{system.WorkerName}\"";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var text = after;
+        while (Sample(text, "corral_worker_cpu_capacity", worker) == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(1000);
+            text = await metrics.GetStringAsync("/metrics");
+        }
+
+        Assert.True(Sample(text, "corral_worker_cpu_capacity", worker) >= 1, "the worker's CPUs are reported");
+        Assert.Equal(1, Sample(text, "corral_worker_accepting", worker));
     }
 
     [Fact]
