@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Corral.HostAgent.Egress;
@@ -30,6 +31,8 @@ public sealed class TwoHostTests(TwoHostSystem system) : IClassFixture<TwoHostSy
         var portOnB = TestEnvironment.FreePort();
         using var sinkOnB = hostB.Listen(portOnB);
         var releasePort = TestEnvironment.FreePort();
+
+        await InputsUploadedHere_ReachAJobOnHostB_AndItsResultsComeBackAsync(alice);
 
         // Each job asks for a whole worker's CPU, so the two cannot share one.
         var cpu = (await system.WorkersAsync()).Min(w => w!["capacity"]!["cpu"]!.GetValue<double>());
@@ -81,6 +84,41 @@ public sealed class TwoHostTests(TwoHostSystem system) : IClassFixture<TwoHostSy
             c => c.StatusesOf(onA).Contains("succeeded") && c.StatusesOf(onB).Contains("failed"), TimeSpan.FromSeconds(30));
         Assert.Contains("running", live.StatusesOf(onA));
         Assert.Contains("running", live.StatusesOf(onB));
+    }
+
+    /// <summary>
+    /// Files travel through PostgreSQL, not the gateway's disk: an input uploaded through the one gateway is in /work on
+    /// host B byte for byte, and what the job wrote there downloads through the same gateway. Host A is drained so the
+    /// job can only go to B.
+    /// </summary>
+    private async Task InputsUploadedHere_ReachAJobOnHostB_AndItsResultsComeBackAsync(HttpClient client)
+    {
+        var input = new byte[3 << 20];
+        Random.Shared.NextBytes(input);
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(input));
+        using var admin = system.Client(system.AdminToken);
+        (await admin.PostAsync($"/api/workers/{system.WorkerName}/drain", null)).EnsureSuccessStatusCode();
+        string id;
+        try
+        {
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent("""{"service":"example","command":["sh","-c","sha256sum in/data.bin | cut -d' ' -f1 > out/sum.txt"]}"""), "spec" },
+                { new ByteArrayContent(input), "file", "in/data.bin" },
+                { new ByteArrayContent([]), "file", "out/.keep" },
+            };
+            var accepted = await client.PostAsync("/api/jobs", form);
+            Assert.True(accepted.IsSuccessStatusCode, await accepted.Content.ReadAsStringAsync());
+            id = (await accepted.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+            var done = await CorralSystem.Terminal(system, client, id);
+            Assert.Equal(("succeeded", system.WorkerBName), (JobApi.Status(done), Worker(done)));
+        }
+        finally
+        {
+            await admin.DeleteAsync($"/api/workers/{system.WorkerName}/drain");
+        }
+
+        Assert.Equal(expected + "\n", await client.GetStringAsync($"/api/jobs/{id}/files/out/sum.txt"));
     }
 
     private static string Worker(JsonObject job) => job["worker"]!.GetValue<string>();
