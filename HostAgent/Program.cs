@@ -27,7 +27,7 @@ try
         throw new InvalidSettingException("SSH_USE_LXCFS", "true", $"lxcfs does not serve {Lxcfs.Root} on this host (deploy/lib/lxcfs.sh starts it)");
     }
 
-    var capacity = await HardwareProbe.ProbeAsync(agent.InjectedGpus, CancellationToken.None);
+    var capacity = await HardwareProbe.ProbeAsync(agent.InjectedGpus, settings, CancellationToken.None);
     var outputs = new JobOutputFiles(agent);
     outputs.EnsureReady();
     // Before any container is created or adopted: their MACs, and the egress chains that match them, derive from it.

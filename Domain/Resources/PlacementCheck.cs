@@ -38,6 +38,16 @@ public static class PlacementCheck
             shortfalls.Add(Format($"cpu: asks {cpu:0.###}, {Math.Max(0, worker.FreeCpu):0.###} free on '{worker.Name}'"));
         }
 
+        if (worker.Capacity.CountsPids && pids > worker.Capacity.Pids)
+        {
+            // Above the worker's share for jobs: the rest is kept so the agent, the engine and iptables can fork.
+            shortfalls.Add(Format($"pids: asks {pids}, worker '{worker.Name}' allows at most {worker.Capacity.Pids} (short by {pids - worker.Capacity.Pids})"));
+        }
+        else if (worker.Capacity.CountsPids && pids > worker.FreePids)
+        {
+            shortfalls.Add(Format($"pids: asks {pids}, {Math.Max(0, worker.FreePids)} free on '{worker.Name}'"));
+        }
+
         if (memory > memoryCeiling)
         {
             shortfalls.Add($"memory: asks {ByteSize.Format(memory)}, worker '{worker.Name}' allows at most {ByteSize.Format(memoryCeiling)} (short by {ByteSize.Format(memory - memoryCeiling)})");

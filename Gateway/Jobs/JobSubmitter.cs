@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Corral.Jobs;
+using Corral.Users;
 using Corral.Workers;
 
 namespace Corral.Gateway.Jobs;
@@ -34,8 +35,16 @@ public sealed class JobSubmitter(IGrainFactory grains, JobImageAllowList images)
                 $"'{spec.Image}' is not present on any live worker; images are never pulled, load it on a worker first");
         }
 
-        var view = await grains.GetGrain<IJobGrain>(id).SubmitAsync(user, spec);
-        return new Submission(view, null, null);
+        try
+        {
+            var view = await grains.GetGrain<IJobGrain>(id).SubmitAsync(user, spec);
+            return new Submission(view, null, null);
+        }
+        catch (UserLimitExceededException limit)
+        {
+            // USER_MAX_QUEUED_JOBS or USER_MAX_SERVICES: refused by the user grain before anything was stored.
+            return new Submission(null, limit.Field, limit.Message);
+        }
     }
 
     /// <summary>

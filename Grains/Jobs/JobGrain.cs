@@ -438,10 +438,17 @@ public sealed partial class JobGrain(
             throw new InvalidOperationException($"Job {Id} cannot move from {S.Status} to {to}.");
         }
 
+        var from = S.Status;
         S.Status = to;
         S.History.Add(new JobTransition(to, clock.GetUtcNow(), note));
         await SaveAsync();
         JobMetrics.RecordMove(S);
+        if (from == JobStatus.Queued)
+        {
+            // One-way: the user's count of waiting jobs (USER_MAX_QUEUED_JOBS) drops by this one.
+            await GrainFactory.GetGrain<IUserGrain>(S.User!).LeftQueueAsync(Id);
+        }
+
         await PublishAsync();
     }
 

@@ -17,6 +17,9 @@ public sealed partial class QuotaOptions
 {
     public const int DefaultLimit = 5;
 
+    /// <summary>Each user's bounds on waiting jobs and distinct services (USER_MAX_QUEUED_JOBS, USER_MAX_SERVICES).</summary>
+    public Corral.Users.UserLimits Users { get; init; } = Corral.Users.UserLimits.Default;
+
     public QuotaOptions(IReadOnlyDictionary<string, int> limits)
         : this(limits, new Dictionary<string, int>(), new Dictionary<string, int>(), new Dictionary<string, int>())
     {
@@ -87,7 +90,7 @@ public sealed partial class QuotaOptions
             }
         }
 
-        return new QuotaOptions(limits, maxRuns, maxDurations, defaultDurations);
+        return new QuotaOptions(limits, maxRuns, maxDurations, defaultDurations) { Users = Corral.Users.UserLimits.Read(environment) };
     }
 
     private static Dictionary<string, int> Read(IDictionary environment, Regex pattern, string what)

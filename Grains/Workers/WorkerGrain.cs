@@ -142,7 +142,8 @@ public sealed class WorkerGrain(
             registration.Images,
             registration.Address,
             registration.SshGpuLimit,
-            state.State.Draining);
+            state.State.Draining,
+            AllocatedPids: allocations.Sum(a => (long)a.Pids));
     }
 
     private WorkerView Empty() => new(

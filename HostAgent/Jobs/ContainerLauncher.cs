@@ -31,7 +31,7 @@ public sealed partial class ContainerLauncher(
     /// <exception cref="InvalidOperationException">This host refuses the launch; the message says why.</exception>
     public async Task<PreparedContainer> CreateAsync(JobLaunch launch, CancellationToken cancellationToken)
     {
-        var guarded = LaunchGuard.Check(launch, settings.SshCaps, capacity.Gpus);
+        var guarded = LaunchGuard.Check(launch, settings.SshCaps, capacity.Gpus, capacity.Pids);
         if (guarded.Refusal is { } refusal)
         {
             throw new InvalidOperationException(refusal);

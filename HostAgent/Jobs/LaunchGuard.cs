@@ -14,22 +14,40 @@ public sealed record GuardedLaunch(JobLaunch Launch, ImmutableArray<string> Clam
 /// Defence in depth on the host, on top of the dispatcher's placement check. An SSH session never gets more
 /// than this host's SSH_MAX_* caps (min(spec, cap)), even when the cluster placed it with a stale view of them;
 /// and a job that asked for GPUs never starts without them, here or anywhere: no empty subset. Nor does a job
-/// start with a limit Docker would read as "no cap" (<see cref="ContainerCaps"/>), whatever the cluster sent.
+/// start with a limit Docker would read as "no cap" (<see cref="ContainerCaps"/>), whatever the cluster sent, nor
+/// with a pids limit above this host's share for jobs (hostPids, <see cref="WorkerCapacity.Pids"/>; 0: not counted).
 /// </summary>
 public static class LaunchGuard
 {
-    public static GuardedLaunch Check(JobLaunch launch, SshCaps caps, ImmutableArray<GpuDevice> hostGpus)
+    public static GuardedLaunch Check(JobLaunch launch, SshCaps caps, ImmutableArray<GpuDevice> hostGpus, long hostPids = 0)
     {
         if (GpuRefusal(launch, hostGpus) is { } refusal)
         {
             return new GuardedLaunch(launch, [], refusal);
         }
 
-        if (launch.Spec.Kind != JobKind.Ssh)
+        var guarded = launch.Spec.Kind == JobKind.Ssh ? ClampToSshCaps(launch, caps) : new GuardedLaunch(launch, [], null);
+        return Capped(ClampToHostPids(guarded, hostPids));
+    }
+
+    /// <summary>No job holds more pids than all jobs of this host may share: the rest keeps the host able to fork.</summary>
+    private static GuardedLaunch ClampToHostPids(GuardedLaunch guarded, long hostPids)
+    {
+        var limits = guarded.Launch.Limits;
+        if (hostPids <= 0 || limits.Pids <= hostPids)
         {
-            return Capped(new GuardedLaunch(launch, [], null));
+            return guarded;
         }
 
+        return guarded with
+        {
+            Launch = guarded.Launch with { Limits = limits with { Pids = (int)hostPids } },
+            Clamped = guarded.Clamped.Add(Format($"pids: asks {limits.Pids}, worker allows at most {hostPids}")),
+        };
+    }
+
+    private static GuardedLaunch ClampToSshCaps(JobLaunch launch, SshCaps caps)
+    {
         var asked = launch.Spec.Resources;
         var limits = launch.Limits;
         var clamped = ImmutableArray.CreateBuilder<string>();
@@ -51,7 +69,7 @@ public static class LaunchGuard
             limits = limits with { Pids = Math.Min(limits.Pids, maxPids) };
         }
 
-        return Capped(new GuardedLaunch(launch with { Limits = limits }, clamped.ToImmutable(), null));
+        return new GuardedLaunch(launch with { Limits = limits }, clamped.ToImmutable(), null);
     }
 
     private static GuardedLaunch Capped(GuardedLaunch guarded) =>
