@@ -19,7 +19,7 @@ public sealed class FilesSuite : IBenchmarkSuite
 {
     private const int FileCount = 4;
     private const int FileBytes = 64 * 1024 * 1024;
-    private const int Runs = 3;
+    private const int Runs = 5;
     private const double MiB = 1024 * 1024;
 
     public string Name => "files";
