@@ -6,9 +6,9 @@ using System.Text.Json.Nodes;
 namespace Corral.Cli;
 
 /// <summary>
-/// Input files sent with a job (the job-files API: POST /api/jobs as multipart, a "spec" JSON part and one "file"
-/// part per file whose filename is its path relative to the job's working directory). --file PATH sends the file
-/// under its own name; PATH=NAME under NAME; a folder sends every file under it, relative to the folder's parent.
+/// Input files sent with a job (POST /api/jobs as multipart: a "spec" JSON part and one "file" part per file whose
+/// filename is its path in the job's /work). --file PATH sends a file under its own name and a folder as every file
+/// under it, named relative to the folder's parent (inputs/a.txt); PATH=NAME sends a file as NAME, a folder under NAME.
 /// </summary>
 public static class JobFiles
 {
@@ -19,13 +19,18 @@ public static class JobFiles
         var uploads = new List<Upload>();
         foreach (var argument in arguments)
         {
-            var equals = argument.IndexOf('=', StringComparison.Ordinal);
+            // A path that exists as typed wins over PATH=NAME, so a file whose name holds '=' can still be sent.
+            var equals = File.Exists(argument) || Directory.Exists(argument) ? -1 : argument.IndexOf('=', StringComparison.Ordinal);
             var path = equals < 0 ? argument : argument[..equals];
-            if (Directory.Exists(path) && equals < 0)
+            var name = equals < 0 ? null : argument[(equals + 1)..].Trim('/');
+            if (name is { Length: 0 })
             {
-                var parent = Path.GetDirectoryName(Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar)) ?? "/";
-                uploads.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                    .Select(file => new Upload(file, Path.GetRelativePath(parent, Path.GetFullPath(file)).Replace('\\', '/'))));
+                throw new UsageException($"--file: '{argument}' names no path after '='");
+            }
+
+            if (Directory.Exists(path))
+            {
+                uploads.AddRange(FolderUploads(path, name));
                 continue;
             }
 
@@ -34,37 +39,42 @@ public static class JobFiles
                 throw new UsageException($"--file: '{path}' is not a file or folder");
             }
 
-            uploads.Add(new Upload(path, equals < 0 ? Path.GetFileName(path) : argument[(equals + 1)..]));
+            uploads.Add(new Upload(path, name ?? Path.GetFileName(path)));
         }
 
         return uploads;
     }
 
     public static async Task<JsonElement> SubmitAsync(
-        CorralApi api, JsonObject spec, IReadOnlyList<Upload> uploads, string? idempotencyKey, CancellationToken cancellationToken)
+        CorralApi api, JsonObject spec, IReadOnlyList<Upload> uploads, string? idempotencyKey, bool json, CancellationToken cancellationToken)
     {
-        using var content = new MultipartFormDataContent();
-        content.Add(new StringContent(spec.ToJsonString(), Encoding.UTF8, "application/json"), "spec");
-        var streams = new List<Stream>();
-        try
+        var total = uploads.Sum(upload => new FileInfo(upload.LocalPath).Length);
+        return await UploadProgress.RunAsync(total, json, async sent =>
         {
+            using var content = new MultipartFormDataContent();
+            content.Add(new StringContent(spec.ToJsonString(), Encoding.UTF8, "application/json"), "spec");
             foreach (var upload in uploads)
             {
-                var stream = File.OpenRead(upload.LocalPath);
-                streams.Add(stream);
-                var part = new StreamContent(stream);
+                // Opened here and disposed with the content: a job's inputs can be larger than memory.
+                var part = new StreamContent(new CountingStream(File.OpenRead(upload.LocalPath), sent), 1 << 18);
                 part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 content.Add(part, "file", upload.Name);
             }
 
             return await api.PostAsync("api/jobs", content, cancellationToken, idempotencyKey);
-        }
-        finally
-        {
-            foreach (var stream in streams)
+        });
+    }
+
+    private static IEnumerable<Upload> FolderUploads(string folder, string? name)
+    {
+        var full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
+        var under = name ?? Path.GetFileName(full);
+        return Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Select(file =>
             {
-                await stream.DisposeAsync();
-            }
-        }
+                var relative = Path.GetRelativePath(full, file).Replace('\\', '/');
+                return new Upload(file, under.Length == 0 ? relative : $"{under}/{relative}");
+            });
     }
 }

@@ -5,6 +5,9 @@
 #
 #   deploy/bench.sh logs
 #   deploy/bench.sh dispatch
+#   deploy/bench.sh files
+#
+# Suites: logs, dispatch, egress, live, lists, files (BENCHMARKS.md says what each measures).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)

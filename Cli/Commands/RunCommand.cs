@@ -25,7 +25,7 @@ public static class RunCommand
         var maxDuration = new Option<string?>("--max-duration") { Description = "Seconds after which the job is stopped" };
         var idempotencyKey = new Option<string?>("--idempotency-key") { Description = "Makes a retried submission return the same job" };
         var sshKey = new Option<FileInfo?>("--ssh-key") { Description = "Start an SSH session job for this public key file (then: corral ssh ID)" };
-        var files = new Option<string[]>("--file", "-f") { Description = "Send a file with the job, PATH or PATH=NAME (repeatable; needs the job-files API)" };
+        var files = new Option<string[]>("--file", "-f") { Description = "Send a file or folder into the job's /work: PATH, or PATH=NAME to name it there (repeatable)" };
         var attach = new Option<bool>("--attach", "-a") { Description = "Follow status and output to the end; exit with the job's exit code" };
         var commandLine = new Argument<string[]>("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("run", "Submit a job: corral run [options] -- CMD ARGS...")
@@ -49,7 +49,7 @@ public static class RunCommand
             var uploads = JobFiles.Parse(parse.GetValue(files) ?? []);
             var accepted = uploads.Count == 0
                 ? await session.Api.PostAsync("api/jobs", spec, cancellationToken, parse.GetValue(idempotencyKey))
-                : await JobFiles.SubmitAsync(session.Api, spec, uploads, parse.GetValue(idempotencyKey), cancellationToken);
+                : await JobFiles.SubmitAsync(session.Api, spec, uploads, parse.GetValue(idempotencyKey), session.Output.Json, cancellationToken);
             var id = JobText.Cell(accepted, "id");
             var attached = parse.GetValue(attach);
             if (session.Output.Json)

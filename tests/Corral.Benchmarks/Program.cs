@@ -10,6 +10,7 @@ public static class Program
         new Egress.EgressBenchmarkSuite(),
         new Live.LiveSuite(),
         new Lists.ListsSuite(),
+        new Files.FilesSuite(),
     ];
 
     public static async Task<int> Main(string[] args)

@@ -15,20 +15,42 @@ public sealed class CorralCli : IDisposable
 
     public string ConfigFile => Path.Combine(ConfigHome, "corral", "config.json");
 
-    public async Task<CommandResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null, TimeSpan? timeout = null)
+    public Task<CommandResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null, TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
+        var start = new ProcessStartInfo("dotnet");
         start.ArgumentList.Add(TestEnvironment.ProcessPath("Cli", "corral"));
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
+        return RunAsync(start, arguments, environment, input, timeout);
+    }
+
+    /// <summary>
+    /// The client on a pseudo-terminal (util-linux script), as in an interactive shell: stdout and stderr are a
+    /// terminal, and the result's output is everything the terminal showed, controls included.
+    /// </summary>
+    public Task<CommandResult> RunInTerminalAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
+        var words = new[] { "exec", "dotnet", TestEnvironment.ProcessPath("Cli", "corral") }.Concat(arguments);
+        var start = new ProcessStartInfo("script");
+        string[] scriptArguments = ["--quiet", "--return", "--flush", "--command", string.Join(' ', words.Select(Quote)), "/dev/null"];
+        foreach (var argument in scriptArguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["TERM"] = "xterm-256color";
+        return RunAsync(start, arguments, environment, input: null, timeout);
+    }
+
+    private async Task<CommandResult> RunAsync(
+        ProcessStartInfo start, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, string? input, TimeSpan? timeout)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.RedirectStandardInput = true;
         foreach (var name in Inherited)
         {
             start.Environment.Remove(name);
@@ -65,4 +87,7 @@ public sealed class CorralCli : IDisposable
     }
 
     public void Dispose() => Directory.Delete(ConfigHome, recursive: true);
+
+    /// <summary>One word for sh: single-quoted, with any single quote closed, escaped and reopened.</summary>
+    private static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }
