@@ -36,7 +36,7 @@ public static class WorkersCommand
         var jobs = worker.TryGetProperty("jobs", out var held) && held.ValueKind == JsonValueKind.Array ? held.GetArrayLength() : 0;
         return [
             JobText.Cell(worker, "name"),
-            JobText.Cell(worker, "alive") == "true" ? "yes" : "no",
+            JobText.Cell(worker, "alive") != "true" ? "no" : JobText.Cell(worker, "draining") == "true" ? "draining" : "yes",
             $"{JobText.Cell(worker, "allocatedCpu")}/{JobText.Cell(capacity, "cpu")}",
             $"{Bytes(JobText.Number(worker, "allocatedMemoryBytes"))}/{Bytes(JobText.Number(capacity, "memoryBytes"))}",
             gpus.Length == 0 ? "none" : gpus,
