@@ -143,14 +143,19 @@ public sealed class SshSessionTests(CorralSystem system)
         using var key = await SshClient.CreateAsync();
         using var alice = system.Client(await system.CreateUserAsync("alice"));
         var spec = Session(key, cpu: 0.25, memory: "64Mi", pids: 64);
-        spec["maxDurationSeconds"] = 2;
+        // Long enough for the session to greet (running) on a loaded machine first: the limit counts from the
+        // container's start, and a session that never greeted within it would end from starting.
+        spec["maxDurationSeconds"] = 8;
         var id = await Jobs.SubmitAsync(alice, spec);
+        await system.WaitForJobAsync(alice, id, j => Jobs.Status(j) is "running" or "failed", TimeSpan.FromSeconds(60));
 
         var done = await CorralSystem.Terminal(system, alice, id);
         Assert.Equal(("failed", "max_duration_exceeded"), (Jobs.Status(done), Jobs.Reason(done)));
-        Assert.Equal("ran past its maximum duration of 2 s", done["message"]!.GetValue<string>());
-        var ran = done["finishedAt"]!.GetValue<DateTimeOffset>() - done["startedAt"]!.GetValue<DateTimeOffset>();
-        Assert.InRange(ran.TotalSeconds, 2, 12);
+        Assert.Equal("ran past its maximum duration of 8 s", done["message"]!.GetValue<string>());
+        Assert.NotNull(done["startedAt"]);
+        var finished = done["finishedAt"]!.GetValue<DateTimeOffset>();
+        Assert.InRange((finished - done["submittedAt"]!.GetValue<DateTimeOffset>()).TotalSeconds, 8, 30);
+        Assert.InRange((finished - done["startedAt"]!.GetValue<DateTimeOffset>()).TotalSeconds, 0, 20);
         await WaitUntilGoneAsync(id);
     }
 

@@ -137,6 +137,19 @@ public sealed class JobFilesEndToEndTests(WorkspaceSystem system) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task ResultsAreCollected_AfterALogQuotaKill()
+    {
+        var (_, client) = await UserAsync();
+        // The system's hourly log quota is 20,000 bytes: `yes` passes it within a moment.
+        var id = await EndToEnd.Jobs.SubmitAsync(client, EndToEnd.Jobs.Shell("echo before-quota > q.txt; yes 'loud line'"));
+
+        var done = await CorralSystem.Terminal(system, client, id);
+
+        Assert.Equal(("failed", "log_quota_exceeded"), (EndToEnd.Jobs.Status(done), EndToEnd.Jobs.Reason(done)));
+        Assert.Equal("before-quota\n", Encoding.UTF8.GetString((await ResultsAsync(id))["q.txt"]));
+    }
+
+    [Fact]
     public async Task AJobWritingPastTheCap_EndsDiskQuotaExceeded_AndKeepsWhatItWrote()
     {
         var (_, client) = await UserAsync();
