@@ -170,7 +170,7 @@ public sealed class TokenLifecycleSecurityTests(CorralSystem system)
 
     public static TheoryData<string, string> BadNewTokens() => new()
     {
-        { """{ "name": "this-name-is-sixty-five-characters-long-which-is-one-too-many-xx" }""", "name" },
+        { """{ "name": "this-name-is-sixty-five-characters-long-which-is-one-too-many-xxx" }""", "name" },
         { """{ "name": "" }""", "name" },
         { """{ }""", "name" },
         { """{ "name": " leading-space" }""", "name" },
