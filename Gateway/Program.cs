@@ -34,7 +34,7 @@ try
 
     builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));
     builder.Services.AddCorralHealthChecks().AddCheck<ClusterClientHealthCheck>("cluster", tags: [OperationsEndpoints.ReadyTag]);
-    builder.Services.AddSingleton<UserDirectory>();
+    builder.Services.AddCorralUsers(settings);
     builder.Services.AddSingleton<JobSubmitter>();
     builder.Services.AddSingleton<JobLogReader>();
     builder.Services.AddSingleton<JobListReader>();

@@ -9,12 +9,19 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Corral.Gateway.Api;
 
-/// <summary>Users (admin), quotas (the caller's), workers and the cluster overview (admin).</summary>
+/// <summary>Users (admin), tokens (the caller's; any user's for admins), quotas (the caller's), workers and the cluster overview (admin).</summary>
 public static class AccountsApi
 {
     public static void MapAccountsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/users", CreateUserAsync).RequireAuthorization(AdminPolicy.Name);
+        app.MapPost("/api/tokens", TokenEndpoints.CreateOwnAsync).RequireAuthorization();
+        app.MapGet("/api/tokens", TokenEndpoints.ListOwnAsync).RequireAuthorization();
+        app.MapDelete("/api/tokens/{id}", TokenEndpoints.RevokeOwnAsync).RequireAuthorization();
+        // That user or an admin; anyone else is answered 404, as for a user that does not exist.
+        app.MapPost("/api/users/{name}/tokens", TokenEndpoints.RotateAsync).RequireAuthorization();
+        app.MapGet("/api/users/{name}/tokens", TokenEndpoints.ListOfUserAsync).RequireAuthorization();
+        app.MapDelete("/api/users/{name}/tokens/{id}", TokenEndpoints.RevokeOfUserAsync).RequireAuthorization();
         app.MapGet("/api/workers", async (IGrainFactory grains) =>
             TypedResults.Ok(await grains.GetGrain<IDispatcherGrain>(0).GetWorkersAsync())).RequireAuthorization(AdminPolicy.Name);
         app.MapPost("/api/workers/{name}/drain", (string name, IGrainFactory grains) => SetDrainingAsync(name, true, grains))

@@ -8,13 +8,16 @@ namespace Corral.Gateway.Auth;
 
 /// <summary>
 /// "Authorization: Bearer &lt;token&gt;", or "access_token" in the query for the SignalR hub (browsers cannot
-/// set headers on WebSockets). Tokens are looked up by hash.
+/// set headers on WebSockets). Tokens are looked up by hash, in <see cref="CallerCache"/> first; an expired or
+/// revoked token is refused like an unknown one.
 /// </summary>
 public sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    UserDirectory users) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    CallerCache cache,
+    TokenStore tokens,
+    TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
     public const string AdminRole = "admin";
@@ -35,7 +38,7 @@ public sealed class TokenAuthenticationHandler(
             return AuthenticateResult.Fail("The bearer token is malformed.");
         }
 
-        var caller = await users.FindByTokenAsync(token, Context.RequestAborted);
+        var caller = await FindCallerAsync(token);
         if (caller is null)
         {
             return AuthenticateResult.Fail("The bearer token is not known.");
@@ -54,6 +57,24 @@ public sealed class TokenAuthenticationHandler(
 
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    private async Task<Caller?> FindCallerAsync(string token)
+    {
+        var hash = TokenHasher.Hash(token);
+        if (cache.Find(hash) is { } cached)
+        {
+            return cached;
+        }
+
+        var now = clock.GetUtcNow();
+        if (await tokens.FindAsync(hash, now, Context.RequestAborted) is not { } found)
+        {
+            return null;
+        }
+
+        cache.Add(hash, found.Caller, found.ExpiresAt, now);
+        return found.Caller;
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -8,12 +8,18 @@ public sealed partial class AdminBootstrap(UserDirectory users, AdminTokenSettin
 {
     public const string AdminName = "admin";
 
+    /// <summary>The name, in the admin's token list, of the token from CORRAL_ADMIN_TOKEN; every start puts it back.</summary>
+    public const string EnvironmentTokenName = "CORRAL_ADMIN_TOKEN";
+
+    /// <summary>The name of the token a first start without CORRAL_ADMIN_TOKEN generates.</summary>
+    public const string GeneratedTokenName = "generated";
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var token = setting.Token;
         if (token is not null)
         {
-            await users.SetAdminTokenAsync(AdminName, token, cancellationToken);
+            await users.SetAdminTokenAsync(AdminName, EnvironmentTokenName, token, cancellationToken);
             return;
         }
 
@@ -23,7 +29,7 @@ public sealed partial class AdminBootstrap(UserDirectory users, AdminTokenSettin
         }
 
         token = TokenHasher.NewToken();
-        await users.SetAdminTokenAsync(AdminName, token, cancellationToken);
+        await users.SetAdminTokenAsync(AdminName, GeneratedTokenName, token, cancellationToken);
         // Printed once, on the console only; only its hash is stored.
         Console.WriteLine($"Generated admin token (shown once): {token}");
         LogGenerated();

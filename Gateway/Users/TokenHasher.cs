@@ -13,6 +13,9 @@ public static class TokenHasher
 
     public static string NewToken() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>A token's public id (16 hex digits): random, so it says nothing about the token or how many exist.</summary>
+    public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     /// <summary>A token that could be one of ours: prefix, then base64url characters, bounded in length.</summary>
