@@ -22,6 +22,7 @@ public static class CliApp
             SshCommand.Create(),
             QuotasCommand.Create(),
             UsersCommand.Create(),
+            TokensCommand.Create(),
             WorkersCommand.Create(),
         };
         return root;

@@ -42,6 +42,10 @@ public sealed class CorralApi : IDisposable
         return SendAsync(request, cancellationToken);
     }
 
+    /// <summary>A DELETE; the answer is empty for most routes (204).</summary>
+    public Task<JsonElement> DeleteAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Delete, path), cancellationToken);
+
     /// <summary>A multipart POST (job files): the caller builds the content.</summary>
     public Task<JsonElement> PostAsync(string path, HttpContent content, CancellationToken cancellationToken, string? idempotencyKey = null)
     {
