@@ -46,7 +46,16 @@ public sealed partial class DispatcherGrain(
     {
         if (_pendingIds.Add(request.JobId))
         {
-            state.State.Pending.Add(request);
+            // A retried job (its worker was lost) goes back to the head, ahead of its user's other pending jobs.
+            if (request.Attempt > 1)
+            {
+                state.State.Pending.Insert(0, request);
+            }
+            else
+            {
+                state.State.Pending.Add(request);
+            }
+
             _dirty = true;
         }
 
@@ -172,7 +181,7 @@ public sealed partial class DispatcherGrain(
 
             if (best < 0)
             {
-                await NoteAsync(request, WhyNot(request, live, _workers.Values.Where(w => w.Alive && w.Draining).Select(w => w.Name)));
+                await NoteAsync(request, WhyNot(request, live, _workers.Values.Where(w => w.Alive && w.Draining).Select(w => w.Name)), NeverFits(request));
                 continue;
             }
 
@@ -222,16 +231,25 @@ public sealed partial class DispatcherGrain(
             + string.Join(" | ", shortfalls);
     }
 
-    private async Task NoteAsync(PlacementRequest request, string message)
+    /// <summary>
+    /// No live worker could hold the job even empty (draining ones count: they come back); with no live worker at all
+    /// nothing could. The job then runs its no-capacity clock.
+    /// </summary>
+    private bool NeverFits(PlacementRequest request) =>
+        !_workers.Values.Any(w => w.Alive && PlacementCheck.CouldEverFit(w, request.Kind, request.Resources, request.Image));
+
+    private async Task NoteAsync(PlacementRequest request, string message, bool never)
     {
-        if (_lastNote.TryGetValue(request.JobId, out var last) && last == message)
+        var note = (never ? "never: " : "wait: ") + message;
+        if (_lastNote.TryGetValue(request.JobId, out var last) && last == note)
         {
             return;
         }
 
-        _lastNote[request.JobId] = message;
+        _lastNote[request.JobId] = note;
         LogWaiting(request.JobId, message);
-        await GrainFactory.GetGrain<IJobGrain>(request.JobId).NotePendingAsync(message);
+        var job = GrainFactory.GetGrain<IJobGrain>(request.JobId);
+        await (never ? job.NoteNoCapacityAsync(message) : job.NotePendingAsync(message));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} placed on worker {Worker}")]
