@@ -18,6 +18,8 @@ namespace Corral.Workers;
 /// </remarks>
 public sealed partial class DispatcherGrain(
     [PersistentState("dispatcher", GrainStorage.Dispatcher)] IPersistentState<DispatcherState> state,
+    TimeProvider clock,
+    WorkerLiveness liveness,
     ILogger<DispatcherGrain> logger) : Grain, IDispatcherGrain
 {
     private readonly Dictionary<string, WorkerView> _workers = new(StringComparer.Ordinal);
@@ -233,10 +235,17 @@ public sealed partial class DispatcherGrain(
 
     /// <summary>
     /// No live worker could hold the job even empty (draining ones count: they come back); with no live worker at all
-    /// nothing could. The job then runs its no-capacity clock.
+    /// nothing could. The job then runs its no-capacity clock. A snapshot says alive as of its last change, so a worker
+    /// silent for longer than the liveness window counts as gone here, as its worker grain would say.
     /// </summary>
-    private bool NeverFits(PlacementRequest request) =>
-        !_workers.Values.Any(w => w.Alive && PlacementCheck.CouldEverFit(w, request.Kind, request.Resources, request.Image));
+    private bool NeverFits(PlacementRequest request)
+    {
+        var now = clock.GetUtcNow();
+        return !_workers.Values.Any(w =>
+            w.Alive
+            && (w.LastHeartbeat is not { } beat || now - beat < liveness.LostAfter)
+            && PlacementCheck.CouldEverFit(w, request.Kind, request.Resources, request.Image));
+    }
 
     private async Task NoteAsync(PlacementRequest request, string message, bool never)
     {
