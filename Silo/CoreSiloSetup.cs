@@ -12,8 +12,9 @@ namespace Corral.Silo;
 public static class CoreSiloSetup
 {
     /// <summary>The core grains on PostgreSQL: their storage and the services they need (clustering is <see cref="CorralCluster"/>'s).</summary>
-    public static ISiloBuilder AddCorralCore(this ISiloBuilder silo, string connectionString, QuotaOptions quotas, WorkerLiveness liveness) =>
-        silo.AddCorralStorage(connectionString).AddCorralServices(quotas, liveness);
+    public static ISiloBuilder AddCorralCore(
+        this ISiloBuilder silo, string connectionString, QuotaOptions quotas, WorkerLiveness liveness, NoCapacityPolicy? noCapacity = null) =>
+        silo.AddCorralStorage(connectionString).AddCorralServices(quotas, liveness, noCapacity);
 
     /// <summary>Grain state in PostgreSQL (reminders come with the cluster: <see cref="CorralCluster.UseCorralCluster(ISiloBuilder, ClusterSettings, SiloEndpointSettings)"/>).</summary>
     public static ISiloBuilder AddCorralStorage(this ISiloBuilder silo, string connectionString)
@@ -29,9 +30,11 @@ public static class CoreSiloSetup
     }
 
     /// <summary>What the core grains need besides storage.</summary>
-    public static ISiloBuilder AddCorralServices(this ISiloBuilder silo, QuotaOptions quotas, WorkerLiveness? liveness = null)
+    public static ISiloBuilder AddCorralServices(
+        this ISiloBuilder silo, QuotaOptions quotas, WorkerLiveness? liveness = null, NoCapacityPolicy? noCapacity = null)
     {
         silo.Services.AddSingleton(liveness ?? WorkerLiveness.Default);
+        silo.Services.AddSingleton(noCapacity ?? NoCapacityPolicy.Default);
         silo.Services.AddSingleton(quotas);
         silo.Services.AddSingleton(TimeProvider.System);
         return silo;

@@ -15,13 +15,14 @@ try
     var endpoints = SiloEndpointSettings.Read(settings, defaultSiloPort: 11111, defaultGatewayPort: 30000);
     var quotas = QuotaOptions.FromEnvironment(settings.Environment);
     var liveness = WorkerLiveness.Read(settings);
+    var noCapacity = Corral.Jobs.NoCapacityPolicy.Read(settings);
 
     var builder = CorralServer.CreateBuilder(args, settings, "corral-silo");
     builder.Services.AddHealthChecks().AddCheck<SiloJoinedHealthCheck>("cluster", tags: [OperationsEndpoints.ReadyTag]);
     builder.Services.AddHostedService<WorkerCapacityGauge>();
     builder.UseOrleans(silo => silo
         .UseCorralCluster(cluster, endpoints)
-        .AddCorralCore(cluster.PostgresConnectionString, quotas, liveness));
+        .AddCorralCore(cluster.PostgresConnectionString, quotas, liveness, noCapacity));
     await builder.BuildWithOperations().RunAsync();
     return 0;
 }

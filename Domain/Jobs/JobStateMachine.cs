@@ -19,7 +19,8 @@ public static class JobStateMachine
         return to switch
         {
             // Starting -> Pending: the chosen worker refused the job before anything ran; place it again.
-            JobStatus.Pending => from is JobStatus.Queued or JobStatus.Starting,
+            // Running -> Pending: its worker was lost and the spec asks for a retry (it keeps its quota slot).
+            JobStatus.Pending => from is JobStatus.Queued or JobStatus.Starting or JobStatus.Running,
             JobStatus.Starting => from == JobStatus.Pending,
             JobStatus.Running => from == JobStatus.Starting,
             JobStatus.Succeeded => from == JobStatus.Running,

@@ -32,9 +32,10 @@ public static partial class JobSpecValidator
         var resources = ValidResources(request.Resources, Error);
         var sshKey = ValidSshPublicKey(request.SshPublicKey, kind, Error);
         var maxDuration = ValidMaxDuration(request.MaxDurationSeconds, Error);
+        var retry = ValidRetry(request.Retry, Error);
         return errors.Count > 0
             ? (null, errors)
-            : (new JobSpec(service!, image!, command, kind, env, resources, sshKey, maxDuration, request.Priority ?? JobPriority.Normal), errors);
+            : (new JobSpec(service!, image!, command, kind, env, resources, sshKey, maxDuration, request.Priority ?? JobPriority.Normal, retry), errors);
     }
 
     /// <summary>Service names: 1-63 characters, letters, digits, '-' and '_'; matched case-insensitively.</summary>
@@ -134,6 +135,30 @@ public static partial class JobSpecValidator
         }
 
         return key;
+    }
+
+    /// <summary>"retry": onWorkerLost is required; maxAttempts 1-10, 3 when left out. Off (or absent) keeps no policy.</summary>
+    private static RetryPolicy? ValidRetry(RetryRequest? retry, Action<string, string> error)
+    {
+        if (retry is null)
+        {
+            return null;
+        }
+
+        if (retry.OnWorkerLost is null)
+        {
+            error("retry.onWorkerLost", "is required: " + JobSpecRules.RetryOnWorkerLost);
+            return null;
+        }
+
+        var attempts = retry.MaxAttempts ?? JobSpecRules.DefaultRetryAttempts;
+        if (attempts < 1 || attempts > RetryPolicy.MaxAttemptsLimit)
+        {
+            error("retry.maxAttempts", JobSpecRules.RetryMaxAttempts);
+            return null;
+        }
+
+        return retry.OnWorkerLost.Value ? new RetryPolicy(true, attempts) : null;
     }
 
     private static int? ValidMaxDuration(int? seconds, Action<string, string> error)

@@ -33,9 +33,17 @@ public interface IJobGrain : IGrainWithStringKey
     [OneWay]
     Task NoteQueuePositionAsync(Corral.Quotas.QueueWait wait);
 
-    /// <summary>The dispatcher explains why the job still waits for a worker.</summary>
+    /// <summary>The dispatcher explains why the job still waits for a worker (one that could hold it exists).</summary>
     [OneWay]
     Task NotePendingAsync(string message);
+
+    /// <summary>
+    /// The dispatcher found no live worker that could ever hold the job; the message says what is short. The job
+    /// fails no_capacity once that has lasted the grace period (NO_CAPACITY_GRACE_SECONDS), unless a note that it
+    /// could fit, or a placement, comes first.
+    /// </summary>
+    [OneWay]
+    Task NoteNoCapacityAsync(string message);
 
     /// <summary>The host agent started the container.</summary>
     Task ReportRunningAsync(string worker, SshEndpoint? ssh);

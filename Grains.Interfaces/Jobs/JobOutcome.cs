@@ -5,8 +5,12 @@ namespace Corral.Jobs;
 public sealed record JobOutcome(
     [property: Id(0)] int? ExitCode,
     [property: Id(1)] TerminationReason? Reason,
-    [property: Id(2)] string? Message)
+    [property: Id(2)] string? Message,
+    [property: Id(3)] int Attempt = 0)
 {
+    /// <summary>The attempt whose container this outcome is of; 0 (from an agent that did not say) reads as the first.</summary>
+    public int AttemptOrFirst => Math.Max(1, Attempt);
+
     /// <summary>Exit code 0 succeeds; anything else fails with <see cref="TerminationReason.ExitCode"/>.</summary>
     public static JobOutcome FromExit(int exitCode, bool oomKilled) => oomKilled
         ? new(exitCode, TerminationReason.OutOfMemory, "the container ran out of memory and was killed")

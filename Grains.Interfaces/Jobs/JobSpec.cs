@@ -5,7 +5,8 @@ namespace Corral.Jobs;
 /// <summary>
 /// A validated job submission (the gateway validates submissions into this). <paramref name="MaxDurationSeconds"/>
 /// ends the job that long after it started running (the grain puts the service's default and ceiling in it);
-/// <paramref name="Priority"/> orders it among its user's waiting jobs for the service.
+/// <paramref name="Priority"/> orders it among its user's waiting jobs for the service; <paramref name="Retry"/> says
+/// whether a job whose worker is lost runs again, and how often at most.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("corral.job-spec")]
 public sealed record JobSpec(
@@ -17,4 +18,5 @@ public sealed record JobSpec(
     [property: Id(5)] ResourceRequest Resources,
     [property: Id(6)] string? SshPublicKey,
     [property: Id(7)] int? MaxDurationSeconds = null,
-    [property: Id(8)] JobPriority Priority = JobPriority.Normal);
+    [property: Id(8)] JobPriority Priority = JobPriority.Normal,
+    [property: Id(9)] RetryPolicy? Retry = null);

@@ -26,4 +26,6 @@ public sealed record JobView(
     [property: Id(20)] IReadOnlyList<string> Command,
     [property: Id(21)] IReadOnlyList<JobTransition> History,
     [property: Id(22)] JobPriority Priority = JobPriority.Normal,
-    [property: Id(23)] int? MaxDurationSeconds = null);
+    [property: Id(23)] int? MaxDurationSeconds = null,
+    [property: Id(24)] int Attempt = 1,
+    [property: Id(25)] RetryPolicy? Retry = null);

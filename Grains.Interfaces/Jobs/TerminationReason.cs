@@ -16,4 +16,10 @@ public enum TerminationReason
 
     /// <summary>The job's working directory passed its size cap (JOB_WORK_MAX_BYTES).</summary>
     DiskQuotaExceeded,
+
+    /// <summary>
+    /// No live worker could ever hold the job (resources or image) for NO_CAPACITY_GRACE_SECONDS while it waited for
+    /// placement; it gave its quota slot back.
+    /// </summary>
+    NoCapacity,
 }

@@ -4,14 +4,18 @@ using Orleans.Concurrency;
 
 namespace Corral.Workers;
 
-/// <summary>A job that holds a quota slot and waits for a worker.</summary>
+/// <summary>
+/// A job that holds a quota slot and waits for a worker. A retried job (<paramref name="Attempt"/> above 1) goes to
+/// the head of the pending jobs.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("corral.placement-request")]
 public sealed record PlacementRequest(
     [property: Id(0)] string JobId,
     [property: Id(1)] string User,
     [property: Id(2)] JobKind Kind,
     [property: Id(3)] ResourceRequest Resources,
-    [property: Id(4)] string Image);
+    [property: Id(4)] string Image,
+    [property: Id(5)] int Attempt = 1);
 
 /// <summary>Matches admitted jobs to workers that satisfy them, fairly across users. One per cluster (key 0).</summary>
 public interface IDispatcherGrain : IGrainWithIntegerKey

@@ -19,6 +19,7 @@ public sealed partial class JobGrain(
     [PersistentState("job", GrainStorage.Name)] IPersistentState<JobState> state,
     IJobIndex index,
     QuotaOptions options,
+    NoCapacityPolicy noCapacity,
     TimeProvider clock,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
@@ -36,6 +37,9 @@ public sealed partial class JobGrain(
     private JobState S => state.State;
 
     private string Id => this.GetPrimaryKeyString();
+
+    /// <summary>The attempt the job is on: states written before retries hold 0, their first.</summary>
+    private int Attempt => Math.Max(1, S.Attempt);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -131,6 +135,7 @@ public sealed partial class JobGrain(
         S.Worker = worker;
         S.Limits = limits;
         S.Message = null;
+        S.UnplaceableSince = null;
         await MoveAsync(JobStatus.Starting, $"placed on worker '{worker}'");
         await StartOnHostAsync();
     }
@@ -146,12 +151,33 @@ public sealed partial class JobGrain(
 
     public async Task NotePendingAsync(string message)
     {
-        if (S.Status == JobStatus.Pending && S.Message != message)
+        if (S.Status == JobStatus.Pending && (S.Message != message || S.UnplaceableSince is not null))
         {
+            // A worker that could hold the job is there: the no-capacity clock stops.
+            S.Message = message;
+            S.UnplaceableSince = null;
+            await SaveAsync();
+            await PublishAsync();
+        }
+    }
+
+    public async Task NoteNoCapacityAsync(string message)
+    {
+        if (S.Status != JobStatus.Pending)
+        {
+            return;
+        }
+
+        if (S.Message != message || S.UnplaceableSince is null)
+        {
+            // The clock starts at the first such note and runs on while the notes only change their wording.
+            S.UnplaceableSince ??= noCapacity.Clock.GetUtcNow();
             S.Message = message;
             await SaveAsync();
             await PublishAsync();
         }
+
+        await FailIfNoCapacityAsync();
     }
 
     public async Task ReportRunningAsync(string worker, SshEndpoint? ssh)
@@ -184,7 +210,8 @@ public sealed partial class JobGrain(
 
     public async Task CompleteAsync(string worker, JobOutcome outcome)
     {
-        if (S.Spec is null || JobStateMachine.IsTerminal(S.Status) || S.Worker != worker)
+        // The container of an earlier attempt (an agent that came back after its worker was lost) is not this one.
+        if (S.Spec is null || JobStateMachine.IsTerminal(S.Status) || S.Worker != worker || outcome.AttemptOrFirst != Attempt)
         {
             return;
         }
@@ -227,7 +254,11 @@ public sealed partial class JobGrain(
 
                 break;
             case JobStatus.Pending:
-                await Dispatcher.EnqueueAsync(PlacementRequest());
+                if (!await FailIfNoCapacityAsync())
+                {
+                    await Dispatcher.EnqueueAsync(PlacementRequest());
+                }
+
                 break;
             case JobStatus.Starting or JobStatus.Running:
                 if (!await EndSessionIfDueAsync())
@@ -265,23 +296,75 @@ public sealed partial class JobGrain(
         var host = await LiveHostAsync();
         if (host is null)
         {
-            await FinishAsync(JobStatus.Failed, TerminationReason.WorkerLost, $"worker '{S.Worker}' stopped reporting", null);
+            await LoseWorkerAsync($"worker '{S.Worker}' stopped reporting");
             return;
         }
 
         var seen = await host.InspectAsync(Id);
-        switch (seen.Phase)
+        // A container of an earlier attempt is not this attempt's: the agent ends it when asked to start this one.
+        var phase = seen.AttemptOrFirst < Attempt ? HostJobPhase.Unknown : seen.Phase;
+        switch (phase)
         {
             case HostJobPhase.Unknown when S.Status == JobStatus.Starting:
                 await host.StartAsync(Launch());
                 break;
             case HostJobPhase.Unknown:
-                await FinishAsync(JobStatus.Failed, TerminationReason.WorkerLost, $"the container is gone from worker '{S.Worker}'", null);
+                await LoseWorkerAsync($"the container is gone from worker '{S.Worker}'");
                 break;
             case HostJobPhase.Exited when seen.Outcome is { } outcome:
                 await CompleteAsync(S.Worker!, outcome);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The job's worker, or its container, is gone. With a retry left (the spec's retry.onWorkerLost and
+    /// maxAttempts) the job goes back to pending, keeping its id and its quota slot, at the head of the pending jobs;
+    /// otherwise it fails worker_lost.
+    /// </summary>
+    private async Task LoseWorkerAsync(string why)
+    {
+        var worker = S.Worker!;
+        if (S.Spec!.Retry is not { } retry || !retry.RetriesWorkerLost(Attempt))
+        {
+            var message = S.Spec.Retry is { OnWorkerLost: true } last ? $"{why} (attempt {Attempt} of {last.MaxAttempts})" : why;
+            await FinishAsync(JobStatus.Failed, TerminationReason.WorkerLost, message, null);
+            return;
+        }
+
+        // Released first: a crash before the move below repeats this step (the release is idempotent), while the
+        // other order could leave the room held for a job that no longer runs there.
+        await GrainFactory.GetGrain<IWorkerGrain>(worker).ReleaseAsync(Id);
+        var next = Attempt + 1;
+        S.Attempt = next;
+        S.Worker = null;
+        S.Limits = null;
+        S.StartedAt = null;
+        S.Ssh = null;
+        S.Message = null;
+        S.UnplaceableSince = null;
+        _sessionEnd?.Dispose();
+        _sessionEnd = null;
+        await MoveAsync(JobStatus.Pending, $"attempt {next} of {retry.MaxAttempts}: worker '{worker}' was lost ({why})");
+        LogRetrying(Id, next, retry.MaxAttempts, why);
+        await Dispatcher.EnqueueAsync(PlacementRequest());
+    }
+
+    /// <summary>
+    /// Fails a pending job that no live worker could ever hold for the whole grace period, giving its quota slot
+    /// back; the message names what is short (the dispatcher's last note).
+    /// </summary>
+    private async Task<bool> FailIfNoCapacityAsync()
+    {
+        if (S.Status != JobStatus.Pending || S.UnplaceableSince is not { } since || !noCapacity.IsOver(since))
+        {
+            return false;
+        }
+
+        var message = $"no live worker could ever hold this job for {noCapacity.Grace.TotalSeconds:0} s: {S.Message}";
+        await FinishAsync(JobStatus.Failed, TerminationReason.NoCapacity, message, null);
+        await Dispatcher.RemoveAsync(Id);
+        return true;
     }
 
     private async Task StartOnHostAsync()
@@ -479,13 +562,13 @@ public sealed partial class JobGrain(
             Id, S.User!, spec.Service, spec.Kind, S.Status, S.Reason, wait?.Reason ?? S.Message, S.ExitCode, S.Worker, wait?.Position,
             S.SubmittedAt, S.StartedAt, S.FinishedAt, spec.Resources, S.Limits,
             S.Counters.LogBytesThisHour, S.Counters.LogBytesTotal, S.Counters.EgressBytes, S.Ssh,
-            spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds);
+            spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds, Attempt, spec.Retry);
     }
 
-    private JobLaunch Launch() => new(Id, S.User!, S.Spec!, S.Limits!, S.Worker!);
+    private JobLaunch Launch() => new(Id, S.User!, S.Spec!, S.Limits!, S.Worker!, Attempt);
 
     private PlacementRequest PlacementRequest() =>
-        new(Id, S.User!, S.Spec!.Kind, S.Spec.Resources, S.Spec.Image);
+        new(Id, S.User!, S.Spec!.Kind, S.Spec.Resources, S.Spec.Image, Attempt);
 
     private IQuotaGrain Quota => GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.For(S.User!, S.Spec!.Service));
 
@@ -493,6 +576,9 @@ public sealed partial class JobGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended {Status} ({Reason}): {Message}")]
     private partial void LogFinished(string jobId, JobStatus status, TerminationReason? reason, string? message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: worker lost, placing attempt {Attempt} of {MaxAttempts}: {Why}")]
+    private partial void LogRetrying(string jobId, int attempt, int maxAttempts, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: live update not delivered: {Error}")]
     private partial void LogPublishFailed(string jobId, string error);

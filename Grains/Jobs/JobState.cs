@@ -37,6 +37,15 @@ public sealed class JobState
     /// <summary>Set once the worker's reservation was given back after the job ended.</summary>
     [Id(15)] public bool WorkerReleased { get; set; }
 
+    /// <summary>Which attempt the job is on (1-based; 0 in states written before retries, read as 1).</summary>
+    [Id(16)] public int Attempt { get; set; }
+
+    /// <summary>
+    /// Since when the dispatcher has found no live worker that could ever hold this pending job; null while one could.
+    /// Persisted, so the grace period (NO_CAPACITY_GRACE_SECONDS) runs on across a silo restart.
+    /// </summary>
+    [Id(17)] public DateTimeOffset? UnplaceableSince { get; set; }
+
     /// <summary>
     /// Until it ended and gave back its slot and its room, a job may need waking after a crash: written to the job's
     /// row in the job index (<see cref="IJobIndex"/>), where the job reconciler looks for it.

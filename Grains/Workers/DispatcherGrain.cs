@@ -18,6 +18,8 @@ namespace Corral.Workers;
 /// </remarks>
 public sealed partial class DispatcherGrain(
     [PersistentState("dispatcher", GrainStorage.Dispatcher)] IPersistentState<DispatcherState> state,
+    TimeProvider clock,
+    WorkerLiveness liveness,
     ILogger<DispatcherGrain> logger) : Grain, IDispatcherGrain
 {
     private readonly Dictionary<string, WorkerView> _workers = new(StringComparer.Ordinal);
@@ -46,7 +48,16 @@ public sealed partial class DispatcherGrain(
     {
         if (_pendingIds.Add(request.JobId))
         {
-            state.State.Pending.Add(request);
+            // A retried job (its worker was lost) goes back to the head, ahead of its user's other pending jobs.
+            if (request.Attempt > 1)
+            {
+                state.State.Pending.Insert(0, request);
+            }
+            else
+            {
+                state.State.Pending.Add(request);
+            }
+
             _dirty = true;
         }
 
@@ -172,7 +183,7 @@ public sealed partial class DispatcherGrain(
 
             if (best < 0)
             {
-                await NoteAsync(request, WhyNot(request, live, _workers.Values.Where(w => w.Alive && w.Draining).Select(w => w.Name)));
+                await NoteAsync(request, WhyNot(request, live, _workers.Values.Where(w => w.Alive && w.Draining).Select(w => w.Name)), NeverFits(request));
                 continue;
             }
 
@@ -222,16 +233,32 @@ public sealed partial class DispatcherGrain(
             + string.Join(" | ", shortfalls);
     }
 
-    private async Task NoteAsync(PlacementRequest request, string message)
+    /// <summary>
+    /// No live worker could hold the job even empty (draining ones count: they come back); with no live worker at all
+    /// nothing could. The job then runs its no-capacity clock. A snapshot says alive as of its last change, so a worker
+    /// silent for longer than the liveness window counts as gone here, as its worker grain would say.
+    /// </summary>
+    private bool NeverFits(PlacementRequest request)
     {
-        if (_lastNote.TryGetValue(request.JobId, out var last) && last == message)
+        var now = clock.GetUtcNow();
+        return !_workers.Values.Any(w =>
+            w.Alive
+            && (w.LastHeartbeat is not { } beat || now - beat < liveness.LostAfter)
+            && PlacementCheck.CouldEverFit(w, request.Kind, request.Resources, request.Image));
+    }
+
+    private async Task NoteAsync(PlacementRequest request, string message, bool never)
+    {
+        var note = (never ? "never: " : "wait: ") + message;
+        if (_lastNote.TryGetValue(request.JobId, out var last) && last == note)
         {
             return;
         }
 
-        _lastNote[request.JobId] = message;
+        _lastNote[request.JobId] = note;
         LogWaiting(request.JobId, message);
-        await GrainFactory.GetGrain<IJobGrain>(request.JobId).NotePendingAsync(message);
+        var job = GrainFactory.GetGrain<IJobGrain>(request.JobId);
+        await (never ? job.NoteNoCapacityAsync(message) : job.NotePendingAsync(message));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} placed on worker {Worker}")]

@@ -7,6 +7,12 @@ public static class ContainerLabels
     public const string User = "corral.user";
     public const string Worker = "corral.worker";
 
+    /// <summary>
+    /// Which attempt of the job the container runs (1-based; missing on containers made before retries, read as 1):
+    /// an adopting agent reports it with the outcome, so an earlier attempt's container never completes a later one.
+    /// </summary>
+    public const string Attempt = "corral.attempt";
+
     /// <summary>The host path of the job's output file (<see cref="Logs.JobOutputFiles"/>).</summary>
     public const string Output = "corral.output";
 

@@ -7,7 +7,8 @@ namespace Corral.HostAgent.Containers;
 public sealed record ContainerExit(int ExitCode, bool OomKilled);
 
 /// <summary>A job container found on the engine (after an agent restart).</summary>
-public sealed record JobContainer(string ContainerId, string JobId, string Worker, bool Running);
+/// <summary>A job container on this engine, as its labels describe it; <paramref name="Attempt"/> is 1 when unlabelled.</summary>
+public sealed record JobContainer(string ContainerId, string JobId, string Worker, bool Running, int Attempt = 1);
 
 /// <summary>The local Docker engine, reduced to what the host agent does with it.</summary>
 public sealed partial class ContainerRuntime(DockerClient docker)
@@ -63,7 +64,12 @@ public sealed partial class ContainerRuntime(DockerClient docker)
                 },
             },
             cancellationToken);
-        return [.. containers.Select(c => new JobContainer(c.ID, c.Labels[ContainerLabels.JobId], c.Labels.TryGetValue(ContainerLabels.Worker, out var w) ? w : string.Empty, c.State == "running"))];
+        return [.. containers.Select(c => new JobContainer(
+            c.ID,
+            c.Labels[ContainerLabels.JobId],
+            c.Labels.TryGetValue(ContainerLabels.Worker, out var w) ? w : string.Empty,
+            c.State == "running",
+            c.Labels.TryGetValue(ContainerLabels.Attempt, out var a) && int.TryParse(a, System.Globalization.CultureInfo.InvariantCulture, out var attempt) && attempt > 0 ? attempt : 1))];
     }
 
     /// <summary>Every image tag on this engine, as "name:tag".</summary>

@@ -89,6 +89,7 @@ public static class ContainerSpecBuilder
                 [ContainerLabels.JobId] = launch.JobId,
                 [ContainerLabels.User] = launch.User,
                 [ContainerLabels.Worker] = launch.Worker,
+                [ContainerLabels.Attempt] = launch.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [ContainerLabels.Output] = entry.OutputFile,
             },
             HostConfig = new HostConfig

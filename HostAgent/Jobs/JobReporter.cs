@@ -43,13 +43,16 @@ public sealed partial class JobReporter(IGrainFactory grains, ILogger<JobReporte
         }
     }
 
-    /// <summary>Whether the cluster has recorded the job's end; null when it cannot be asked now.</summary>
-    public async Task<bool?> HasEndedAsync(string jobId)
+    /// <summary>
+    /// Whether the cluster has recorded the job's end, or moved it past <paramref name="attempt"/> (a retry after its
+    /// worker was lost); null when it cannot be asked now.
+    /// </summary>
+    public async Task<bool?> HasEndedAsync(string jobId, int attempt)
     {
         try
         {
             var view = await grains.GetGrain<IJobGrain>(jobId).GetAsync();
-            return view is not null && JobStateMachine.IsTerminal(view.Status);
+            return view is not null && (JobStateMachine.IsTerminal(view.Status) || view.Attempt > attempt);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

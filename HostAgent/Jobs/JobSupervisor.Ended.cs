@@ -22,14 +22,17 @@ public sealed partial class JobSupervisor
         }
     }
 
-    /// <summary>Asks the cluster about every running container and ends those whose job has ended there.</summary>
+    /// <summary>
+    /// Asks the cluster about every running container and ends those whose job has ended there, or runs a later
+    /// attempt (its worker was lost while this agent was away).
+    /// </summary>
     public async Task EndOrphansAsync()
     {
         foreach (var job in _jobs.Values.Where(j => j.Phase == HostJobPhase.Running))
         {
-            if (await reporter.HasEndedAsync(job.JobId) == true)
+            if (await reporter.HasEndedAsync(job.JobId, job.Attempt) == true)
             {
-                End(job.JobId, "the job ended in the cluster while this agent could not be told");
+                End(job.JobId, "the job ended in the cluster, or moved on to a later attempt, while this agent could not be told");
             }
         }
     }

@@ -33,13 +33,22 @@ public sealed partial class JobSupervisor(
 
     private CancellationToken Stopping => lifetime.ApplicationStopping;
 
-    /// <summary>Starts the job in the background; a second start of the same job does nothing.</summary>
+    /// <summary>
+    /// Starts the job in the background; a second start of the same attempt does nothing. A container of an earlier
+    /// attempt (adopted after this agent came back from a crash, its worker lost meanwhile) is killed instead, and
+    /// this attempt starts at the job grain's next try, once that container is gone: they share a name and a MAC.
+    /// </summary>
     public void Start(JobLaunch launch)
     {
-        var job = new SupervisedJob(launch.JobId, launch.Worker);
+        var job = new SupervisedJob(launch.JobId, launch.Worker, HostJobPhase.Starting, launch.Attempt);
         if (_jobs.TryAdd(launch.JobId, job))
         {
             _ = Task.Run(() => RunAsync(job, launch));
+        }
+        else if (_jobs.TryGetValue(launch.JobId, out var earlier) && earlier.Attempt < launch.Attempt)
+        {
+            var message = $"superseded by attempt {launch.Attempt}: its worker was lost";
+            InBackground(launch.JobId, () => KillAsync(earlier, TerminationReason.WorkerLost, message));
         }
     }
 
@@ -74,7 +83,7 @@ public sealed partial class JobSupervisor(
                 continue;
             }
 
-            var job = new SupervisedJob(container.JobId, container.Worker, HostJobPhase.Running)
+            var job = new SupervisedJob(container.JobId, container.Worker, HostJobPhase.Running, container.Attempt)
             {
                 ContainerId = container.ContainerId,
             };
@@ -109,6 +118,7 @@ public sealed partial class JobSupervisor(
             await DisposeAllAsync(watching);
             var outcome = JobOutcome.Killed(TerminationReason.ContainerError, $"could not start the container: {FirstLine(error.Message)}");
             await FinishAsync(job, outcome);
+            Forget(job);
             return;
         }
 
@@ -117,6 +127,7 @@ public sealed partial class JobSupervisor(
             await DisposeAllAsync(watching);
             await FinishAsync(job, JobOutcome.Killed(refused.Reason, refused.Message));
             await launcher.RemoveAsync(job.ContainerId, job.JobId);
+            Forget(job);
             return;
         }
 
@@ -156,6 +167,7 @@ public sealed partial class JobSupervisor(
             await SendCountersAsync(job);
             await FinishAsync(job, outcome);
             await launcher.RemoveAsync(containerId, job.JobId);
+            Forget(job);
         }
         catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
         {
@@ -260,9 +272,15 @@ public sealed partial class JobSupervisor(
         }
 
         LogExited(job.JobId, outcome.ExitCode, outcome.Reason);
-        await reporter.SendAsync(job.JobId, grain => grain.CompleteAsync(job.Worker, outcome), Stopping);
-        _jobs.TryRemove(job.JobId, out _);
+        var reported = outcome with { Attempt = job.Attempt };
+        await reporter.SendAsync(job.JobId, grain => grain.CompleteAsync(job.Worker, reported), Stopping);
     }
+
+    /// <summary>
+    /// Stops supervising the job once its container and output are removed, not before: a later attempt of the same
+    /// job starts only then, so the earlier one's clean-up never removes what the later one made.
+    /// </summary>
+    private void Forget(SupervisedJob job) => _jobs.TryRemove(new KeyValuePair<string, SupervisedJob>(job.JobId, job));
 
     /// <summary>Moves the job's phase as <see cref="HostJobLifecycle"/> allows; an illegal move is refused and logged.</summary>
     private bool TryMove(SupervisedJob job, HostJobPhase to, JobOutcome? outcome)

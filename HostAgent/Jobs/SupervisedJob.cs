@@ -14,7 +14,7 @@ public sealed class SupervisedJob
     private JobOutcome? _outcome;
 
     /// <summary>Begins supervising: Starting for a launch, Running for an adopted container.</summary>
-    public SupervisedJob(string jobId, string worker, HostJobPhase phase = HostJobPhase.Starting)
+    public SupervisedJob(string jobId, string worker, HostJobPhase phase = HostJobPhase.Starting, int attempt = 1)
     {
         if (!HostJobLifecycle.CanBegin(phase))
         {
@@ -23,12 +23,16 @@ public sealed class SupervisedJob
 
         JobId = jobId;
         Worker = worker;
+        Attempt = attempt;
         _phase = phase;
     }
 
     public string JobId { get; }
 
     public string Worker { get; }
+
+    /// <summary>Which attempt of the job this container runs (JobLaunch.Attempt, or the container's label).</summary>
+    public int Attempt { get; }
 
     public string? ContainerId { get; set; }
 
@@ -87,7 +91,7 @@ public sealed class SupervisedJob
         {
             lock (_gate)
             {
-                return new HostJobState(_phase, _outcome);
+                return new HostJobState(_phase, _outcome, Attempt);
             }
         }
     }
@@ -107,7 +111,8 @@ public sealed class SupervisedJob
             }
 
             _phase = to;
-            _outcome = outcome;
+            // Every outcome names its attempt, so the job grain can tell an earlier attempt's container from this one.
+            _outcome = outcome is null ? null : outcome with { Attempt = Attempt };
             return true;
         }
     }

@@ -10,6 +10,7 @@ public sealed class JobStateMachineTests
     [InlineData(JobStatus.Pending, JobStatus.Starting)]
     [InlineData(JobStatus.Starting, JobStatus.Running)]
     [InlineData(JobStatus.Starting, JobStatus.Pending)]
+    [InlineData(JobStatus.Running, JobStatus.Pending)]
     [InlineData(JobStatus.Running, JobStatus.Succeeded)]
     [InlineData(JobStatus.Running, JobStatus.Failed)]
     [InlineData(JobStatus.Starting, JobStatus.Failed)]

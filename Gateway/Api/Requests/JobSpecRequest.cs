@@ -21,4 +21,5 @@ public sealed record JobSpecRequest(
     [property: Description(JobSpecRules.Resources)] ResourcesRequest? Resources = null,
     [property: Description(JobSpecRules.SshPublicKey)] string? SshPublicKey = null,
     [property: Description(JobSpecRules.MaxDurationSeconds)] int? MaxDurationSeconds = null,
-    [property: Description(JobSpecRules.Priority), JsonConverter(typeof(JobPriorityJsonConverter))] JobPriority? Priority = null);
+    [property: Description(JobSpecRules.Priority), JsonConverter(typeof(JobPriorityJsonConverter))] JobPriority? Priority = null,
+    [property: Description(JobSpecRules.Retry)] RetryRequest? Retry = null);

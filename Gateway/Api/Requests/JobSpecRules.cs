@@ -18,6 +18,8 @@ public static class JobSpecRules
     public const double MaxCpu = 1024;
     public const int MaxPids = 4_194_304;
     public const int MaxGpus = 64;
+    /// <summary>retry.maxAttempts when a retry asks for none.</summary>
+    public const int DefaultRetryAttempts = 3;
 
     public const string Service = "must be 1-63 characters: letters, digits, '-' or '_', starting with a letter or digit";
     public const string Image = "must be an image reference such as corral/busybox:latest";
@@ -37,4 +39,7 @@ public static class JobSpecRules
     public const string SshPublicKey = "must be a string: the OpenSSH public key line you will log in with (kind \"ssh\" only)";
     public const string MaxDurationSeconds = "must be a whole number of seconds from 1 to 2592000";
     public const string Priority = "must be \"low\", \"normal\" or \"high\"";
+    public const string Retry = "must be an object with onWorkerLost and maxAttempts, such as {\"onWorkerLost\": true, \"maxAttempts\": 3}";
+    public const string RetryOnWorkerLost = "must be true or false: whether a job whose worker is lost runs again (same id, back to pending)";
+    public const string RetryMaxAttempts = "must be a whole number from 1 to 10: attempts in all, the first included";
 }

@@ -67,6 +67,7 @@ public sealed class ApiContractTests(CorralSystem system)
         { """{ "service": "s", "kind": "ssh" }""", "sshPublicKey" },
         { """{ "service": "s", "kind": "ssh", "sshPublicKey": "command=\"sh\" ssh-ed25519 AAAA" }""", "sshPublicKey" },
         { """{ "service": "s", "command": ["true"], "maxDurationSeconds": 0 }""", "maxDurationSeconds" },
+        { """{ "service": "s", "command": ["true"], "retry": { "onWorkerLost": true, "maxAttempts": 11 } }""", "retry.maxAttempts" },
         { """{ "service": "s", "command": ["true"], "servce": "typo" }""", "servce" },
         { """{ "service": "s", "command": ["true"], "resources": { "cpu": "2" } }""", "resources.cpu" },
         { """{ "service": "s", "command": ["true"], "resources": { "gpu": { "memory": true } } }""", "resources.gpu.memory" },

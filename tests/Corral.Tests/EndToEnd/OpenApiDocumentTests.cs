@@ -15,7 +15,7 @@ public sealed class OpenApiDocumentTests(CorralSystem system)
         var post = document["paths"]!["/api/jobs"]!["post"]!;
         var spec = Schema(document, post["requestBody"]!["content"]!["application/json"]!["schema"]!);
         Assert.Equal(
-            ["command", "env", "image", "kind", "maxDurationSeconds", "priority", "resources", "service", "sshPublicKey"],
+            ["command", "env", "image", "kind", "maxDurationSeconds", "priority", "resources", "retry", "service", "sshPublicKey"],
             Names(spec["properties"]!));
         Assert.Equal(["service"], spec["required"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.False(spec["additionalProperties"]!.GetValue<bool>());
@@ -31,6 +31,9 @@ public sealed class OpenApiDocumentTests(CorralSystem system)
         Assert.DoesNotContain("string", resources["properties"]!["cpu"]!["type"]!.ToJsonString(), StringComparison.Ordinal);
         var gpu = Schema(document, resources["properties"]!["gpu"]!);
         Assert.Equal(["count", "memory", "type"], Names(gpu["properties"]!));
+
+        var retry = Schema(document, spec["properties"]!["retry"]!);
+        Assert.Equal(["maxAttempts", "onWorkerLost"], Names(retry["properties"]!));
 
         var accepted = Schema(document, post["responses"]!["202"]!["content"]!["application/json"]!["schema"]!);
         Assert.Equal(["id", "status"], Names(accepted["properties"]!));

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using Corral.Hosting;
 using Corral.Quotas;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 using Xunit;
@@ -25,13 +27,41 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
     /// <summary>...and this when the job asks for none (SERVICE_LIMITED_DEFAULT_DURATION_SECONDS).</summary>
     public const int LimitedDefault = 30;
 
-    public TestCluster Cluster { get; } = new TestClusterBuilder(1).AddSiloBuilderConfigurator<Configurator>().Build();
+    /// <summary>The no-capacity grace of this cluster, measured on <see cref="NoCapacityClock"/>.</summary>
+    public static readonly TimeSpan NoCapacityGrace = TimeSpan.FromSeconds(600);
+
+    // The silo is built from a configurator type, so each cluster finds its clock here by a key in its configuration.
+    private static readonly ConcurrentDictionary<string, FakeTimeProvider> Clocks = new(StringComparer.Ordinal);
+
+    private readonly string _clockKey = Guid.NewGuid().ToString("N");
+
+    public InMemoryClusterFixture()
+    {
+        Clocks[_clockKey] = NoCapacityClock;
+        var builder = new TestClusterBuilder(1).AddSiloBuilderConfigurator<Configurator>();
+        builder.Properties[ClockKeyName] = _clockKey;
+        Cluster = builder.Build();
+    }
+
+    private const string ClockKeyName = "NoCapacityClockKey";
+
+    /// <summary>
+    /// The clock this cluster's no-capacity grace runs on; tests move it. Only that policy reads it, so Orleans' own
+    /// timers keep the real clock.
+    /// </summary>
+    public FakeTimeProvider NoCapacityClock { get; } = new(DateTimeOffset.UtcNow);
+
+    public TestCluster Cluster { get; }
 
     public IGrainFactory Grains => Cluster.GrainFactory;
 
     public Task InitializeAsync() => Cluster.DeployAsync();
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        Clocks.TryRemove(_clockKey, out _);
+    }
 
     private sealed class Configurator : ISiloConfigurator
     {
@@ -49,6 +79,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
                 new Dictionary<string, int> { ["LIMITED"] = LimitedDefault }));
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
+            silo.Services.AddSingleton(new Corral.Jobs.NoCapacityPolicy(NoCapacityGrace, Clocks[silo.Configuration[ClockKeyName]!]));
 
             // Orleans resolves an interface to exactly one grain class: jobs here start on the recording host.
             silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(Corral.HostAgent.HostGrain)));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Corral.Hosting;
 using Corral.Jobs;
@@ -6,6 +7,7 @@ using Corral.Silo;
 using Corral.Storage;
 using Corral.Tests.EndToEnd;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 using Xunit;
@@ -27,6 +29,15 @@ public class PostgresClusterFixture : IAsyncLifetime
 
     public const int Cap = 3;
     private const string ConnectionKey = "CorralTestPostgres";
+    private const string ClockKeyName = "CorralTestNoCapacityClock";
+
+    /// <summary>The no-capacity grace of this cluster, measured on <see cref="NoCapacityClock"/>.</summary>
+    public static readonly TimeSpan NoCapacityGrace = TimeSpan.FromSeconds(600);
+
+    // Silos are built from a configurator type, so each fixture's silos find its clock here by a key.
+    private static readonly ConcurrentDictionary<string, FakeTimeProvider> Clocks = new(StringComparer.Ordinal);
+
+    private readonly string _clockKey = Guid.NewGuid().ToString("N");
 
     private readonly string _database = "corral_grains_" + Guid.NewGuid().ToString("N")[..10];
     private readonly string _grainStorage;
@@ -40,6 +51,12 @@ public class PostgresClusterFixture : IAsyncLifetime
     protected PostgresClusterFixture(string grainStorage) => _grainStorage = grainStorage;
 
     public TestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>
+    /// The clock this cluster's no-capacity grace runs on, kept across <see cref="RestartClusterAsync"/>; tests move it.
+    /// Only that policy reads it, so Orleans' own timers keep the real clock.
+    /// </summary>
+    public FakeTimeProvider NoCapacityClock { get; } = new(DateTimeOffset.UtcNow);
 
     public string ConnectionString { get; private set; } = "";
 
@@ -65,6 +82,7 @@ public class PostgresClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await TestEnvironment.CreateDatabaseAsync(_database);
+        Clocks[_clockKey] = NoCapacityClock;
         await DeployAsync();
     }
 
@@ -81,6 +99,7 @@ public class PostgresClusterFixture : IAsyncLifetime
         var builder = new TestClusterBuilder(3);
         builder.Properties[ConnectionKey] = ConnectionString;
         builder.Properties[GrainStorageSetup.Setting] = _grainStorage;
+        builder.Properties[ClockKeyName] = _clockKey;
         builder.AddSiloBuilderConfigurator<Configurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -89,6 +108,7 @@ public class PostgresClusterFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Cluster.DisposeAsync();
+        Clocks.TryRemove(_clockKey, out _);
         await TestEnvironment.DropDatabaseAsync(_database);
     }
 
@@ -104,7 +124,9 @@ public class PostgresClusterFixture : IAsyncLifetime
                     new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit },
                     new Dictionary<string, int> { [CappedService.ToUpperInvariant()] = Cap },
                     new Dictionary<string, int>(),
-                    new Dictionary<string, int>()));
+                    new Dictionary<string, int>()),
+                    null,
+                    new NoCapacityPolicy(NoCapacityGrace, Clocks[silo.Configuration[ClockKeyName]!]));
 
             // The product's HostGrain is this cluster's one implementation of IHostGrain.
             silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(RecordingHostGrain)));

@@ -27,8 +27,9 @@ public sealed class RecordingHostGrain : Grain, IHostGrain
 
     public Task EndAsync(string jobId, string message) => Task.CompletedTask;
 
+    /// <summary>A recorded launch is a container starting, of the launch's attempt; a job without one has none here.</summary>
     public Task<HostJobState> InspectAsync(string jobId) => Task.FromResult(
-        Launches.ContainsKey(jobId) ? new HostJobState(HostJobPhase.Starting, null) : HostJobState.Unknown);
+        Launches.TryGetValue(jobId, out var launch) ? new HostJobState(HostJobPhase.Starting, null, launch.Attempt) : HostJobState.Unknown);
 
     /// <summary>Recorded launches have no working directory to copy.</summary>
     public Task<bool> SnapshotFilesAsync(string jobId) => Task.FromResult(false);

@@ -50,7 +50,7 @@ public sealed class HostJobLifecycleTests
     public void SupervisedJob_ReportsItsOutcomeOnce_AndRefusesToGoBack()
     {
         var job = new SupervisedJob("j", "w");
-        Assert.Equal(HostJobState.Unknown with { Phase = HostJobPhase.Starting }, job.State);
+        Assert.Equal(new HostJobState(HostJobPhase.Starting, null, 1), job.State);
         Assert.True(job.TryMove(HostJobPhase.Running, null, out _));
 
         var first = JobOutcome.FromExit(0, oomKilled: false);
@@ -60,6 +60,15 @@ public sealed class HostJobLifecycleTests
         Assert.False(job.TryMove(HostJobPhase.Exited, JobOutcome.FromExit(1, oomKilled: false), out var from));
         Assert.Equal(HostJobPhase.Exited, from);
         Assert.False(job.TryMove(HostJobPhase.Running, null, out _));
-        Assert.Equal(new HostJobState(HostJobPhase.Exited, first), job.State);
+        Assert.Equal(new HostJobState(HostJobPhase.Exited, first with { Attempt = 1 }, 1), job.State);
+    }
+
+    [Fact]
+    public void SupervisedJob_OfALaterAttempt_NamesItsAttemptInItsStateAndOutcome()
+    {
+        // An adopted container of attempt 2 (its label): what it reports can be told from attempt 3's.
+        var job = new SupervisedJob("j", "w", HostJobPhase.Running, attempt: 2);
+        Assert.True(job.TryMove(HostJobPhase.Exited, JobOutcome.FromExit(0, oomKilled: false), out _));
+        Assert.Equal((2, 2), (job.State.Attempt, job.State.Outcome!.Attempt));
     }
 }

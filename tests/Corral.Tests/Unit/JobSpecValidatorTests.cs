@@ -26,6 +26,19 @@ public sealed class JobSpecValidatorTests
         Assert.Equal(new GpuRequest(2, "H100", 40_000_000_000L), spec.Resources.Gpu);
     }
 
+    [Theory]
+    [InlineData("""{ "service": "s", "command": ["true"], "retry": { "onWorkerLost": true, "maxAttempts": 10 } }""", 10)]
+    [InlineData("""{ "service": "s", "command": ["true"], "retry": { "onWorkerLost": true, "maxAttempts": 1 } }""", 1)]
+    [InlineData("""{ "service": "s", "command": ["true"], "retry": { "onWorkerLost": true } }""", JobSpecRules.DefaultRetryAttempts)]
+    [InlineData("""{ "service": "s", "command": ["true"], "retry": { "onWorkerLost": false, "maxAttempts": 4 } }""", null)]
+    [InlineData("""{ "service": "s", "command": ["true"] }""", null)]
+    public void Parse_Retry_KeepsTheAttempts_OnlyWhenOnWorkerLost(string json, int? attempts)
+    {
+        var (spec, errors) = Parse(json);
+        Assert.Empty(errors);
+        Assert.Equal(attempts is { } n ? new RetryPolicy(true, n) : null, spec!.Retry);
+    }
+
     [Fact]
     public void Parse_NoImageNoResources_UsesTheDefaults()
     {
@@ -61,6 +74,12 @@ public sealed class JobSpecValidatorTests
     [InlineData("""{ "service": "s", "command": ["true"], "env": { "A": 1 } }""", "env.A")]
     [InlineData("""{ "service": "s", "command": ["true"], "servce": "typo" }""", "servce")]
     [InlineData("""[1, 2]""", "body")]
+    [InlineData("""{ "service": "s", "command": ["true"], "retry": { "onWorkerLost": true, "maxAttempts": 0 } }""", "retry.maxAttempts")]
+    [InlineData("""{ "service": "s", "command": ["true"], "retry": { "onWorkerLost": true, "maxAttempts": 11 } }""", "retry.maxAttempts")]
+    [InlineData("""{ "service": "s", "command": ["true"], "retry": { "maxAttempts": 2 } }""", "retry.onWorkerLost")]
+    [InlineData("""{ "service": "s", "command": ["true"], "retry": { "onWorkerLost": "yes" } }""", "retry.onWorkerLost")]
+    [InlineData("""{ "service": "s", "command": ["true"], "retry": { "onExit": true } }""", "retry.onExit")]
+    [InlineData("""{ "service": "s", "command": ["true"], "retry": true }""", "retry")]
     public void Parse_BadField_NamesThatField(string json, string field)
     {
         var (spec, errors) = Parse(json);
@@ -78,7 +97,7 @@ public sealed class JobSpecValidatorTests
     }
 
     [Theory]
-    [InlineData("""{ "service": "s", "command": ["true"], "servce": "typo" }""", "servce", "is not a known field (known: service, image, command, kind, env, resources, sshPublicKey, maxDurationSeconds, priority)")]
+    [InlineData("""{ "service": "s", "command": ["true"], "servce": "typo" }""", "servce", "is not a known field (known: service, image, command, kind, env, resources, sshPublicKey, maxDurationSeconds, priority, retry)")]
     [InlineData("""{ "service": "s", "command": ["true"], "resources": { "gpu": { "kind": "H100" } } }""", "resources.gpu.kind", "is not a known field (known: count, type, memory)")]
     [InlineData("""{ "service": "s", "command": ["true"], "resources": { "cpu": "2" } }""", "resources.cpu", JobSpecRules.Cpu)]
     [InlineData("""{ "service": "s", "command": ["true"], "resources": { "pids": 5000000000 } }""", "resources.pids", JobSpecRules.Pids)]
