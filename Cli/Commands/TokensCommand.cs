@@ -97,7 +97,8 @@ public static class TokensCommand
         }));
 
         var command = new Command("tokens", "Your API tokens (with --user: another user's, for admins)") { user, list, create, revoke };
-        command.SetAction(list.Action!);
+        // `corral tokens` alone lists, like `corral tokens list`.
+        command.Action = list.Action;
         return command;
     }
 
