@@ -1,5 +1,6 @@
 using Corral.Hosting;
 using Corral.Quotas;
+using Corral.Silo;
 using Corral.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -35,12 +36,11 @@ public sealed class UserLimitsClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<Corral.Jobs.IJobIndex, Corral.Jobs.MemoryJobIndex>();
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
-            silo.Services.AddSingleton(new QuotaOptions(new Dictionary<string, int> { ["ONE"] = 1 })
+            // The core silo's own services, so this cluster cannot drift from what grains need.
+            silo.AddCorralServices(new QuotaOptions(new Dictionary<string, int> { ["ONE"] = 1 })
             {
                 Users = new UserLimits(MaxQueued, MaxServices),
             });
-            silo.Services.AddSingleton(TimeProvider.System);
-            silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
             silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(Corral.HostAgent.HostGrain)));
         }
     }
