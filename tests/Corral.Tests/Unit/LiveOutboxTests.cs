@@ -49,6 +49,9 @@ public sealed class LiveOutboxTests : IDisposable
     public async Task APendingView_NothingFollows_IsSentWhenItsHoldEnds()
     {
         _outbox.Post(new JobViewEvent(View("a", JobStatus.Queued, JobStatus.Pending)));
+        // The outbox's loop must have set its timer (from this clock's now) before the clock moves: on a loaded machine
+        // it may not have run yet, and a timer set after the move would end later than this test advances.
+        await AssertNothingSentAsync();
         _clock.Advance(LiveOutbox.PendingHold - TimeSpan.FromMilliseconds(1));
         await AssertNothingSentAsync();
 
@@ -70,6 +73,8 @@ public sealed class LiveOutboxTests : IDisposable
         // A newer figure does not push the first one's hold further back.
         _clock.Advance(LiveOutbox.QuotaHold / 2);
         _outbox.Post(new QuotaUsageEvent("alice", new QuotaUsage("example", 5, 3, 0)));
+        // As above: the loop takes the post (and sets its timer from this clock's now) before the clock moves.
+        await AssertNothingSentAsync();
         _clock.Advance(LiveOutbox.QuotaHold / 2);
 
         var first = Assert.IsType<QuotaUsageEvent>(await NextAsync());
