@@ -18,7 +18,7 @@ public sealed partial class DurationMonitor(ContainerRuntime runtime, TimeProvid
     {
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watching = WatchAsync(context, stop.Token);
-        return Task.FromResult<IAsyncDisposable>(new Watch(stop, watching));
+        return Task.FromResult<IAsyncDisposable>(new MonitorWatch(stop, watching));
     }
 
     private async Task WatchAsync(JobMonitorContext context, CancellationToken cancellationToken)
@@ -64,14 +64,4 @@ public sealed partial class DurationMonitor(ContainerRuntime runtime, TimeProvid
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: cannot watch its maximum duration: {Error}")]
     private partial void LogWatchFailed(string jobId, string error);
-
-    private sealed class Watch(CancellationTokenSource stop, Task watching) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await stop.CancelAsync();
-            await watching;
-            stop.Dispose();
-        }
-    }
 }

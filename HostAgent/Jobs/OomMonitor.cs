@@ -17,7 +17,7 @@ public sealed partial class OomMonitor(ContainerRuntime runtime, ILogger<OomMoni
     {
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watching = WatchAsync(context, stop.Token);
-        return Task.FromResult<IAsyncDisposable>(new Watch(stop, watching));
+        return Task.FromResult<IAsyncDisposable>(new MonitorWatch(stop, watching));
     }
 
     private async Task WatchAsync(JobMonitorContext context, CancellationToken cancellationToken)
@@ -38,14 +38,4 @@ public sealed partial class OomMonitor(ContainerRuntime runtime, ILogger<OomMoni
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: cannot watch for OOM kills: {Error}")]
     private partial void LogWatchFailed(string jobId, string error);
-
-    private sealed class Watch(CancellationTokenSource stop, Task watching) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await stop.CancelAsync();
-            await watching;
-            stop.Dispose();
-        }
-    }
 }

@@ -25,7 +25,7 @@ public sealed partial class DiskQuotaMonitor(
     {
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watching = Task.Run(() => WatchAsync(context, stop.Token), CancellationToken.None);
-        return Task.FromResult<IAsyncDisposable>(new Watch(stop, watching));
+        return Task.FromResult<IAsyncDisposable>(new MonitorWatch(stop, watching));
     }
 
     private async Task WatchAsync(JobMonitorContext context, CancellationToken cancellationToken)
@@ -59,14 +59,4 @@ public sealed partial class DiskQuotaMonitor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: cannot watch its working directory's size: {Error}")]
     private partial void LogWatchFailed(string jobId, string error);
-
-    private sealed class Watch(CancellationTokenSource stop, Task watching) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await stop.CancelAsync();
-            await watching;
-            stop.Dispose();
-        }
-    }
 }
