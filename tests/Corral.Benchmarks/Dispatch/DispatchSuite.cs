@@ -13,7 +13,7 @@ public sealed class DispatchSuite : IBenchmarkSuite
 
     public string Name => "dispatch";
 
-    public string Description => "jobs/s and latency from submission to a worker, in memory and on PostgreSQL; pgbench tps";
+    public string Description => "jobs/s and latency from submission to a worker, in memory and on PostgreSQL; pgbench tps; submit to running against docker run";
 
     public async Task RunAsync(BenchmarkReport report, CancellationToken cancellationToken)
     {
@@ -24,6 +24,23 @@ public sealed class DispatchSuite : IBenchmarkSuite
         report.Figure("anchor.nomad_jobs_per_s", 1500);
         report.Figure("anchor.kube_scheduler_pods_per_s", 100);
 
+        // CORRAL_DISPATCH_PARTS=startup (say) runs only that part: throughput, startup.
+        var parts = (Environment.GetEnvironmentVariable("CORRAL_DISPATCH_PARTS") ?? "throughput,startup")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Contains("throughput"))
+        {
+            await RunThroughputAsync(report, cancellationToken);
+        }
+
+        if (parts.Contains("startup"))
+        {
+            report.Note("one job at a time on an idle cluster: the real processes and the Docker engine");
+            await SubmitToRunning.RunAsync(report, cancellationToken);
+        }
+    }
+
+    private static async Task RunThroughputAsync(BenchmarkReport report, CancellationToken cancellationToken)
+    {
         report.Note("in-memory cluster");
         await using (var silo = await BenchmarkSilo.StartAsync(null, cancellationToken))
         {
