@@ -17,9 +17,9 @@ public static class QueueFootprint
     public static async Task<double> PersistedBytesPerJobAsync(BenchmarkSilo silo, BenchmarkReport report)
     {
         var limit = QuotaOptions.DefaultLimit;
-        var pairs = DispatchWorkload.Users * DispatchWorkload.Services;
+        var pairs = DispatchShape.Default.Users * DispatchShape.Default.Services;
         var perPair = Queued / pairs + limit;
-        var keys = Enumerable.Range(0, pairs).Select(i => QuotaKey.For($"queue-u{i / DispatchWorkload.Services:00}", $"svc-{(char)('a' + i % DispatchWorkload.Services)}")).ToList();
+        var keys = Enumerable.Range(0, pairs).Select(i => QuotaKey.For($"queue-u{i / DispatchShape.Default.Services:00}", $"svc-{(char)('a' + i % DispatchShape.Default.Services)}")).ToList();
         report.Note($"queue: {perPair} jobs into each of {pairs} quota grains ({Queued} waiting, {pairs * limit} holding)");
         await Task.WhenAll(keys.Select(async key =>
         {
