@@ -68,6 +68,7 @@ public sealed class BenchmarkSilo : IAsyncDisposable
                 }
                 silo.UseInMemoryReminderService();
                 silo.Services.AddSingleton<Corral.Jobs.IJobIndex, Corral.Jobs.MemoryJobIndex>();
+                silo.Services.AddSingleton<Corral.Quotas.IWaitingJobStore, Corral.Quotas.MemoryWaitingJobStore>();
                 silo.AddHostSiloPlacement();
                 silo.Services.AddSingleton(quotas);
                 silo.Services.AddSingleton(TimeProvider.System);
