@@ -86,6 +86,39 @@ public sealed class QuotaQueueRestartTests(PostgresClusterFixture fixture) : ICl
         Assert.Equal([1, 2, 3, 4, 5], await WaitPositionsAsync(quota, ["w-high", "w1", "w2", "w3", "w-low"]));
     }
 
+    [Fact]
+    public async Task AServiceQueueInTheOldState_IsMovedToRows_EachUserInTheirOrder_AndTurnsAndCapStillHold()
+    {
+        var (alice, bob) = ("sa" + Guid.NewGuid().ToString("N")[..8], "sb" + Guid.NewGuid().ToString("N")[..8]);
+        var service = fixture.Cluster.Client.GetGrain<IServiceQuotaGrain>(PostgresClusterFixture.CappedService);
+        var storage = SiloServices.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+        await storage.WriteStateAsync("service-quota", service.GetGrainId(), new GrainState<ServiceQuotaState>(new ServiceQuotaState
+        {
+            Holders = new() { [alice] = ["a-run1", "a-run2", "a-run3"] },
+            Queues = new() { [alice] = ["a-high", "a1"], [bob] = ["b1", "b2"] },
+            Turns = [alice, bob],
+            Priorities = new() { ["a-high"] = JobPriority.High },
+        }));
+
+        Assert.Equal(1, (await service.GetWaitAsync(alice, "a-high"))!.Position);
+        Assert.Equal(2, (await service.GetWaitAsync(alice, "a1"))!.Position);
+        Assert.Equal(2, (await service.GetWaitAsync(bob, "b2"))!.Position);
+        Assert.Null(await service.GetWaitAsync(alice, "b1"));
+        Assert.Equal(4, await fixture.CountAsync(
+            "SELECT count(*) FROM corral_quota_waiting WHERE quota_key = $1", service.GetGrainId().ToString()));
+        var stored = new GrainState<ServiceQuotaState>();
+        await storage.ReadStateAsync("service-quota", service.GetGrainId(), stored);
+        Assert.Empty(stored.State!.Queues);
+        Assert.Equal([alice, bob], stored.State.Turns);
+
+        // The cap (3) is full; a freed slot of Alice's goes to Bob, who holds none: the fair turns came through.
+        var bobsUsage = await service.GetUsageAsync(bob);
+        Assert.Equal((0, 2, 3), (bobsUsage.Running, bobsUsage.Queued, bobsUsage.ServiceRunning!.Value));
+        await service.ReleaseAsync(alice, "a-run1");
+        Assert.Equal((1, 1), ((await service.GetUsageAsync(bob)).Running, (await service.GetUsageAsync(bob)).Queued));
+        Assert.Equal(1, (await service.GetWaitAsync(bob, "b2"))!.Position);
+    }
+
     private IServiceProvider SiloServices => fixture.Cluster.Silos.OfType<InProcessSiloHandle>().First().SiloHost.Services;
 
     private string QuotaGrainId(string user) =>
