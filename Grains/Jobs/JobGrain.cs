@@ -562,8 +562,14 @@ public sealed partial class JobGrain(
             Id, S.User!, spec.Service, spec.Kind, S.Status, S.Reason, wait?.Reason ?? S.Message, S.ExitCode, S.Worker, wait?.Position,
             S.SubmittedAt, S.StartedAt, S.FinishedAt, spec.Resources, S.Limits,
             S.Counters.LogBytesThisHour, S.Counters.LogBytesTotal, S.Counters.EgressBytes, S.Ssh,
-            spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds, Attempt, spec.Retry);
+            spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds, Attempt, spec.Retry,
+            S.Counters.CpuSeconds, GpuSeconds());
     }
+
+    /// <summary>GPUs held times the seconds the job has run (until now, while it runs).</summary>
+    private double GpuSeconds() => S.StartedAt is { } started && S.Spec!.Resources.GpuCount > 0
+        ? S.Spec.Resources.GpuCount * Math.Max(0, ((S.FinishedAt ?? clock.GetUtcNow()) - started).TotalSeconds)
+        : 0;
 
     private JobLaunch Launch() => new(Id, S.User!, S.Spec!, S.Limits!, S.Worker!, Attempt);
 
