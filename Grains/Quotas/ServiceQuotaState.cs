@@ -15,4 +15,10 @@ public sealed class ServiceQuotaState
 
     /// <summary>The priority of each waiting job that is not normal (each queue is ordered by it).</summary>
     [Id(3)] public Dictionary<string, Corral.Jobs.JobPriority> Priorities { get; set; } = [];
+
+    /// <summary>User to their recent CPU use of the service, added to as each job ends; negligible ones are absent.</summary>
+    [Id(4)] public Dictionary<string, UsageRecord> Usage { get; set; } = [];
+
+    /// <summary>Limits an admin set at run time; null fields (or none) keep the settings' values.</summary>
+    [Id(5)] public LimitOverrides? Overrides { get; set; }
 }
