@@ -44,6 +44,8 @@ public sealed class FairShareTests(InMemoryClusterFixture fixture)
         var past = await SubmitAsync(heavyUser, service, 1);
         await Eventually(async () => (await View(past[0])).Status == JobStatus.Pending);
         await fixture.Grains.GetGrain<IJobGrain>(past[0]).ReportCountersAsync(new JobCounters(0, 0, 0, CpuSeconds: 3600));
+        // Reports are one-way: the job has the figure once its view shows it.
+        await Eventually(async () => (await View(past[0])).CpuSeconds == 3600);
         await fixture.Grains.GetGrain<IJobGrain>(past[0]).CancelAsync();
 
         var heavy = await SubmitAsync(heavyUser, service, 6);
