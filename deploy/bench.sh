@@ -7,7 +7,7 @@
 #   deploy/bench.sh dispatch
 #   deploy/bench.sh files
 #
-# Suites: logs, dispatch, egress, live, lists, files (BENCHMARKS.md says what each measures).
+# Suites: logs, dispatch, egress, live, lists, files, queue (BENCHMARKS.md says what each measures).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)

@@ -33,8 +33,7 @@ public sealed class UsageDecayTests
     public void Fill_ByUsage_GivesEveryFreedSlotToTheLighterUser_WithinTheirQuota()
     {
         var holders = new Dictionary<string, List<string>> { ["heavy"] = ["h1"] };
-        var queues = new Dictionary<string, List<string>> { ["heavy"] = ["h2", "h3"], ["light"] = ["l1", "l2", "l3"] };
-        var turns = new List<string> { "heavy", "light" };
+        var (queues, turns) = Waiting(("heavy", "h2"), ("heavy", "h3"), ("light", "l1"), ("light", "l2"), ("light", "l3"));
         var usage = new Dictionary<string, double> { ["heavy"] = 5000 };
 
         var admitted = FairAdmission.Fill(4, 2, holders, queues, turns, u => usage.GetValueOrDefault(u));
@@ -47,8 +46,7 @@ public sealed class UsageDecayTests
     public void Fill_RoundRobin_AlternatesWhateverTheUsage()
     {
         var holders = new Dictionary<string, List<string>>();
-        var queues = new Dictionary<string, List<string>> { ["heavy"] = ["h1", "h2"], ["light"] = ["l1", "l2"] };
-        var turns = new List<string> { "heavy", "light" };
+        var (queues, turns) = Waiting(("heavy", "h1"), ("heavy", "h2"), ("light", "l1"), ("light", "l2"));
 
         var admitted = FairAdmission.Fill(4, 5, holders, queues, turns, usage: null);
 
@@ -59,11 +57,24 @@ public sealed class UsageDecayTests
     public void Fill_ByUsage_EqualUsage_FallsBackToFewestHeldThenTurn()
     {
         var holders = new Dictionary<string, List<string>> { ["a"] = ["a0"] };
-        var queues = new Dictionary<string, List<string>> { ["a"] = ["a1"], ["b"] = ["b1"], ["c"] = ["c1"] };
-        var turns = new List<string> { "a", "b", "c" };
+        var (queues, turns) = Waiting(("a", "a1"), ("b", "b1"), ("c", "c1"));
 
         var admitted = FairAdmission.Fill(3, 5, holders, queues, turns, _ => 10);
 
         Assert.Equal([("b", "b1"), ("c", "c1")], admitted);
+    }
+
+    /// <summary>The jobs waiting in this order, and the users' turns in the order they first waited.</summary>
+    private static (WaitingQueue Queue, List<string> Turns) Waiting(params (string User, string JobId)[] jobs)
+    {
+        var queue = new WaitingQueue();
+        var turns = new List<string>();
+        var seq = 0;
+        foreach (var (user, jobId) in jobs)
+        {
+            FairAdmission.Wait(queue, turns, new WaitingJob(jobId, user, Corral.Jobs.JobPriority.Normal, seq++, T0));
+        }
+
+        return (queue, turns);
     }
 }

@@ -74,6 +74,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(GrainStorage.Name);
             silo.AddMemoryGrainStorage(GrainStorage.Dispatcher);
             silo.Services.AddSingleton<Corral.Jobs.IJobIndex, Corral.Jobs.MemoryJobIndex>();
+            silo.Services.AddSingleton<Corral.Quotas.IWaitingJobStore, Corral.Quotas.MemoryWaitingJobStore>();
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
             silo.Services.AddSingleton(new QuotaOptions(
