@@ -86,6 +86,7 @@ try
     // Finally: after each endpoint's own metadata (Accepts multipart/form-data marks an upload) is in place.
     ((IEndpointConventionBuilder)api).Finally(BodyLimits.Convention(jobFiles, JobUploadReader.Envelope(jobFiles, BodyLimits.JobSpec)));
     api.MapAccountsApi();
+    api.MapServiceLimitsApi();
     api.MapJobsApi();
     api.MapJobFilesApi();
     api.MapUploadApi();

@@ -2,8 +2,9 @@ namespace Corral.Scheduling;
 
 /// <summary>
 /// Admission to a service with a cap on its running jobs across all users (SERVICE_&lt;NAME&gt;_MAX_RUNS). While the
-/// service has room, the next slot goes to the waiting user who holds the fewest slots (and whose own quota allows
-/// another job), the first in turn among equals; that user then goes to the back of the turns. Within a user, jobs
+/// service has room, the next slot goes to the waiting user whose own quota allows another job and who has the least
+/// recent usage (<see cref="UsageDecay"/>, when the service weighs by it: <see cref="Fairness.Usage"/>), then holds the
+/// fewest slots, then is first in turn among equals; that user then goes to the back of the turns. Within a user, jobs
 /// are admitted in their queue's order (FIFO). Two users flooding the service so get its slots alternately.
 /// </summary>
 /// <remarks>
@@ -27,18 +28,20 @@ public static class FairAdmission
     /// <param name="holders">User to the jobs holding a slot; users with none are absent.</param>
     /// <param name="waiting">The waiting jobs, in each user's line.</param>
     /// <param name="turns">The users with waiting jobs, next in turn first.</param>
+    /// <param name="usage">Each user's recent usage, lowest first in line; null for round-robin.</param>
     public static List<(string User, string JobId)> Fill(
         int cap,
         int perUserLimit,
         Dictionary<string, List<string>> holders,
         WaitingQueue waiting,
-        List<string> turns)
+        List<string> turns,
+        Func<string, double>? usage = null)
     {
         var admitted = new List<(string User, string JobId)>();
         var running = Running(holders);
         while (running < cap)
         {
-            var at = NextInTurn(perUserLimit, holders, waiting, turns);
+            var at = NextInTurn(perUserLimit, holders, waiting, turns, usage);
             if (at < 0)
             {
                 break;
@@ -67,19 +70,32 @@ public static class FairAdmission
 
     /// <summary>
     /// The index in <paramref name="turns"/> of the user who gets the next slot: of the users whose own quota allows
-    /// another job, the one holding fewest slots, the longest unserved among equals; -1 when none may run.
+    /// another job, the one with the least usage (when weighed), then holding fewest slots, the longest unserved among
+    /// equals; -1 when none may run.
     /// </summary>
     private static int NextInTurn(
-        int perUserLimit, Dictionary<string, List<string>> holders, WaitingQueue waiting, List<string> turns)
+        int perUserLimit,
+        Dictionary<string, List<string>> holders,
+        WaitingQueue waiting,
+        List<string> turns,
+        Func<string, double>? usage)
     {
         var best = -1;
+        var least = double.MaxValue;
         var fewest = int.MaxValue;
         for (var at = 0; at < turns.Count; at++)
         {
             var held = Held(holders, turns[at]);
-            if (held < perUserLimit && held < fewest && waiting.CountOf(turns[at]) > 0)
+            if (held >= perUserLimit || waiting.CountOf(turns[at]) == 0)
+            {
+                continue;
+            }
+
+            var used = usage?.Invoke(turns[at]) ?? 0;
+            if (used < least || (used == least && held < fewest))
             {
                 best = at;
+                least = used;
                 fewest = held;
             }
         }

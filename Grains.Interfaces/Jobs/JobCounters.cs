@@ -5,4 +5,5 @@ namespace Corral.Jobs;
 public sealed record JobCounters(
     [property: Id(0)] long LogBytesThisHour,
     [property: Id(1)] long LogBytesTotal,
-    [property: Id(2)] long EgressBytes);
+    [property: Id(2)] long EgressBytes,
+    [property: Id(3)] double CpuSeconds = 0);

@@ -13,8 +13,11 @@ public interface IQuotaGrain : IGrainWithStringKey
     /// </summary>
     Task<QuotaDecision> EnqueueAsync(string jobId, Corral.Jobs.JobPriority priority = Corral.Jobs.JobPriority.Normal);
 
-    /// <summary>The job ended (however): free its slot or drop it from the queue, then admit the head.</summary>
-    Task ReleaseAsync(string jobId);
+    /// <summary>
+    /// The job ended (however): free its slot or drop it from the queue, then admit the head. <paramref name="cpuSeconds"/>
+    /// (its measured CPU time) counts toward its user's usage in a service shared by usage.
+    /// </summary>
+    Task ReleaseAsync(string jobId, double cpuSeconds = 0);
 
     Task<QuotaUsage> GetUsageAsync();
 

@@ -202,11 +202,26 @@ public sealed partial class JobGrain(
         }
 
         JobMetrics.RecordCounters(S.Spec.Service, S.Counters, counters);
+        var cpuOnly = counters with { CpuSeconds = S.Counters.CpuSeconds } == S.Counters;
+        _cpuSecondsSaved ??= S.Counters.CpuSeconds;
         S.Counters = counters;
+        if (cpuOnly && !JobStateMachine.IsTerminal(S.Status) && counters.CpuSeconds - _cpuSecondsSaved < CpuSecondsPerWrite)
+        {
+            // A busy job's CPU time changes at every report: it is kept here and saved with the next write (its end
+            // at the latest), so a running job is not written every two seconds for that alone.
+            return;
+        }
+
+        _cpuSecondsSaved = counters.CpuSeconds;
         // The job's row holds no counters: the state alone (the most frequent write of a running job).
         await state.WriteStateAsync();
         await PublishAsync();
     }
+
+    /// <summary>CPU-seconds a running job's reports may add before they are saved for that alone.</summary>
+    private const double CpuSecondsPerWrite = 10;
+
+    private double? _cpuSecondsSaved;
 
     public async Task CompleteAsync(string worker, JobOutcome outcome)
     {
@@ -497,7 +512,8 @@ public sealed partial class JobGrain(
         {
             if (!S.QuotaReleased)
             {
-                await Quota.ReleaseAsync(Id);
+                // Its CPU time weighs on its user's next turns in a service shared by usage (FairAdmission).
+                await Quota.ReleaseAsync(Id, S.Counters.CpuSeconds);
                 S.QuotaReleased = true;
             }
 
@@ -562,8 +578,14 @@ public sealed partial class JobGrain(
             Id, S.User!, spec.Service, spec.Kind, S.Status, S.Reason, wait?.Reason ?? S.Message, S.ExitCode, S.Worker, wait?.Position,
             S.SubmittedAt, S.StartedAt, S.FinishedAt, spec.Resources, S.Limits,
             S.Counters.LogBytesThisHour, S.Counters.LogBytesTotal, S.Counters.EgressBytes, S.Ssh,
-            spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds, Attempt, spec.Retry);
+            spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds, Attempt, spec.Retry,
+            S.Counters.CpuSeconds, GpuSeconds());
     }
+
+    /// <summary>GPUs held times the seconds the job has run (until now, while it runs).</summary>
+    private double GpuSeconds() => S.StartedAt is { } started && S.Spec!.Resources.GpuCount > 0
+        ? S.Spec.Resources.GpuCount * Math.Max(0, ((S.FinishedAt ?? clock.GetUtcNow()) - started).TotalSeconds)
+        : 0;
 
     private JobLaunch Launch() => new(Id, S.User!, S.Spec!, S.Limits!, S.Worker!, Attempt);
 

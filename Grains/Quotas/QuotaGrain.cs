@@ -120,11 +120,11 @@ public sealed partial class QuotaGrain(
         return new QuotaDecision(false, position);
     }
 
-    public async Task ReleaseAsync(string jobId)
+    public async Task ReleaseAsync(string jobId, double cpuSeconds = 0)
     {
         if (Capped is { } capped)
         {
-            await capped.ReleaseAsync(User, jobId);
+            await capped.ReleaseAsync(User, jobId, cpuSeconds);
             return;
         }
 

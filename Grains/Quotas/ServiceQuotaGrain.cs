@@ -30,9 +30,11 @@ public sealed partial class ServiceQuotaGrain(
     private string Service => this.GetPrimaryKeyString();
 
     /// <summary>The cap; a service whose variable was removed keeps draining with no cap beyond each user's quota.</summary>
-    private int Cap => options.MaxRunsFor(Service) ?? int.MaxValue;
+    private int Cap => IsCapped ? S.Overrides?.MaxRuns ?? options.MaxRunsFor(Service)!.Value : int.MaxValue;
 
-    private int UserLimit => options.LimitFor(Service);
+    private int UserLimit => S.Overrides?.RunsPerUser ?? options.LimitFor(Service);
+
+    private bool IsCapped => options.MaxRunsFor(Service) is not null;
 
     private ServiceQuotaState S => state.State;
 
@@ -109,10 +111,16 @@ public sealed partial class ServiceQuotaGrain(
         return new QuotaDecision(false, position);
     }
 
-    public async Task ReleaseAsync(string user, string jobId)
+    public async Task ReleaseAsync(string user, string jobId, double cpuSeconds = 0)
     {
         var leftQueueAt = PositionOf(user, jobId);
         var removed = FairAdmission.Remove(S.Holders, Waiting, S.Turns, user, jobId);
+        if (removed)
+        {
+            // Counted once: a repeated release finds the job gone and adds nothing.
+            AddUsage(user, cpuSeconds);
+        }
+
         var admitted = Fill();
         if (!removed && admitted.Count == 0)
         {
@@ -135,8 +143,42 @@ public sealed partial class ServiceQuotaGrain(
         }
     }
 
-    /// <summary>Admits whoever is next while the service has room.</summary>
-    private List<(string User, string JobId)> Fill() => FairAdmission.Fill(Cap, UserLimit, S.Holders, Waiting, S.Turns);
+    /// <summary>Admits whoever is next while the service has room (by recent usage, unless the service shares by turns).</summary>
+    private List<(string User, string JobId)> Fill()
+    {
+        var now = clock.GetUtcNow();
+        var halfLife = options.HalfLifeFor(Service);
+        Func<string, double>? usage = options.FairnessFor(Service) == Fairness.Usage
+            ? user => S.Usage.TryGetValue(user, out var used) ? UsageDecay.At(used.CpuSeconds, used.AsOf, now, halfLife) : 0
+            : null;
+        return FairAdmission.Fill(Cap, UserLimit, S.Holders, Waiting, S.Turns, usage);
+    }
+
+    /// <summary>Adds a finished job's CPU time to its user's decayed usage, and forgets users whose usage has decayed away.</summary>
+    private void AddUsage(string user, double cpuSeconds)
+    {
+        var now = clock.GetUtcNow();
+        var halfLife = options.HalfLifeFor(Service);
+        foreach (var (who, used) in S.Usage.ToList())
+        {
+            if (who != user && UsageDecay.At(used.CpuSeconds, used.AsOf, now, halfLife) < UsageDecay.Negligible)
+            {
+                S.Usage.Remove(who);
+            }
+        }
+
+        var total = S.Usage.TryGetValue(user, out var before)
+            ? UsageDecay.Add(before.CpuSeconds, before.AsOf, cpuSeconds, now, halfLife)
+            : Math.Max(0, cpuSeconds);
+        if (total < UsageDecay.Negligible)
+        {
+            S.Usage.Remove(user);
+        }
+        else
+        {
+            S.Usage[user] = new UsageRecord(total, now);
+        }
+    }
 
     public Task<QuotaUsage> GetUsageAsync(string user) => Task.FromResult(UsageOf(user));
 
@@ -148,8 +190,50 @@ public sealed partial class ServiceQuotaGrain(
         UserLimit,
         FairAdmission.Held(S.Holders, user),
         Waiting.CountOf(user),
-        options.MaxRunsFor(Service),
+        IsCapped ? Cap : null,
         FairAdmission.Running(S.Holders));
+
+    public Task<ServiceLimits?> GetLimitsAsync() => Task.FromResult(Limits());
+
+    public async Task<ServiceLimits?> SetLimitsAsync(LimitOverrides? overrides)
+    {
+        if (!IsCapped)
+        {
+            return null;
+        }
+
+        S.Overrides = overrides is null || overrides.IsEmpty ? null : overrides;
+        var admitted = Fill();
+        await SaveAsync();
+        LogLimitsChanged(Service, UserLimit, Cap, admitted.Count);
+        // Turns lists every user with waiting jobs.
+        var concerned = S.Holders.Keys.Union(S.Turns).Select(user => (user, string.Empty)).ToList();
+        await AnnounceAsync(concerned, admitted);
+        foreach (var user in S.Turns.ToList())
+        {
+            // What holds them may have changed (the cap, or their own quota), and their places if some were admitted.
+            await NoteQueuePositionsAsync(user, 0);
+        }
+
+        return Limits();
+    }
+
+    private ServiceLimits? Limits()
+    {
+        if (!IsCapped)
+        {
+            return null;
+        }
+
+        var name = QuotaOptions.VariableName(Service);
+        var runsPerUser = S.Overrides?.RunsPerUser is { } r
+            ? new EffectiveLimit(r, Override)
+            : new EffectiveLimit(options.LimitFor(Service), options.Limits.ContainsKey(name) ? $"SERVICE_{name}_RUNS_PER_USER" : "default");
+        var maxRuns = new EffectiveLimit(Cap, S.Overrides?.MaxRuns is null ? $"SERVICE_{name}_MAX_RUNS" : Override);
+        return new ServiceLimits(Service, runsPerUser, maxRuns);
+    }
+
+    private const string Override = "override";
 
     private string WaitReason(string user) =>
         FairAdmission.WaitReason(Cap, UserLimit, FairAdmission.Running(S.Holders), FairAdmission.Held(S.Holders, user));
@@ -206,6 +290,9 @@ public sealed partial class ServiceQuotaGrain(
             LogPublishFailed(user, Service, error.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': limits changed at run time to {RunsPerUser} per user, {Cap} in all; {Admitted} waiting jobs admitted")]
+    private partial void LogLimitsChanged(string service, int runsPerUser, int cap, int admitted);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': {Count} waiting jobs moved from the old state to their own rows")]
     private partial void LogQueueMoved(string service, int count);

@@ -24,4 +24,10 @@ public sealed class ServiceQuotaState
 
     /// <summary>The arrival number the next waiting job gets (<see cref="Scheduling.WaitingJob.Seq"/>).</summary>
     [Id(4)] public long NextSeq { get; set; }
+
+    /// <summary>User to their recent CPU use of the service, added to as each job ends; negligible ones are absent.</summary>
+    [Id(5)] public Dictionary<string, UsageRecord> Usage { get; set; } = [];
+
+    /// <summary>Limits an admin set at run time; null fields (or none) keep the settings' values.</summary>
+    [Id(6)] public LimitOverrides? Overrides { get; set; }
 }

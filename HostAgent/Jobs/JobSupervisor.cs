@@ -233,7 +233,7 @@ public sealed partial class JobSupervisor(
         if (job.Meter is { } meter)
         {
             var (thisHour, total) = meter.Snapshot();
-            await reporter.TrySendAsync(job.JobId, grain => grain.ReportCountersAsync(new JobCounters(thisHour, total, job.EgressBytes)));
+            await reporter.TrySendAsync(job.JobId, grain => grain.ReportCountersAsync(new JobCounters(thisHour, total, job.EgressBytes, job.CpuSeconds)));
         }
     }
 
