@@ -21,6 +21,12 @@ public interface IQuotaGrain : IGrainWithStringKey
 
     Task<QuotaUsage> GetUsageAsync();
 
+    /// <summary>
+    /// Gives a waiting job another priority (an admin's decision): it moves within its user's line, keeping its
+    /// arrival among equals. False when the job is not waiting.
+    /// </summary>
+    Task<bool> ReprioritizeAsync(string jobId, Corral.Jobs.JobPriority priority);
+
     /// <summary>1-based position of a waiting job, or null when it is not waiting.</summary>
     Task<int?> GetQueuePositionAsync(string jobId);
 

@@ -29,6 +29,9 @@ public interface IServiceQuotaGrain : IGrainWithStringKey
 
     Task<QuotaUsage> GetUsageAsync(string user);
 
+    /// <summary>As <see cref="IQuotaGrain.ReprioritizeAsync"/>, for one user's waiting job.</summary>
+    Task<bool> ReprioritizeAsync(string user, string jobId, Corral.Jobs.JobPriority priority);
+
     /// <summary>Where the user's waiting job stands and what holds it, or null when it is not waiting.</summary>
     Task<QueueWait?> GetWaitAsync(string user, string jobId);
 }

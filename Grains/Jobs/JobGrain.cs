@@ -111,6 +111,27 @@ public sealed partial class JobGrain(
         return await ViewAsync();
     }
 
+    public async Task<JobView?> ChangePriorityAsync(JobPriority priority)
+    {
+        if (S.Spec is null || S.Status != JobStatus.Queued)
+        {
+            return null;
+        }
+
+        // The queue first: it decides the order. A crash before the spec is written leaves the view one step behind
+        // the queue, never the other way round.
+        if (S.Spec.Priority != priority && !await Quota.ReprioritizeAsync(Id, priority))
+        {
+            return null;
+        }
+
+        S.Spec = S.Spec with { Priority = priority };
+        await SaveAsync();
+        var view = await ViewAsync();
+        await PublishAsync(view);
+        return view;
+    }
+
     public async Task AdmitAsync()
     {
         if (S.Status == JobStatus.Queued)

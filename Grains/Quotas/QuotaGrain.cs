@@ -200,6 +200,23 @@ public sealed partial class QuotaGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Quota of {User} for '{Service}': live update not delivered: {Error}")]
     private partial void LogPublishFailed(string user, string service, string error);
 
+    public async Task<bool> ReprioritizeAsync(string jobId, JobPriority priority)
+    {
+        if (Capped is { } capped)
+        {
+            return await capped.ReprioritizeAsync(User, jobId, priority);
+        }
+
+        if (!Queue.Move(jobId, priority))
+        {
+            return false;
+        }
+
+        await SaveAsync();
+        await NoteQueuePositionsAsync(0);
+        return true;
+    }
+
     public Task<QuotaUsage> GetUsageAsync() => Capped is { } capped
         ? capped.GetUsageAsync(User)
         : Task.FromResult(new QuotaUsage(Service, Limit, state.State.Holders.Count, Queue.Count));

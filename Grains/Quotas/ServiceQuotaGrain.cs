@@ -111,6 +111,18 @@ public sealed partial class ServiceQuotaGrain(
         return new QuotaDecision(false, position);
     }
 
+    public async Task<bool> ReprioritizeAsync(string user, string jobId, JobPriority priority)
+    {
+        if (!Waiting.Move(jobId, priority))
+        {
+            return false;
+        }
+
+        await SaveAsync();
+        await NoteQueuePositionsAsync(user, 0);
+        return true;
+    }
+
     public async Task ReleaseAsync(string user, string jobId, double cpuSeconds = 0)
     {
         var leftQueueAt = PositionOf(user, jobId);
