@@ -13,28 +13,22 @@ namespace Corral.Gateway.Live;
 /// Job and quota events go through a <see cref="LiveOutbox"/>, so the feed grains never wait for this gateway's
 /// sockets; log chunks are sent as they come (each is new text, nothing to merge).
 /// </summary>
-public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub> hub, ILogger<FeedRelay> logger)
+public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub> hub, TimeProvider clock, ILogger<FeedRelay> logger)
     : IFeedObserver, IHostedService, IDisposable
 {
-    private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(20);
-
     private readonly ConcurrentDictionary<string, int> _userWatchers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _logWatchers = new(StringComparer.Ordinal);
     private readonly JobEventOrder _order = new();
     private IFeedObserver? _reference;
     // Made with the relay: observer calls arrive concurrently, and two outboxes would be two loops out of order.
     private readonly LiveOutbox _outbox = new(e => SendAsync(hub, e), TimeProvider.System, logger);
-    private PeriodicTimer? _timer;
+    private FeedRenewal? _renewal;
 
     private IFeedObserver Reference => _reference ??= grains.CreateObjectReference<IFeedObserver>(this);
 
     public Task JobUpdatedAsync(JobView job)
     {
-        if (!_order.IsStale(job))
-        {
-            _outbox.Post(new JobViewEvent(job));
-        }
-
+        _order.ForwardIfCurrent(job, view => _outbox.Post(new JobViewEvent(view)));
         return Task.CompletedTask;
     }
 
@@ -58,20 +52,19 @@ public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub>
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _timer = new PeriodicTimer(RenewEvery);
-        _ = RenewLoopAsync(_timer);
+        _renewal = new FeedRenewal(RenewAllAsync, FeedRenewal.Every, clock, logger);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _timer?.Dispose();
+        _renewal?.Dispose();
         return Task.CompletedTask;
     }
 
     public void Dispose()
     {
-        _timer?.Dispose();
+        _renewal?.Dispose();
         _outbox.Dispose();
         if (_reference is not null)
         {
@@ -96,35 +89,34 @@ public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub>
     private static void Release(ConcurrentDictionary<string, int> watchers, string key) =>
         watchers.AddOrUpdate(key, 0, (_, count) => Math.Max(0, count - 1));
 
-    private async Task RenewLoopAsync(PeriodicTimer timer)
-    {
-        while (await timer.WaitForNextTickAsync())
-        {
-            await RenewAsync(_userWatchers, key => grains.GetGrain<IUserFeedGrain>(key).SubscribeAsync(Reference), key => grains.GetGrain<IUserFeedGrain>(key).UnsubscribeAsync(Reference));
-            await RenewAsync(_logWatchers, key => grains.GetGrain<ILogFeedGrain>(key).SubscribeAsync(Reference), key => grains.GetGrain<ILogFeedGrain>(key).UnsubscribeAsync(Reference));
-        }
-    }
+    private Task RenewAllAsync() => Task.WhenAll(
+        RenewAsync(_userWatchers, key => grains.GetGrain<IUserFeedGrain>(key).SubscribeAsync(Reference), key => grains.GetGrain<IUserFeedGrain>(key).UnsubscribeAsync(Reference)),
+        RenewAsync(_logWatchers, key => grains.GetGrain<ILogFeedGrain>(key).SubscribeAsync(Reference), key => grains.GetGrain<ILogFeedGrain>(key).UnsubscribeAsync(Reference)));
 
-    private async Task RenewAsync(ConcurrentDictionary<string, int> watchers, Func<string, Task> subscribe, Func<string, Task> unsubscribe)
+    /// <summary>
+    /// Renews every feed at once: one at a time, a few calls waiting out their timeout on a dead silo would make the
+    /// round outlast the subscriptions' expiry.
+    /// </summary>
+    private Task RenewAsync(ConcurrentDictionary<string, int> watchers, Func<string, Task> subscribe, Func<string, Task> unsubscribe) =>
+        Task.WhenAll(watchers.Select(watcher => RenewOneAsync(watchers, watcher.Key, watcher.Value, subscribe, unsubscribe)));
+
+    private async Task RenewOneAsync(ConcurrentDictionary<string, int> watchers, string key, int count, Func<string, Task> subscribe, Func<string, Task> unsubscribe)
     {
-        foreach (var (key, count) in watchers)
+        try
         {
-            try
+            if (count > 0)
             {
-                if (count > 0)
-                {
-                    await subscribe(key);
-                }
-                else if (watchers.TryRemove(new KeyValuePair<string, int>(key, 0)))
-                {
-                    await unsubscribe(key);
-                }
+                await subscribe(key);
             }
-            catch (Exception error) when (error is not OperationCanceledException)
+            else if (watchers.TryRemove(new KeyValuePair<string, int>(key, 0)))
             {
-                // The cluster is unreachable right now; the next tick tries again.
-                LogRenewFailed(key, error.Message);
+                await unsubscribe(key);
             }
+        }
+        catch (Exception error)
+        {
+            // The cluster is unreachable right now, or the call was cancelled as a silo died; the next tick tries again.
+            LogRenewFailed(key, error.Message);
         }
     }
 

@@ -244,7 +244,8 @@ public class CorralSystem : IAsyncLifetime
         ["CORRAL_OPS_URL"] = HostAgentOperations.ToString().TrimEnd('/'),
     });
 
-    private ManagedProcess Start(string name, string project, string assembly, Dictionary<string, string> extra)
+    /// <summary>Starts one of the system's processes with every process's settings and <paramref name="extra"/> ones.</summary>
+    protected ManagedProcess Start(string name, string project, string assembly, Dictionary<string, string> extra)
     {
         var environment = new Dictionary<string, string>(_environment);
         foreach (var (key, value) in extra)
