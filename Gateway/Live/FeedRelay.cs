@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Corral.Feeds;
 using Corral.Jobs;
 using Corral.Quotas;
+using Corral.Users;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Corral.Gateway.Live;
@@ -11,9 +12,11 @@ namespace Corral.Gateway.Live;
 /// renews those subscriptions on a timer (they expire in the grains, so a dead gateway is forgotten), and
 /// forwards each event to the SignalR group that wants it. Feeds nobody here wants any more are dropped.
 /// Job and quota events go through a <see cref="LiveOutbox"/>, so the feed grains never wait for this gateway's
-/// sockets; log chunks are sent as they come (each is new text, nothing to merge).
+/// sockets; log chunks are sent as they come (each is new text, nothing to merge). When a renewal finds that a
+/// user feed had forgotten this gateway (its grain came back on another silo after a silo died), the feed's clients
+/// are sent their current state again, as a client that connects gets it.
 /// </summary>
-public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub> hub, TimeProvider clock, ILogger<FeedRelay> logger)
+public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub> hub, LiveSnapshot snapshot, TimeProvider clock, ILogger<FeedRelay> logger)
     : IFeedObserver, IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<string, int> _userWatchers = new(StringComparer.Ordinal);
@@ -42,7 +45,12 @@ public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub>
         hub.Clients.Group(JobsHub.LogGroup(chunk.JobId)).SendAsync("logAppended", new { jobId = chunk.JobId, seq = chunk.Seq, text = chunk.Text });
 
     /// <summary>A connection wants a user's events (or everyone's, for admins: <see cref="IUserFeedGrain.AllUsers"/>).</summary>
-    public Task WatchUserAsync(string user) => WatchAsync(_userWatchers, user, () => grains.GetGrain<IUserFeedGrain>(user).SubscribeAsync(Reference));
+    public Task WatchUserAsync(string user)
+    {
+        // Subscribing again is harmless (it renews), so every new watcher subscribes: it then sees events at once.
+        var watchers = _userWatchers.AddOrUpdate(user, 1, (_, count) => count + 1);
+        return SubscribeUserFeedAsync(user, watchedAlready: watchers > 1);
+    }
 
     public void UnwatchUser(string user) => Release(_userWatchers, user);
 
@@ -90,8 +98,38 @@ public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub>
         watchers.AddOrUpdate(key, 0, (_, count) => Math.Max(0, count - 1));
 
     private Task RenewAllAsync() => Task.WhenAll(
-        RenewAsync(_userWatchers, key => grains.GetGrain<IUserFeedGrain>(key).SubscribeAsync(Reference), key => grains.GetGrain<IUserFeedGrain>(key).UnsubscribeAsync(Reference)),
+        RenewAsync(_userWatchers, key => SubscribeUserFeedAsync(key, watchedAlready: true), key => grains.GetGrain<IUserFeedGrain>(key).UnsubscribeAsync(Reference)),
         RenewAsync(_logWatchers, key => grains.GetGrain<ILogFeedGrain>(key).SubscribeAsync(Reference), key => grains.GetGrain<ILogFeedGrain>(key).UnsubscribeAsync(Reference)));
+
+    /// <summary>
+    /// Subscribes to a user's feed, or renews. A feed that had forgotten this gateway while its clients here were
+    /// watching sent them nothing for a while, so they are sent the current state again.
+    /// </summary>
+    private async Task SubscribeUserFeedAsync(string user, bool watchedAlready)
+    {
+        if (!await grains.GetGrain<IUserFeedGrain>(user).SubscribeAsync(Reference) && watchedAlready)
+        {
+            await CatchUpAsync(user);
+        }
+    }
+
+    private async Task CatchUpAsync(string user)
+    {
+        LogCatchingUp(user);
+        var isEveryone = user == IUserFeedGrain.AllUsers;
+        foreach (var view in isEveryone ? await snapshot.ForAdminsAsync(CancellationToken.None) : await snapshot.ForUserAsync(user))
+        {
+            await JobUpdatedAsync(view);
+        }
+
+        if (!isEveryone)
+        {
+            foreach (var usage in await grains.GetGrain<IUserGrain>(user).GetQuotasAsync())
+            {
+                await QuotaUpdatedAsync(user, usage);
+            }
+        }
+    }
 
     /// <summary>
     /// Renews every feed at once: one at a time, a few calls waiting out their timeout on a dead silo would make the
@@ -119,6 +157,9 @@ public sealed partial class FeedRelay(IGrainFactory grains, IHubContext<JobsHub>
             LogRenewFailed(key, error.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The live feed of {Key} had forgotten this gateway (its silo died?); sending its clients their current state")]
+    private partial void LogCatchingUp(string key);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the live feed of {Key}: {Error}")]
     private partial void LogRenewFailed(string key, string error);

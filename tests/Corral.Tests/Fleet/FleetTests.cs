@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Corral.Tests.EndToEnd;
 using Xunit;
+using JobApi = Corral.Tests.EndToEnd.Jobs;
 
 namespace Corral.Tests.Fleet;
 
@@ -29,7 +29,7 @@ public sealed class FleetTests : IAsyncLifetime
         await using var live = await ReconnectingLiveClient.ConnectAsync(_fleet.Balancer.Address, token);
         var stuckTo = live.Gateway;
         Assert.True(stuckTo is not null && _fleet.Gateways.ContainsKey(stuckTo), $"no stickiness cookie naming a gateway: {stuckTo}");
-        var before = await Jobs.SubmitAsync(http, Jobs.Shell("sleep 3"));
+        var before = await JobApi.SubmitAsync(http, JobApi.Shell("sleep 3"));
         await WaitAsync(() => live.StatusesOf(before).Contains("running"), $"the live client to see {before} running", live);
 
         _fleet.Gateways[stuckTo].Kill();
@@ -39,7 +39,7 @@ public sealed class FleetTests : IAsyncLifetime
         var after = new List<string>();
         for (var i = 0; i < 4; i++)
         {
-            after.Add(await Jobs.SubmitAsync(http, Jobs.Shell("true")));
+            after.Add(await JobApi.SubmitAsync(http, JobApi.Shell("true")));
         }
 
         await WaitAsync(() => live.Reconnects >= 1, "the live client to reconnect", live);
@@ -52,7 +52,7 @@ public sealed class FleetTests : IAsyncLifetime
         {
             await WaitAsync(() => live.StatusesOf(id, reconnects: 1).Contains("succeeded"), $"the reconnected client to see {id} succeeded", live);
             var job = await http.GetFromJsonAsync<JsonObject>($"/api/jobs/{id}");
-            Assert.Equal("succeeded", Jobs.Status(job!));
+            Assert.Equal("succeeded", JobApi.Status(job!));
         }
     }
 
@@ -64,22 +64,22 @@ public sealed class FleetTests : IAsyncLifetime
         var running = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            running.Add(await Jobs.SubmitAsync(http, Jobs.Shell("sleep 6")));
+            running.Add(await JobApi.SubmitAsync(http, JobApi.Shell("sleep 6")));
         }
 
         foreach (var id in running)
         {
-            await _fleet.WaitForJobAsync(http, id, j => Jobs.Status(j) == "running", Patience);
+            await _fleet.WaitForJobAsync(http, id, j => JobApi.Status(j) == "running", Patience);
         }
 
         _fleet.CoreSilos[0].Kill();
 
         // A client retries a 503 with the same Idempotency-Key, as the API says; the job is submitted once.
-        var submitted = await SubmitUntilAcceptedAsync(http, Jobs.Shell("true"));
+        var submitted = await SubmitUntilAcceptedAsync(http, JobApi.Shell("true"));
         foreach (var id in running.Append(submitted))
         {
             var job = await _fleet.WaitForJobAsync(http, id, j => j["finishedAt"] is not null, Patience);
-            Assert.True(Jobs.Status(job) == "succeeded", $"{id}: {job.ToJsonString()}\n{_fleet.FleetDiagnostics()}");
+            Assert.True(JobApi.Status(job) == "succeeded", $"{id}: {job.ToJsonString()}\n{_fleet.FleetDiagnostics()}");
         }
     }
 
