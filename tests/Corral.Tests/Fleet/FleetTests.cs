@@ -35,11 +35,14 @@ public sealed class FleetTests : IAsyncLifetime
         _fleet.Gateways[stuckTo].Kill();
 
         // At once, before the balancer's health checks notice: every submission is answered at its first try (the
-        // balancer tries the other gateway when the dead one refuses the connection).
+        // balancer tries the other gateway when the dead one refuses the connection, or drops a request it was sent).
         var after = new List<string>();
         for (var i = 0; i < 4; i++)
         {
-            after.Add(await JobApi.SubmitAsync(http, JobApi.Shell("true")));
+            using var response = await SubmitAsync(http, JobApi.Shell("true"), Guid.NewGuid().ToString("N"));
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"submit answered {(int)response.StatusCode}: {body}\n{_fleet.FleetDiagnostics()}");
+            after.Add(JsonNode.Parse(body)!["id"]!.GetValue<string>());
         }
 
         await WaitAsync(() => live.Reconnects >= 1, "the live client to reconnect", live);
@@ -50,7 +53,7 @@ public sealed class FleetTests : IAsyncLifetime
         // submitted meanwhile.
         foreach (var id in after.Prepend(before))
         {
-            await WaitAsync(() => live.StatusesOf(id, reconnects: 1).Contains("succeeded"), $"the reconnected client to see {id} succeeded", live);
+            await WaitAsync(() => live.StatusesOf(id, drops: 1).Contains("succeeded"), $"the reconnected client to see {id} succeeded", live);
             var job = await http.GetFromJsonAsync<JsonObject>($"/api/jobs/{id}");
             Assert.Equal("succeeded", JobApi.Status(job!));
         }
@@ -89,9 +92,7 @@ public sealed class FleetTests : IAsyncLifetime
         var deadline = DateTime.UtcNow + Patience;
         while (true)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/jobs") { Content = JsonContent.Create(spec) };
-            request.Headers.Add("Idempotency-Key", key);
-            using var response = await http.SendAsync(request);
+            using var response = await SubmitAsync(http, spec, key);
             var body = await response.Content.ReadAsStringAsync();
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
@@ -102,6 +103,14 @@ public sealed class FleetTests : IAsyncLifetime
                 $"submit answered {(int)response.StatusCode}: {body}\n{_fleet.FleetDiagnostics()}");
             await Task.Delay(TimeSpan.FromSeconds(2));
         }
+    }
+
+    /// <summary>A submission with an Idempotency-Key, as a client that may retry it sends it.</summary>
+    private static async Task<HttpResponseMessage> SubmitAsync(HttpClient http, object spec, string idempotencyKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/jobs") { Content = JsonContent.Create(spec) };
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        return await http.SendAsync(request);
     }
 
     private async Task WaitAsync(Func<bool> condition, string what, ReconnectingLiveClient live)

@@ -13,6 +13,7 @@ public sealed class LoadBalancer : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly string _configFile;
+    private bool _disposed;
 
     private LoadBalancer(Process process, string configFile, Uri address, Uri stats)
     {
@@ -74,6 +75,13 @@ public sealed class LoadBalancer : IDisposable
 
     public void Dispose()
     {
+        // Twice when a fleet that failed to start is disposed by its own start and then by the test.
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill();

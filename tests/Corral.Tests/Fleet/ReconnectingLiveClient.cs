@@ -13,6 +13,7 @@ public sealed class ReconnectingLiveClient : IAsyncDisposable
 {
     private readonly CookieContainer _cookies;
     private readonly Uri _address;
+    private int _drops;
     private int _reconnects;
 
     private ReconnectingLiveClient(HubConnection connection, CookieContainer cookies, Uri address)
@@ -24,8 +25,11 @@ public sealed class ReconnectingLiveClient : IAsyncDisposable
 
     public HubConnection Connection { get; }
 
-    /// <summary>Every job view received, with the number of reconnects done when it arrived.</summary>
-    public ConcurrentQueue<(int Reconnects, JsonObject Job)> Jobs { get; } = new();
+    /// <summary>
+    /// Every job view received, with the number of times the connection had dropped when it arrived (counted when
+    /// it drops: what the hub sends on a reconnect may be handled before the client's Reconnected event).
+    /// </summary>
+    public ConcurrentQueue<(int Drops, JsonObject Job)> Jobs { get; } = new();
 
     public int Reconnects => Volatile.Read(ref _reconnects);
 
@@ -44,7 +48,12 @@ public sealed class ReconnectingLiveClient : IAsyncDisposable
             .WithAutomaticReconnect([TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)])
             .Build();
         var client = new ReconnectingLiveClient(connection, cookies, balancer);
-        connection.On<JsonObject>("jobUpdated", job => client.Jobs.Enqueue((client.Reconnects, job)));
+        connection.On<JsonObject>("jobUpdated", job => client.Jobs.Enqueue((Volatile.Read(ref client._drops), job)));
+        connection.Reconnecting += _ =>
+        {
+            Interlocked.Increment(ref client._drops);
+            return Task.CompletedTask;
+        };
         connection.Reconnected += _ =>
         {
             Interlocked.Increment(ref client._reconnects);
@@ -54,11 +63,11 @@ public sealed class ReconnectingLiveClient : IAsyncDisposable
         return client;
     }
 
-    /// <summary>The statuses this client saw for one job since its <paramref name="reconnects"/>th reconnect.</summary>
-    public List<string> StatusesOf(string jobId, int reconnects = 0) =>
-        [.. Jobs.Where(e => e.Reconnects >= reconnects && e.Job["id"]!.GetValue<string>() == jobId).Select(e => e.Job["status"]!.GetValue<string>())];
+    /// <summary>The statuses this client saw for one job since its connection dropped <paramref name="drops"/> times.</summary>
+    public List<string> StatusesOf(string jobId, int drops = 0) =>
+        [.. Jobs.Where(e => e.Drops >= drops && e.Job["id"]!.GetValue<string>() == jobId).Select(e => e.Job["status"]!.GetValue<string>())];
 
-    public string Seen() => string.Join(" | ", Jobs.Select(e => $"{e.Reconnects}:{e.Job["id"]}:{e.Job["status"]}"));
+    public string Seen() => string.Join(" | ", Jobs.Select(e => $"{e.Drops}:{e.Job["id"]}:{e.Job["status"]}"));
 
     public ValueTask DisposeAsync() => Connection.DisposeAsync();
 }

@@ -28,7 +28,8 @@ public sealed class JobTraceTagsTests : IAsyncLifetime
     {
         _listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal),
+            // The grain calls' spans (the runtime's own, of activations, the directory and storage, are not tagged).
+            ShouldListenTo = source => source.Name == "Microsoft.Orleans.Application",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = _spans.Enqueue,
         };
