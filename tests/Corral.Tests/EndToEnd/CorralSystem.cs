@@ -146,7 +146,9 @@ public class CorralSystem : IAsyncLifetime
             await Task.Delay(250);
         }
 
-        throw new TimeoutException("the extra gateway did not answer:\n" + gateway.Output);
+        var output = gateway.Output;
+        gateway.Dispose();
+        throw new TimeoutException("the extra gateway did not answer:\n" + output);
     }
 
     /// <summary>
