@@ -64,6 +64,7 @@ try
     builder.Services.AddSignalR()
         .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower)))
         .AddMessagePackProtocol();
+    builder.Services.AddSingleton<LiveSnapshot>();
     builder.Services.AddSingleton<FeedRelay>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedRelay>());
 

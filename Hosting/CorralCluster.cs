@@ -1,5 +1,6 @@
 using System.Net;
 using Corral.Configuration;
+using Corral.Hosting.Tracing;
 using Corral.Placement;
 using Npgsql;
 using Orleans.Configuration;
@@ -42,6 +43,7 @@ public static class CorralCluster
         if (CorralHostDefaults.ExportsTraces(silo.Configuration))
         {
             silo.AddActivityPropagation();
+            silo.AddJobTraceTags();
         }
 
         return silo;
@@ -66,6 +68,7 @@ public static class CorralCluster
         {
             // A job's trace then runs from the gateway's request through every grain call it causes.
             client.AddActivityPropagation();
+            client.AddJobTraceTags();
         }
 
         return client;

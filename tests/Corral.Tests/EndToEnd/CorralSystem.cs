@@ -149,7 +149,9 @@ public class CorralSystem : IAsyncLifetime
             await Task.Delay(250);
         }
 
-        throw new TimeoutException("the extra gateway did not answer:\n" + gateway.Output);
+        var output = gateway.Output;
+        gateway.Dispose();
+        throw new TimeoutException("the extra gateway did not answer:\n" + output);
     }
 
     /// <summary>
@@ -247,7 +249,8 @@ public class CorralSystem : IAsyncLifetime
         ["CORRAL_OPS_URL"] = HostAgentOperations.ToString().TrimEnd('/'),
     });
 
-    private ManagedProcess Start(string name, string project, string assembly, Dictionary<string, string> extra)
+    /// <summary>Starts one of the system's processes with every process's settings and <paramref name="extra"/> ones.</summary>
+    protected ManagedProcess Start(string name, string project, string assembly, Dictionary<string, string> extra)
     {
         var environment = new Dictionary<string, string>(_environment);
         foreach (var (key, value) in extra)
