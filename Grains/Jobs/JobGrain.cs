@@ -196,13 +196,11 @@ public sealed partial class JobGrain(
     public async Task ReportCountersAsync(JobCounters counters)
     {
         // Counters are taken even after the job ended: the final figures may arrive after the exit report.
-        if (S.Spec is null || counters == S.Counters)
+        if (S.Spec is null || !TakeCounters(counters))
         {
             return;
         }
 
-        JobMetrics.RecordCounters(S.Spec.Service, S.Counters, counters);
-        S.Counters = counters;
         // The job's row holds no counters: the state alone (the most frequent write of a running job).
         await state.WriteStateAsync();
         await PublishAsync();
@@ -223,8 +221,28 @@ public sealed partial class JobGrain(
             await MoveAsync(JobStatus.Running, null);
         }
 
+        if (outcome.Counters is { } final)
+        {
+            // Written with the terminal state below.
+            TakeCounters(final);
+        }
+
         var status = outcome.Reason is null ? JobStatus.Succeeded : JobStatus.Failed;
         await FinishAsync(status, outcome.Reason, outcome.Message, outcome.ExitCode);
+    }
+
+    /// <summary>Takes a counters report into the state (not written yet); false when it changes nothing.</summary>
+    private bool TakeCounters(JobCounters reported)
+    {
+        var counters = S.Counters.Then(reported);
+        if (counters == S.Counters)
+        {
+            return false;
+        }
+
+        JobMetrics.RecordCounters(S.Spec!.Service, S.Counters, counters);
+        S.Counters = counters;
+        return true;
     }
 
     public async Task ReconcileAsync()
