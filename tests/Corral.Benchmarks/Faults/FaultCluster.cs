@@ -63,8 +63,18 @@ public sealed class FaultCluster : IAsyncDisposable
         }
 
         cluster.StartHostAgent();
-        await cluster.WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(180));
-        return cluster;
+        try
+        {
+            // Generous: on a loaded machine six .NET processes take minutes to start and join.
+            await cluster.WaitUntilWorkerIsAliveAsync(TimeSpan.FromMinutes(8));
+            return cluster;
+        }
+        catch
+        {
+            // Processes outlive the suite unless killed.
+            await cluster.DisposeAsync();
+            throw;
+        }
     }
 
     public void KillSilo(int index) => _silos[index].Kill();
