@@ -86,7 +86,10 @@ public sealed class FaultDatabaseServer
     private static async Task<string> ShellAsync(string command)
     {
         var script = Path.Combine(BenchmarkEnvironment.RepositoryRoot, "deploy", "lib", "postgres.sh");
-        var start = new ProcessStartInfo("bash", ["-c", $"source {script} && {command}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The server must not inherit a descriptor of ours: run under `flock /tmp/corral-host.lock` it would hold
+        // the host lock for as long as it runs, so every descriptor above stderr is closed first.
+        const string closeInherited = "for fd in $(ls /proc/$$/fd); do [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\"; done 2>/dev/null;";
+        var start = new ProcessStartInfo("bash", ["-c", $"{closeInherited} source {script} && {command}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
