@@ -33,6 +33,10 @@ public sealed partial class JobGrain(
 
     private IGrainTimer? _healthCheck;
     private IGrainTimer? _sessionEnd;
+    private IGrainTimer? _placeAgain;
+
+    // Starts in a row that found the worker unreachable (in memory: a new activation starts from the first wait).
+    private int _unreachableStarts;
 
     private JobState S => state.State;
 
@@ -189,6 +193,7 @@ public sealed partial class JobGrain(
 
         S.Ssh = ssh;
         S.StartedAt = clock.GetUtcNow();
+        _unreachableStarts = 0;
         await MoveAsync(JobStatus.Running, null);
         ScheduleSessionEnd();
     }
@@ -272,7 +277,8 @@ public sealed partial class JobGrain(
 
                 break;
             case JobStatus.Pending:
-                if (!await FailIfNoCapacityAsync())
+                // A job waiting out an unreachable worker (PlacementBackoff) is enqueued by its own timer.
+                if (!await FailIfNoCapacityAsync() && _placeAgain is null)
                 {
                     await Dispatcher.EnqueueAsync(PlacementRequest());
                 }
@@ -401,13 +407,31 @@ public sealed partial class JobGrain(
             LogAdvanceFailed(Id, S.Status, error.Message);
         }
 
-        // The worker went away between reservation and start; nothing ran, so place the job again.
+        // The worker went away between reservation and start; nothing ran, so place the job again, after a wait.
         var worker = S.Worker!;
         S.Worker = null;
         S.Limits = null;
-        await MoveAsync(JobStatus.Pending, $"worker '{worker}' was unreachable; placing again");
+        var wait = PlacementBackoff.After(++_unreachableStarts);
+        await MoveAsync(JobStatus.Pending, $"worker '{worker}' was unreachable; placing again in {wait.TotalSeconds:0} s");
         await GrainFactory.GetGrain<IWorkerGrain>(worker).ReleaseAsync(Id);
-        await Dispatcher.EnqueueAsync(PlacementRequest());
+        SchedulePlacingAgain(wait);
+    }
+
+    private void SchedulePlacingAgain(TimeSpan wait)
+    {
+        _placeAgain?.Dispose();
+        _placeAgain = this.RegisterGrainTimer(
+            async _ =>
+            {
+                _placeAgain?.Dispose();
+                _placeAgain = null;
+                // Still waiting for a worker (not cancelled meanwhile): back to the dispatcher.
+                if (S.Status == JobStatus.Pending && S.Worker is null)
+                {
+                    await Dispatcher.EnqueueAsync(PlacementRequest());
+                }
+            },
+            new GrainTimerCreationOptions(wait, Timeout.InfiniteTimeSpan));
     }
 
     private async Task StopOnHostAsync(TerminationReason reason, string message)

@@ -17,8 +17,8 @@ public sealed class FaultsSuite : IBenchmarkSuite
     };
 
     private static readonly string[] LoadServices = ["alpha", "beta", "gamma"];
-    private static readonly TimeSpan LoadBefore = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan LoadAfter = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LoadBefore = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LoadAfter = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(4);
 
     public string Name => "faults";
