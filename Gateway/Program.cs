@@ -52,7 +52,7 @@ try
     builder.Services.AddHostedService<JobFilesRetentionSweep>();
     builder.Services.AddHostedService<AdminBootstrap>();
     builder.Services.AddProblemDetails();
-    builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
+    builder.Services.AddExceptionHandler<ServiceUnavailableHandler>();
     builder.Services.AddCorralApi();
     builder.Services.AddCorralRateLimiting(rateLimits);
     builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)

@@ -1,5 +1,6 @@
 using System.Net;
 using Corral.Configuration;
+using Corral.Hosting.Faults;
 using Corral.Hosting.Tracing;
 using Corral.Placement;
 using Npgsql;
@@ -40,6 +41,8 @@ public static class CorralCluster
             o.GatewayListeningEndpoint = endpoints.GatewayPort > 0 ? new IPEndPoint(endpoints.ListenAddress, endpoints.GatewayPort) : null;
         });
         silo.AddHostSiloPlacement();
+        // A database failure in a grain reaches its caller as an exception that crosses the wire and names its cause.
+        silo.AddIncomingGrainCallFilter<DatabaseExceptionFilter>();
         if (CorralHostDefaults.ExportsTraces(silo.Configuration))
         {
             silo.AddActivityPropagation();

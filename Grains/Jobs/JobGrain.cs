@@ -33,6 +33,10 @@ public sealed partial class JobGrain(
 
     private IGrainTimer? _healthCheck;
     private IGrainTimer? _sessionEnd;
+    private IGrainTimer? _placeAgain;
+
+    // Starts in a row that found the worker unreachable (in memory: a new activation starts from the first wait).
+    private int _unreachableStarts;
 
     private JobState S => state.State;
 
@@ -210,6 +214,7 @@ public sealed partial class JobGrain(
 
         S.Ssh = ssh;
         S.StartedAt = clock.GetUtcNow();
+        _unreachableStarts = 0;
         await MoveAsync(JobStatus.Running, null);
         ScheduleSessionEnd();
     }
@@ -217,23 +222,22 @@ public sealed partial class JobGrain(
     public async Task ReportCountersAsync(JobCounters counters)
     {
         // Counters are taken even after the job ended: the final figures may arrive after the exit report.
-        if (S.Spec is null || counters == S.Counters)
+        var before = S.Counters;
+        if (S.Spec is null || !TakeCounters(counters))
         {
             return;
         }
 
-        JobMetrics.RecordCounters(S.Spec.Service, S.Counters, counters);
-        var cpuOnly = counters with { CpuSeconds = S.Counters.CpuSeconds } == S.Counters;
-        _cpuSecondsSaved ??= S.Counters.CpuSeconds;
-        S.Counters = counters;
-        if (cpuOnly && !JobStateMachine.IsTerminal(S.Status) && counters.CpuSeconds - _cpuSecondsSaved < CpuSecondsPerWrite)
+        var cpuOnly = S.Counters with { CpuSeconds = before.CpuSeconds } == before;
+        _cpuSecondsSaved ??= before.CpuSeconds;
+        if (cpuOnly && !JobStateMachine.IsTerminal(S.Status) && S.Counters.CpuSeconds - _cpuSecondsSaved < CpuSecondsPerWrite)
         {
             // A busy job's CPU time changes at every report: it is kept here and saved with the next write (its end
             // at the latest), so a running job is not written every two seconds for that alone.
             return;
         }
 
-        _cpuSecondsSaved = counters.CpuSeconds;
+        _cpuSecondsSaved = S.Counters.CpuSeconds;
         // The job's row holds no counters: the state alone (the most frequent write of a running job).
         await state.WriteStateAsync();
         await PublishAsync();
@@ -259,8 +263,28 @@ public sealed partial class JobGrain(
             await MoveAsync(JobStatus.Running, null);
         }
 
+        if (outcome.Counters is { } final)
+        {
+            // Written with the terminal state below.
+            TakeCounters(final);
+        }
+
         var status = outcome.Reason is null ? JobStatus.Succeeded : JobStatus.Failed;
         await FinishAsync(status, outcome.Reason, outcome.Message, outcome.ExitCode);
+    }
+
+    /// <summary>Takes a counters report into the state (not written yet); false when it changes nothing.</summary>
+    private bool TakeCounters(JobCounters reported)
+    {
+        var counters = S.Counters.Then(reported);
+        if (counters == S.Counters)
+        {
+            return false;
+        }
+
+        JobMetrics.RecordCounters(S.Spec!.Service, S.Counters, counters);
+        S.Counters = counters;
+        return true;
     }
 
     public async Task ReconcileAsync()
@@ -290,7 +314,8 @@ public sealed partial class JobGrain(
 
                 break;
             case JobStatus.Pending:
-                if (!await FailIfNoCapacityAsync())
+                // A job waiting out an unreachable worker (PlacementBackoff) is enqueued by its own timer.
+                if (!await FailIfNoCapacityAsync() && _placeAgain is null)
                 {
                     await Dispatcher.EnqueueAsync(PlacementRequest());
                 }
@@ -419,13 +444,31 @@ public sealed partial class JobGrain(
             LogAdvanceFailed(Id, S.Status, error.Message);
         }
 
-        // The worker went away between reservation and start; nothing ran, so place the job again.
+        // The worker went away between reservation and start; nothing ran, so place the job again, after a wait.
         var worker = S.Worker!;
         S.Worker = null;
         S.Limits = null;
-        await MoveAsync(JobStatus.Pending, $"worker '{worker}' was unreachable; placing again");
+        var wait = PlacementBackoff.After(++_unreachableStarts);
+        await MoveAsync(JobStatus.Pending, $"worker '{worker}' was unreachable; placing again in {wait.TotalSeconds:0} s");
         await GrainFactory.GetGrain<IWorkerGrain>(worker).ReleaseAsync(Id);
-        await Dispatcher.EnqueueAsync(PlacementRequest());
+        SchedulePlacingAgain(wait);
+    }
+
+    private void SchedulePlacingAgain(TimeSpan wait)
+    {
+        _placeAgain?.Dispose();
+        _placeAgain = this.RegisterGrainTimer(
+            async _ =>
+            {
+                _placeAgain?.Dispose();
+                _placeAgain = null;
+                // Still waiting for a worker (not cancelled meanwhile): back to the dispatcher.
+                if (S.Status == JobStatus.Pending && S.Worker is null)
+                {
+                    await Dispatcher.EnqueueAsync(PlacementRequest());
+                }
+            },
+            new GrainTimerCreationOptions(wait, Timeout.InfiniteTimeSpan));
     }
 
     private async Task StopOnHostAsync(TerminationReason reason, string message)

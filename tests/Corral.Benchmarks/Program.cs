@@ -12,6 +12,7 @@ public static class Program
         new Lists.ListsSuite(),
         new Files.FilesSuite(),
         new Queue.QueueSuite(),
+        new Faults.FaultsSuite(),
     ];
 
     public static async Task<int> Main(string[] args)
