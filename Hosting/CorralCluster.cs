@@ -39,6 +39,7 @@ public static class CorralCluster
             o.GatewayListeningEndpoint = endpoints.GatewayPort > 0 ? new IPEndPoint(endpoints.ListenAddress, endpoints.GatewayPort) : null;
         });
         silo.AddHostSiloPlacement();
+        cluster.Tls?.ApplyTo(silo);
         if (CorralHostDefaults.ExportsTraces(silo.Configuration))
         {
             silo.AddActivityPropagation();
@@ -56,6 +57,7 @@ public static class CorralCluster
             o.Invariant = ClusterSettings.AdoInvariant;
             o.ConnectionString = OrleansConnectionString(cluster.PostgresConnectionString);
         });
+        cluster.Tls?.ApplyTo(client);
         // The gateway comes up on its own once the silos answer, whichever starts first.
         client.UseConnectionRetryFilter(async (_, cancellationToken) =>
         {
