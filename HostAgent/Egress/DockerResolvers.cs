@@ -37,7 +37,7 @@ public static class DockerResolvers
             .Select(line => line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
             .Where(words => words.Length >= 2 && words[0] == "nameserver")
             // A scoped IPv6 address (fe80::1%eth0) means nothing inside a container; Docker drops it too.
-            .Select(words => IPAddress.TryParse(words[1], out var address) && address.ScopeId == 0 ? address : null)
+            .Select(words => IPAddress.TryParse(words[1], out var address) && !words[1].Contains('%', StringComparison.Ordinal) ? address : null)
             .OfType<IPAddress>()];
 
     private static List<IPAddress> Nameservers(string path) => File.Exists(path) ? Parse(File.ReadAllText(path)) : [];

@@ -1,0 +1,137 @@
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Corral.Configuration;
+using Corral.Hosting;
+using Corral.Tests.EndToEnd;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Xunit;
+using JobApi = Corral.Tests.EndToEnd.Jobs;
+
+namespace Corral.Tests.Security;
+
+/// <summary>
+/// Issue 19, item 5: the cluster's own ports. With CORRAL_CLUSTER_TLS_CERT every silo and client speaks mutual TLS
+/// and accepts only the cluster's certificate; a job cannot even open a TCP connection to the silo or gateway ports,
+/// though they listen on the Docker bridge's host address here.
+/// </summary>
+public sealed class ClusterTlsSecurityTests(ClusterTlsSystem system) : IClassFixture<ClusterTlsSystem>
+{
+    [Fact]
+    public async Task WithTlsOn_TheClusterRunsAJobEndToEnd()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+
+        var id = await JobApi.SubmitAsync(alice, JobApi.Shell("echo over-tls"));
+
+        var done = await CorralSystem.Terminal(system, alice, id);
+        Assert.Equal("succeeded", JobApi.Status(done));
+        Assert.Equal("over-tls\n", await alice.GetStringAsync($"/api/jobs/{id}/logs"));
+    }
+
+    [Fact]
+    public async Task AClientWithTheClustersCertificate_Joins()
+    {
+        using var client = NewClient(system.Certificate);
+
+        await client.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        await client.StopAsync();
+    }
+
+    [Fact]
+    public async Task AClientWithoutACertificate_CannotJoin()
+    {
+        using var client = NewClient(certificate: null);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => client.StartAsync().WaitAsync(TimeSpan.FromSeconds(90)));
+    }
+
+    [Fact]
+    public async Task AClientWithAnotherCertificate_CannotJoin()
+    {
+        using var client = NewClient(ClusterTlsSystem.NewCertificate("corral-cluster"));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => client.StartAsync().WaitAsync(TimeSpan.FromSeconds(90)));
+    }
+
+    [Fact]
+    public async Task AJob_CannotOpenATcpConnectionToTheSiloOrGatewayPorts_WhichTheHostReaches()
+    {
+        var bridge = system.BridgeAddress;
+        foreach (var port in new[] { system.SiloPort, system.GatewayPort })
+        {
+            using var probe = new TcpClient();
+            await probe.ConnectAsync(bridge, port).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        var script = $"nc -w 3 {bridge} {system.SiloPort} </dev/null && echo silo-reached || echo silo-blocked; "
+            + $"nc -w 3 {bridge} {system.GatewayPort} </dev/null && echo gateway-reached || echo gateway-blocked";
+
+        var id = await JobApi.SubmitAsync(alice, JobApi.Shell(script));
+
+        var done = await CorralSystem.Terminal(system, alice, id);
+        Assert.Equal("succeeded", JobApi.Status(done));
+        Assert.Equal("silo-blocked\ngateway-blocked\n", await alice.GetStringAsync($"/api/jobs/{id}/logs"));
+    }
+
+    [Theory]
+    [InlineData("missing", ClusterTlsSystem.Password, ClusterTls.CertificateVariable)]
+    [InlineData("valid", "wrong-password", ClusterTls.CertificateVariable)]
+    [InlineData("garbage", ClusterTlsSystem.Password, ClusterTls.CertificateVariable)]
+    [InlineData("unset", ClusterTlsSystem.Password, ClusterTls.PasswordVariable)]
+    public async Task ABadCertificateFileOrPassword_FailsTheStart_NamingTheSetting(string file, string password, string named)
+    {
+        var folder = Directory.CreateTempSubdirectory("corral-tls-bad-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "cluster.p12");
+            if (file == "valid")
+            {
+                await File.WriteAllBytesAsync(path, ClusterTlsSystem.NewCertificate("x").Export(X509ContentType.Pkcs12, ClusterTlsSystem.Password));
+            }
+            else if (file == "garbage")
+            {
+                await File.WriteAllTextAsync(path, "not a certificate");
+            }
+
+            var variables = new Dictionary<string, string> { [ClusterTls.PasswordVariable] = password };
+            if (file != "unset")
+            {
+                variables[ClusterTls.CertificateVariable] = path;
+            }
+
+            var error = Assert.Throws<InvalidSettingException>(() => ClusterTls.Read(new SettingsReader(variables)));
+            Assert.Equal(named, error.Variable);
+            Assert.DoesNotContain(password, error.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>An Orleans client of the system's cluster, with TLS and the given certificate, or plain TCP without one.</summary>
+    private IHost NewClient(X509Certificate2? certificate) =>
+        new HostBuilder()
+            .UseOrleansClient(client =>
+            {
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = system.ClusterId;
+                    o.ServiceId = "corral";
+                });
+                client.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = ClusterSettings.AdoInvariant;
+                    o.ConnectionString = system.ConnectionString;
+                });
+                if (certificate is not null)
+                {
+                    // This client trusts any silo: the test is whether the silos let it in.
+                    client.UseTls(certificate, o => o.AllowAnyRemoteCertificate());
+                }
+            })
+            .Build();
+}
