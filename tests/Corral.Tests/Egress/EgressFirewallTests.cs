@@ -34,7 +34,7 @@ public sealed class EgressFirewallTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Families))]
-    public async Task Attach_CreatesTheChainAndOneJump_AndAgainKeepsTheChainAsItIs(IpFamily family)
+    public async Task Attach_CreatesTheChainsOneJumpAndOneHostRule_AndAgainKeepsThemAsTheyAre(IpFamily family)
     {
         var job = await NewJobAsync();
         try
@@ -52,6 +52,13 @@ public sealed class EgressFirewallTests : IAsyncLifetime
             Assert.Equal(["corral-bridged", "corral-guard", "corral-excluded", "corral-counted", "corral-allowance:1000000", "corral-over-quota"], chain.Rules.Select(r => r.Comment));
             Assert.Equal(family == IpFamily.V6 ? "fc00::/7" : "10.0.0.0/8", chain.Rules[2].Destination);
             Assert.Equal(1, chain.References);
+            var guard = listing[EgressChainName.GuardFor(job.Chain)];
+            Assert.Equal(1, guard.References);
+            Assert.Contains(guard.Rules, r => r.Comment == "corral-blocked" && r.Target == "REJECT");
+            var toHost = Assert.Single(listing[EgressChainName.ToHost].Rules, r => r.Comment == EgressRules.ToHostCommentPrefix + job.Chain);
+            Assert.Equal("REJECT", toHost.Target);
+            Assert.Contains($"MAC {job.Mac}", toHost.Options, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(EgressChainName.ToHost, listing["INPUT"].Rules[0].Target);
         }
         finally
         {
@@ -61,7 +68,7 @@ public sealed class EgressFirewallTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Families))]
-    public async Task Rearm_ChangesTheAllowanceOnly_AndDetachRemovesJumpAndChain(IpFamily family)
+    public async Task Rearm_ChangesTheAllowanceOnly_AndDetachRemovesJumpChainsAndHostRule(IpFamily family)
     {
         var job = await NewJobAsync();
         try
@@ -83,7 +90,9 @@ public sealed class EgressFirewallTests : IAsyncLifetime
 
         var listing = await _firewall.ListAsync(family, CancellationToken.None);
         Assert.False(listing.ContainsKey(job.Chain));
+        Assert.False(listing.ContainsKey(EgressChainName.GuardFor(job.Chain)));
         Assert.DoesNotContain(listing[EgressChainName.Entry].Rules, r => r.Target == job.Chain);
+        Assert.DoesNotContain(listing[EgressChainName.ToHost].Rules, r => r.Comment == EgressRules.ToHostCommentPrefix + job.Chain);
     }
 
     [Fact]
