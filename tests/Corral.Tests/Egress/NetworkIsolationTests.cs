@@ -40,7 +40,7 @@ public sealed class NetworkIsolationTests(EgressSystem system)
     [Fact]
     public async Task AJob_CannotConnectToTheHost_OnItsBridgeAddress_ButReachesThePublicTestHost()
     {
-        var bridge = IPAddress.Parse(await TestEnvironment.DockerAsync("network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"));
+        var bridge = await Security.ClusterTlsSystem.DockerBridgeAddressAsync();
         var hostPort = TestEnvironment.FreePort();
         using var onHost = ListenOnHost(bridge, hostPort);
         using var sink = TestHost.Listen(9101);

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Corral.Configuration;
-using Corral.Hosting;
 using Corral.Tests.EndToEnd;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -74,42 +73,6 @@ public sealed class ClusterTlsSecurityTests(ClusterTlsSystem system) : IClassFix
         var done = await CorralSystem.Terminal(system, alice, id);
         Assert.Equal("succeeded", JobApi.Status(done));
         Assert.Equal("silo-blocked\ngateway-blocked\n", await alice.GetStringAsync($"/api/jobs/{id}/logs"));
-    }
-
-    [Theory]
-    [InlineData("missing", ClusterTlsSystem.Password, ClusterTls.CertificateVariable)]
-    [InlineData("valid", "wrong-password", ClusterTls.CertificateVariable)]
-    [InlineData("garbage", ClusterTlsSystem.Password, ClusterTls.CertificateVariable)]
-    [InlineData("unset", ClusterTlsSystem.Password, ClusterTls.PasswordVariable)]
-    public async Task ABadCertificateFileOrPassword_FailsTheStart_NamingTheSetting(string file, string password, string named)
-    {
-        var folder = Directory.CreateTempSubdirectory("corral-tls-bad-").FullName;
-        try
-        {
-            var path = Path.Combine(folder, "cluster.p12");
-            if (file == "valid")
-            {
-                await File.WriteAllBytesAsync(path, ClusterTlsSystem.NewCertificate("x").Export(X509ContentType.Pkcs12, ClusterTlsSystem.Password));
-            }
-            else if (file == "garbage")
-            {
-                await File.WriteAllTextAsync(path, "not a certificate");
-            }
-
-            var variables = new Dictionary<string, string> { [ClusterTls.PasswordVariable] = password };
-            if (file != "unset")
-            {
-                variables[ClusterTls.CertificateVariable] = path;
-            }
-
-            var error = Assert.Throws<InvalidSettingException>(() => ClusterTls.Read(new SettingsReader(variables)));
-            Assert.Equal(named, error.Variable);
-            Assert.DoesNotContain(password, error.Message);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
     }
 
     /// <summary>An Orleans client of the system's cluster, with TLS and the given certificate, or plain TCP without one.</summary>

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Corral.Hosting;
@@ -34,7 +36,7 @@ public sealed class ClusterTlsSystem : CorralSystem
         Certificate = NewCertificate("corral-cluster");
         await File.WriteAllBytesAsync(CertificatePath, Certificate.Export(X509ContentType.Pkcs12, Password));
         File.SetUnixFileMode(CertificatePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        BridgeAddress = IPAddress.Parse(await TestEnvironment.DockerAsync("network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"));
+        BridgeAddress = await DockerBridgeAddressAsync();
         SetSystemVariable(ClusterTls.CertificateVariable, CertificatePath);
         SetSystemVariable(ClusterTls.PasswordVariable, Password);
         SetSystemVariable("CORRAL_SILO_ADDRESS", BridgeAddress.ToString());
@@ -53,6 +55,17 @@ public sealed class ClusterTlsSystem : CorralSystem
         {
             Directory.Delete(_folder, recursive: true);
         }
+    }
+
+    /// <summary>The host's IPv4 address on the Docker engine's default bridge (docker0): what containers see as the host.</summary>
+    public static async Task<IPAddress> DockerBridgeAddressAsync()
+    {
+        var name = await TestEnvironment.DockerAsync("network", "inspect", "bridge", "--format", "{{index .Options \"com.docker.network.bridge.name\"}}");
+        return NetworkInterface.GetAllNetworkInterfaces()
+            .Single(n => n.Name == (name.Length > 0 ? name : "docker0"))
+            .GetIPProperties().UnicastAddresses
+            .Select(a => a.Address)
+            .First(a => a.AddressFamily == AddressFamily.InterNetwork);
     }
 
     /// <summary>A self-signed certificate with its private key, valid for a day.</summary>
