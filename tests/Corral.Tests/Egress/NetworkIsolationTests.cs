@@ -27,7 +27,7 @@ public sealed class NetworkIsolationTests(EgressSystem system)
         var address = IPAddress.Parse(await TestEnvironment.DockerAsync(
             "inspect", "--format", "{{.NetworkSettings.IPAddress}}", await ContainerOfAsync(listener)));
 
-        var intruder = await JobApi.SubmitAsync(alice, JobApi.Shell($"echo from-job | nc -w 3 {address} 7000 && echo reached || echo blocked", service: "egress"));
+        var intruder = await JobApi.SubmitAsync(alice, JobApi.Shell($"echo from-job | nc -w 3 {address} 7000 2>/dev/null && echo reached || echo blocked", service: "egress"));
         var intruderDone = await CorralSystem.Terminal(system, alice, intruder);
 
         await AssertLogsAsync(alice, intruder, intruderDone, "blocked\n");
@@ -45,7 +45,7 @@ public sealed class NetworkIsolationTests(EgressSystem system)
         using var onHost = ListenOnHost(bridge, hostPort);
         using var sink = TestHost.Listen(9101);
         using var alice = system.Client(await system.CreateUserAsync("alice"));
-        var script = $"echo secret | nc -w 3 {bridge} {hostPort} && echo host-reached || echo host-blocked; "
+        var script = $"echo secret | nc -w 3 {bridge} {hostPort} 2>/dev/null && echo host-reached || echo host-blocked; "
             + $"head -c 50000 /dev/zero | nc -w 10 {TestHost.MeteredV4} 9101 && echo public-reached";
 
         var id = await JobApi.SubmitAsync(alice, JobApi.Shell(script, service: "egress"));
@@ -103,7 +103,7 @@ public sealed class NetworkIsolationTests(EgressSystem system)
 
     /// <summary>Sends 100 kB to an address and prints whether it got through.</summary>
     private static string Try(IPAddress address, int port, string label) =>
-        $"head -c 100000 /dev/zero | nc -w 3 {address} {port} && echo '{label} reached' || echo '{label} blocked'";
+        $"head -c 100000 /dev/zero | nc -w 3 {address} {port} 2>/dev/null && echo '{label} reached' || echo '{label} blocked'";
 
     private static async Task<string> ContainerOfAsync(string jobId) =>
         await TestEnvironment.DockerAsync("ps", "-q", "--filter", $"label=corral.job-id={jobId}");

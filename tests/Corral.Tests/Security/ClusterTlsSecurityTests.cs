@@ -38,12 +38,13 @@ public sealed class ClusterTlsSecurityTests(ClusterTlsSystem system) : IClassFix
         await client.StopAsync();
     }
 
+    /// <summary>A client with the certificate joins in well under a second (above); these are refused for 30 seconds.</summary>
     [Fact]
     public async Task AClientWithoutACertificate_CannotJoin()
     {
         using var client = NewClient(certificate: null);
 
-        await Assert.ThrowsAnyAsync<Exception>(() => client.StartAsync().WaitAsync(TimeSpan.FromSeconds(90)));
+        await Assert.ThrowsAnyAsync<Exception>(() => client.StartAsync().WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -51,7 +52,7 @@ public sealed class ClusterTlsSecurityTests(ClusterTlsSystem system) : IClassFix
     {
         using var client = NewClient(ClusterTlsSystem.NewCertificate("corral-cluster"));
 
-        await Assert.ThrowsAnyAsync<Exception>(() => client.StartAsync().WaitAsync(TimeSpan.FromSeconds(90)));
+        await Assert.ThrowsAnyAsync<Exception>(() => client.StartAsync().WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -65,8 +66,8 @@ public sealed class ClusterTlsSecurityTests(ClusterTlsSystem system) : IClassFix
         }
 
         using var alice = system.Client(await system.CreateUserAsync("alice"));
-        var script = $"nc -w 3 {bridge} {system.SiloPort} </dev/null && echo silo-reached || echo silo-blocked; "
-            + $"nc -w 3 {bridge} {system.GatewayPort} </dev/null && echo gateway-reached || echo gateway-blocked";
+        var script = $"nc -w 3 {bridge} {system.SiloPort} </dev/null 2>/dev/null && echo silo-reached || echo silo-blocked; "
+            + $"nc -w 3 {bridge} {system.GatewayPort} </dev/null 2>/dev/null && echo gateway-reached || echo gateway-blocked";
 
         var id = await JobApi.SubmitAsync(alice, JobApi.Shell(script));
 
