@@ -37,7 +37,7 @@ public sealed class TwoHostTests(TwoHostSystem system) : IClassFixture<TwoHostSy
         // Each job asks for a whole worker's CPU, so the two cannot share one.
         var cpu = (await system.WorkersAsync()).Min(w => w!["capacity"]!["cpu"]!.GetValue<double>());
         // Each job sends to both hosts, and reaches only the other one: a job cannot connect to its own host.
-        var script = $"head -c {Bytes} /dev/zero | nc {hostB.HostAddress} {portOnA}; head -c {Bytes} /dev/zero | nc {hostB.NamespaceAddress} {portOnB}; "
+        var script = $"head -c {Bytes} /dev/zero | nc {hostB.HostAddress} {portOnA} 2>/dev/null; head -c {Bytes} /dev/zero | nc {hostB.NamespaceAddress} {portOnB} 2>/dev/null; "
             + $"echo sent; i=0; until nc {hostB.NamespaceAddress} {releasePort} </dev/null 2>/dev/null || [ $i -ge 300 ]; do i=$((i+1)); sleep 1; done; echo released";
         var first = await JobApi.SubmitAsync(alice, JobApi.Shell(script, service: "example", cpu: cpu));
         var second = await JobApi.SubmitAsync(alice, JobApi.Shell(script, service: "example", cpu: cpu));
