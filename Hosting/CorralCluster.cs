@@ -43,6 +43,7 @@ public static class CorralCluster
         silo.AddHostSiloPlacement();
         // A database failure in a grain reaches its caller as an exception that crosses the wire and names its cause.
         silo.AddIncomingGrainCallFilter<DatabaseExceptionFilter>();
+        cluster.Tls?.ApplyTo(silo);
         if (CorralHostDefaults.ExportsTraces(silo.Configuration))
         {
             silo.AddActivityPropagation();
@@ -61,6 +62,7 @@ public static class CorralCluster
             o.Invariant = ClusterSettings.AdoInvariant;
             o.ConnectionString = OrleansConnectionString(cluster.PostgresConnectionString);
         });
+        cluster.Tls?.ApplyTo(client);
         // The gateway comes up on its own once the silos answer, whichever starts first.
         client.UseConnectionRetryFilter(async (_, cancellationToken) =>
         {
