@@ -105,6 +105,7 @@ public sealed class JobTraceTagsTests : IAsyncLifetime
             silo.AddMemoryGrainStorage(GrainStorage.Name);
             silo.AddMemoryGrainStorage(GrainStorage.Dispatcher);
             silo.Services.AddSingleton<IJobIndex, MemoryJobIndex>();
+            silo.Services.AddSingleton<IWaitingJobStore, MemoryWaitingJobStore>();
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
             silo.Services.AddSingleton(new QuotaOptions(

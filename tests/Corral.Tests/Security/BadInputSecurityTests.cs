@@ -127,10 +127,10 @@ public sealed class BadInputSecurityTests(CorralSystem system)
     {
         { "no boundary", "multipart/form-data", "--x\r\n\r\n", "body" },
         { "a truncated part", "multipart/form-data; boundary=b",
-            "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"in.txt\"\r\n\r\nhalf a file", "body" },
+            "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bad-input-probe.txt\"\r\n\r\nhalf a file", "body" },
         { "a part without a disposition", "multipart/form-data; boundary=b", "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--\r\n", "body" },
         { "no spec", "multipart/form-data; boundary=b",
-            "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"in.txt\"\r\n\r\nx\r\n--b--\r\n", "spec" },
+            "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bad-input-probe.txt\"\r\n\r\nx\r\n--b--\r\n", "spec" },
         { "a spec that is not JSON", "multipart/form-data; boundary=b",
             "--b\r\nContent-Disposition: form-data; name=\"spec\"\r\n\r\n{ not json\r\n--b--\r\n", "spec" },
         { "a file that leaves /work", "multipart/form-data; boundary=b",
@@ -151,7 +151,7 @@ public sealed class BadInputSecurityTests(CorralSystem system)
         var response = await user.PostAsync("/api/jobs", content);
         await AssertNamedProblemAsync(response, HttpStatusCode.BadRequest, member, what);
         await AssertNoJobsAsync(user);
-        Assert.Equal(0, await FileUploads.StoredInputsAsync(system.ConnectionString, "in.txt"));
+        Assert.Equal(0, await FileUploads.StoredInputsAsync(system.ConnectionString, "bad-input-probe.txt"));
     }
 
     private static async Task AssertNamedProblemAsync(HttpResponseMessage response, HttpStatusCode status, string member, string what)
