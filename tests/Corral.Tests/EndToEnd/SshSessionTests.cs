@@ -145,17 +145,17 @@ public sealed class SshSessionTests(CorralSystem system)
         var spec = Session(key, cpu: 0.25, memory: "64Mi", pids: 64);
         // Long enough for the session to greet (running) on a loaded machine first: the limit counts from the
         // container's start, and a session that never greeted within it would end from starting.
-        spec["maxDurationSeconds"] = 8;
+        spec["maxDurationSeconds"] = 15;
         var id = await Jobs.SubmitAsync(alice, spec);
         await system.WaitForJobAsync(alice, id, j => Jobs.Status(j) is "running" or "failed", TimeSpan.FromSeconds(60));
 
         var done = await CorralSystem.Terminal(system, alice, id);
         Assert.Equal(("failed", "max_duration_exceeded"), (Jobs.Status(done), Jobs.Reason(done)));
-        Assert.Equal("ran past its maximum duration of 8 s", done["message"]!.GetValue<string>());
+        Assert.Equal("ran past its maximum duration of 15 s", done["message"]!.GetValue<string>());
         Assert.NotNull(done["startedAt"]);
         var finished = done["finishedAt"]!.GetValue<DateTimeOffset>();
-        Assert.InRange((finished - done["submittedAt"]!.GetValue<DateTimeOffset>()).TotalSeconds, 8, 30);
-        Assert.InRange((finished - done["startedAt"]!.GetValue<DateTimeOffset>()).TotalSeconds, 0, 20);
+        Assert.InRange((finished - done["submittedAt"]!.GetValue<DateTimeOffset>()).TotalSeconds, 15, 40);
+        Assert.InRange((finished - done["startedAt"]!.GetValue<DateTimeOffset>()).TotalSeconds, 0, 27);
         await WaitUntilGoneAsync(id);
     }
 
