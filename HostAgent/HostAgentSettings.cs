@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Corral.Configuration;
 using Corral.HostAgent.Hardware;
+using Corral.Images;
 using Corral.Resources;
 using Corral.Workers;
 
@@ -25,8 +26,25 @@ public sealed partial record HostAgentSettings(
     string JobOutputDirectory = HostAgentSettings.DefaultJobOutputDirectory,
     string? JobCgroupParent = null,
     long JobWorkMaxBytes = HostAgentSettings.DefaultJobWorkMaxBytes,
-    string? JobWorkDirectorySetting = null)
+    string? JobWorkDirectorySetting = null,
+    JobImageAllowList? JobImagesSetting = null,
+    bool JobReadOnlyRootfs = true,
+    long? JobOutputMaxBytesPerHourSetting = null)
 {
+    /// <summary>
+    /// The raw bytes (escape sequences too) a job may write to its output file in one hour (JOB_OUTPUT_MAX_BYTES_PER_HOUR):
+    /// by default four times the log quota, 0 (no bound) when the log quota is 0.
+    /// </summary>
+    public long JobOutputMaxBytesPerHour => JobOutputMaxBytesPerHourSetting ?? DefaultOutputMaxBytesPerHour(LogQuotaPerJobHour);
+
+    /// <summary>How many times the log quota the raw output of an hour may be, by default.</summary>
+    public const int DefaultOutputBoundPerLogQuota = 4;
+
+    public static long DefaultOutputMaxBytesPerHour(long logQuotaPerJobHour) => logQuotaPerJobHour * DefaultOutputBoundPerLogQuota;
+
+    /// <summary>The images this host runs (JOB_IMAGES, read by the agent too); by default the platform's own.</summary>
+    public JobImageAllowList JobImages => JobImagesSetting ?? JobImageAllowList.Parse(JobImageAllowList.Default);
+
     /// <summary>The size cap of a job's working directory (JOB_WORK_MAX_BYTES): 10 GiB.</summary>
     public const long DefaultJobWorkMaxBytes = 10L << 30;
 
@@ -43,7 +61,7 @@ public sealed partial record HostAgentSettings(
 
     public const string DefaultExcludedCidrs = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16,fc00::/7,fe80::/10";
 
-    public static HostAgentSettings Read(SettingsReader settings) => new(
+    public static HostAgentSettings Read(SettingsReader settings) => Validated(new(
         settings.GetString("CORRAL_WORKER_NAME", Environment.MachineName.ToLowerInvariant()),
         settings.GetString("CORRAL_WORKER_ADDRESS", "127.0.0.1"),
         new Uri(settings.GetString("DOCKER_HOST", "unix:///var/run/docker.sock")),
@@ -62,7 +80,25 @@ public sealed partial record HostAgentSettings(
         ReadJobOutputDirectory(settings),
         ReadJobCgroupParent(settings),
         settings.GetByteSize("JOB_WORK_MAX_BYTES") ?? DefaultJobWorkMaxBytes,
-        ReadAbsolutePath(settings, "JOB_WORK_DIR"));
+        ReadAbsolutePath(settings, "JOB_WORK_DIR"),
+        JobImageAllowList.Read(settings),
+        settings.GetBool("JOB_READONLY_ROOTFS", true),
+        // "0" turns the bound off, which a size setting refuses.
+        settings.GetString("JOB_OUTPUT_MAX_BYTES_PER_HOUR")?.Trim() == "0" ? 0 : settings.GetByteSize("JOB_OUTPUT_MAX_BYTES_PER_HOUR")));
+
+    private static HostAgentSettings Validated(HostAgentSettings read)
+    {
+        // Stripped output is never longer than raw output: a bound below the log quota would end jobs the quota allows.
+        if (read.JobOutputMaxBytesPerHour > 0 && read.LogQuotaPerJobHour > 0 && read.JobOutputMaxBytesPerHour < read.LogQuotaPerJobHour)
+        {
+            throw new InvalidSettingException(
+                "JOB_OUTPUT_MAX_BYTES_PER_HOUR",
+                read.JobOutputMaxBytesPerHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                $"it must be 0 (no bound) or at least LOG_QUOTA_PER_JOB_HOUR ({read.LogQuotaPerJobHour}): escape sequences count here and not there");
+        }
+
+        return read;
+    }
 
     private static string? ReadAbsolutePath(SettingsReader settings, string name)
     {
