@@ -185,10 +185,17 @@ public static class ContainerSpecBuilder
             return new Dictionary<string, string> { ["/tmp"] = shared };
         }
 
+        // The engine adds noexec to a tmpfs unless told otherwise: the home keeps exec, as a home on the image's layer
+        // had. /run is given to the job user outright, because the engine ignores a mode there (its own is 0755 root).
+        var owned = $"rw,nosuid,nodev,uid={JobUid},gid={JobGid},size={memoryBytes}";
         return ScratchPaths.ToDictionary(
             path => path,
-            // The home belongs to the job user (an SSH session keeps its keys there); the rest are shared like /tmp.
-            path => path == JobHome ? $"rw,nosuid,nodev,mode=0700,uid={JobUid},gid={JobGid},size={memoryBytes}" : shared,
+            path => path switch
+            {
+                JobHome => $"{owned},exec,mode=0700",
+                "/run" => owned,
+                _ => shared,
+            },
             StringComparer.Ordinal);
     }
 
