@@ -67,6 +67,12 @@ public static class JobText
         _ => value.GetRawText(),
     };
 
+    /// <summary>A figure in seconds (cpuSeconds, gpuSeconds) to a tenth; empty when absent.</summary>
+    public static string Seconds(JsonElement job, string name) =>
+        job.ValueKind == JsonValueKind.Object && job.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
+            ? value.GetDouble().ToString("0.0", CultureInfo.InvariantCulture)
+            : "";
+
     public static string Cell(JsonElement job, string name) =>
         job.ValueKind == JsonValueKind.Object && job.TryGetProperty(name, out var value) ? Cell(value) : "";
 }

@@ -53,7 +53,7 @@ try
     builder.Services.AddHostedService<JobFilesRetentionSweep>();
     builder.Services.AddHostedService<AdminBootstrap>();
     builder.Services.AddProblemDetails();
-    builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
+    builder.Services.AddExceptionHandler<ServiceUnavailableHandler>();
     builder.Services.AddCorralApi();
     builder.Services.AddCorralRateLimiting(rateLimits);
     builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
@@ -65,6 +65,7 @@ try
     builder.Services.AddSignalR()
         .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower)))
         .AddMessagePackProtocol();
+    builder.Services.AddSingleton<LiveSnapshot>();
     builder.Services.AddSingleton<FeedRelay>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedRelay>());
 
@@ -87,6 +88,7 @@ try
     // Finally: after each endpoint's own metadata (Accepts multipart/form-data marks an upload) is in place.
     ((IEndpointConventionBuilder)api).Finally(BodyLimits.Convention(jobFiles, JobUploadReader.Envelope(jobFiles, BodyLimits.JobSpec)));
     api.MapAccountsApi();
+    api.MapServiceLimitsApi();
     api.MapJobsApi();
     api.MapJobFilesApi();
     api.MapUploadApi();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Corral.Configuration;
+using Corral.HostAgent.Egress;
 using Corral.HostAgent.Hardware;
 using Corral.Images;
 using Corral.Resources;
@@ -29,8 +30,13 @@ public sealed partial record HostAgentSettings(
     string? JobWorkDirectorySetting = null,
     JobImageAllowList? JobImagesSetting = null,
     bool JobReadOnlyRootfs = true,
-    long? JobOutputMaxBytesPerHourSetting = null)
+    long? JobOutputMaxBytesPerHourSetting = null,
+    IReadOnlyList<IPNetwork>? JobAllowedCidrs = null,
+    IReadOnlyList<IPAddress>? JobDnsServers = null)
 {
+    /// <summary>What a job's traffic may reach (JOB_ALLOWED_CIDRS, JOB_DNS_SERVERS), with the excluded ranges.</summary>
+    public JobNetworkPolicy NetworkPolicy => new(DataTransferExcludedCidrs, JobAllowedCidrs ?? [], JobDnsServers ?? []);
+
     /// <summary>
     /// The raw bytes (escape sequences too) a job may write to its output file in one hour (JOB_OUTPUT_MAX_BYTES_PER_HOUR):
     /// by default four times the log quota, 0 (no bound) when the log quota is 0.
@@ -67,7 +73,7 @@ public sealed partial record HostAgentSettings(
         new Uri(settings.GetString("DOCKER_HOST", "unix:///var/run/docker.sock")),
         settings.GetLong("LOG_QUOTA_PER_JOB_HOUR", DefaultLogQuotaPerJobHour, 0),
         settings.GetLong("DATA_TRANSFER_QUOTA_PER_JOB", 0, 0),
-        ParseCidrs(settings.GetString("DATA_TRANSFER_EXCLUDED_CIDRS", DefaultExcludedCidrs)),
+        ParseCidrs("DATA_TRANSFER_EXCLUDED_CIDRS", settings.GetString("DATA_TRANSFER_EXCLUDED_CIDRS", DefaultExcludedCidrs)),
         new SshCaps(
             // Below Docker's smallest CPU cap a session could not be capped at all, so every one would be refused.
             settings.GetDouble("SSH_MAX_CPU", ContainerCaps.MinCpu),
@@ -84,7 +90,9 @@ public sealed partial record HostAgentSettings(
         JobImageAllowList.Read(settings),
         settings.GetBool("JOB_READONLY_ROOTFS", true),
         // "0" turns the bound off, which a size setting refuses.
-        settings.GetString("JOB_OUTPUT_MAX_BYTES_PER_HOUR")?.Trim() == "0" ? 0 : settings.GetByteSize("JOB_OUTPUT_MAX_BYTES_PER_HOUR")));
+        settings.GetString("JOB_OUTPUT_MAX_BYTES_PER_HOUR")?.Trim() == "0" ? 0 : settings.GetByteSize("JOB_OUTPUT_MAX_BYTES_PER_HOUR")),
+        ParseCidrs("JOB_ALLOWED_CIDRS", settings.GetString("JOB_ALLOWED_CIDRS", string.Empty)),
+        ReadDnsServers(settings)));
 
     private static HostAgentSettings Validated(HostAgentSettings read)
     {
@@ -98,6 +106,34 @@ public sealed partial record HostAgentSettings(
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// The resolvers a job may send DNS to: JOB_DNS_SERVERS, or by default the ones Docker hands containers on its
+    /// default bridge (<see cref="DockerResolvers"/>).
+    /// </summary>
+    private static List<IPAddress> ReadDnsServers(SettingsReader settings)
+    {
+        var raw = settings.GetString("JOB_DNS_SERVERS");
+        if (raw is null)
+        {
+            return [.. DockerResolvers.Read()];
+        }
+
+        if (raw.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return [];
+        }
+
+        var servers = new List<IPAddress>();
+        foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            servers.Add(IPAddress.TryParse(part, out var address)
+                ? address
+                : throw new InvalidSettingException("JOB_DNS_SERVERS", raw, $"'{part}' is not an IP address such as 10.0.0.2"));
+        }
+
+        return servers;
     }
 
     private static string? ReadAbsolutePath(SettingsReader settings, string name)
@@ -159,14 +195,14 @@ public sealed partial record HostAgentSettings(
         return raw;
     }
 
-    private static List<IPNetwork> ParseCidrs(string raw)
+    private static List<IPNetwork> ParseCidrs(string name, string raw)
     {
         var networks = new List<IPNetwork>();
         foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!IPNetwork.TryParse(part, out var network))
             {
-                throw new InvalidSettingException("DATA_TRANSFER_EXCLUDED_CIDRS", raw, $"'{part}' is not a CIDR such as 10.0.0.0/8");
+                throw new InvalidSettingException(name, raw, $"'{part}' is not a CIDR such as 10.0.0.0/8");
             }
 
             networks.Add(network);

@@ -48,6 +48,7 @@ try
     builder.Services.AddSingleton<ContainerLauncher>();
     builder.Services.AddSingleton<IJobMonitor, OomMonitor>();
     builder.Services.AddSingleton<IJobMonitor, DurationMonitor>();
+    builder.Services.AddSingleton<IJobMonitor, CpuUsageMonitor>();
     builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));
     builder.Services.AddSingleton(outputs);
     builder.Services.AddSingleton<LogStore>();

@@ -1,5 +1,7 @@
 using System.Net;
 using Corral.Configuration;
+using Corral.Hosting.Faults;
+using Corral.Hosting.Tracing;
 using Corral.Placement;
 using Npgsql;
 using Orleans.Configuration;
@@ -39,9 +41,13 @@ public static class CorralCluster
             o.GatewayListeningEndpoint = endpoints.GatewayPort > 0 ? new IPEndPoint(endpoints.ListenAddress, endpoints.GatewayPort) : null;
         });
         silo.AddHostSiloPlacement();
+        // A database failure in a grain reaches its caller as an exception that crosses the wire and names its cause.
+        silo.AddIncomingGrainCallFilter<DatabaseExceptionFilter>();
+        cluster.Tls?.ApplyTo(silo);
         if (CorralHostDefaults.ExportsTraces(silo.Configuration))
         {
             silo.AddActivityPropagation();
+            silo.AddJobTraceTags();
         }
 
         return silo;
@@ -56,6 +62,7 @@ public static class CorralCluster
             o.Invariant = ClusterSettings.AdoInvariant;
             o.ConnectionString = OrleansConnectionString(cluster.PostgresConnectionString);
         });
+        cluster.Tls?.ApplyTo(client);
         // The gateway comes up on its own once the silos answer, whichever starts first.
         client.UseConnectionRetryFilter(async (_, cancellationToken) =>
         {
@@ -66,6 +73,7 @@ public static class CorralCluster
         {
             // A job's trace then runs from the gateway's request through every grain call it causes.
             client.AddActivityPropagation();
+            client.AddJobTraceTags();
         }
 
         return client;

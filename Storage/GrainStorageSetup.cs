@@ -8,7 +8,10 @@ using Orleans.Storage;
 
 namespace Corral.Storage;
 
-/// <summary>Registers the grain store of the per-job grains (provider <see cref="GrainStorage.Name"/>) and the job index.</summary>
+/// <summary>
+/// Registers the grain store of the per-job grains (provider <see cref="GrainStorage.Name"/>), the job index and the
+/// quotas' waiting jobs.
+/// </summary>
 public static class GrainStorageSetup
 {
     /// <summary>The setting that picks the store: <see cref="GroupCommit"/> (the default) or <see cref="AdoNet"/>.</summary>
@@ -22,8 +25,8 @@ public static class GrainStorageSetup
 
     /// <summary>
     /// The store named by <see cref="Setting"/> in the silo's configuration, on <paramref name="connectionString"/>.
-    /// Either way the job index is written through a group-commit queue, in the same commit as the job's state
-    /// when the group-commit store holds it.
+    /// Either way the job index and the quotas' waiting jobs are written through a group-commit queue, in the same
+    /// commit as their grain's state when the group-commit store holds it.
     /// </summary>
     public static ISiloBuilder AddCorralGrainStorage(this ISiloBuilder silo, string connectionString)
     {
@@ -32,6 +35,7 @@ public static class GrainStorageSetup
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSingleton<GroupCommitQueue>();
         silo.Services.AddSingleton<IJobIndex, PostgresJobIndex>();
+        silo.Services.AddSingleton<Corral.Quotas.IWaitingJobStore, PostgresWaitingJobStore>();
         switch (backend)
         {
             case GroupCommit:

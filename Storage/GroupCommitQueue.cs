@@ -73,7 +73,16 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
     /// store), the statement runs after the work has succeeded, so it never records a write that failed. A statement
     /// that is gathered commits even if the work then fails on a result it read (an optimistic-concurrency conflict).
     /// </remarks>
-    public async Task RunTogetherAsync(Func<Task> work, string sql, params object?[] parameters)
+    public Task RunTogetherAsync(Func<Task> work, string sql, params object?[] parameters) =>
+        RunTogetherAsync(work, _ => sql, parameters);
+
+    /// <summary>
+    /// As <see cref="RunTogetherAsync(Func{Task}, string, object?[])"/>, with the statement's text chosen by where it
+    /// runs: <c>sql(true)</c> when it shares the work's transaction, after the work's statement, so it can check in
+    /// SQL that the work's statement wrote what it meant to (and do nothing otherwise); <c>sql(false)</c> when it
+    /// runs alone after the work succeeded.
+    /// </summary>
+    public async Task RunTogetherAsync(Func<Task> work, Func<bool, string> sql, params object?[] parameters)
     {
         var gathering = new StatementGathering();
         Task working;
@@ -93,11 +102,11 @@ public sealed partial class GroupCommitQueue : IAsyncDisposable
         if (gathered.Count == 0)
         {
             await working;
-            await RunAsync(sql, parameters);
+            await RunAsync(sql(false), parameters);
             return;
         }
 
-        var statement = new GroupCommitStatement(sql, parameters);
+        var statement = new GroupCommitStatement(sql(true), parameters);
         Enqueue([.. gathered, statement]);
         await working;
         await statement.Outcome;

@@ -14,7 +14,7 @@ namespace Corral.Storage;
 /// write names the version it replaces, and a write that finds another version fails with
 /// <see cref="InconsistentStateException"/> (the statement matches no row, so it never fails its batch).
 /// The store knows nothing of what it stores: bytes under a grain id and a state name. What must be queried
-/// (the job index) is written beside it by its owner, in the same commit (<see cref="GroupCommitQueue.RunTogetherAsync"/>).
+/// (the job index) is written beside it by its owner, in the same commit (<see cref="GroupCommitQueue.RunTogetherAsync(Func{Task}, string, object?[])"/>).
 /// </remarks>
 public sealed class PostgresGrainStore(GroupCommitQueue statements, IGrainStorageSerializer serializer) : IGrainStorage
 {

@@ -1,7 +1,7 @@
 namespace Corral.Storage;
 
 /// <summary>
-/// Statements gathered to go into one group commit together (see <see cref="GroupCommitQueue.RunTogetherAsync"/>).
+/// Statements gathered to go into one group commit together (see <see cref="GroupCommitQueue.RunTogetherAsync(Func{Task}, string, object?[])"/>).
 /// Closed once handed to the queue: a statement that comes later goes into a commit of its own.
 /// </summary>
 internal sealed class StatementGathering

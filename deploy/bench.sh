@@ -7,7 +7,9 @@
 #   deploy/bench.sh dispatch
 #   deploy/bench.sh files
 #
-# Suites: logs, dispatch, egress, live, lists, files (BENCHMARKS.md says what each measures).
+# Suites: logs, dispatch, egress, live, lists, files, queue, faults (BENCHMARKS.md says what each measures). faults
+# starts a PostgreSQL server of its own (port CORRAL_FAULTS_PG_PORT, 55454) which it stops and kills; CORRAL_FAULTS
+# picks faults.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)

@@ -39,6 +39,13 @@ if ! command -v ip >/dev/null 2>&1 || ! command -v nsenter >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y iproute2 util-linux >/dev/null
 fi
 
+# The fleet tests put Debian's HAProxy in front of two gateways, with deploy/haproxy/corral.cfg.
+if ! command -v haproxy >/dev/null 2>&1; then
+  echo "installing haproxy"
+  apt-get -o DPkg::Lock::Timeout=600 update >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y haproxy >/dev/null
+fi
+
 echo "== test database"
 corral_pg_start_test_server "$CORRAL_TEST_HOME" "$CORRAL_TEST_PG_PORT"
 

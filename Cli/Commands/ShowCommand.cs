@@ -39,6 +39,8 @@ public static class ShowCommand
                 ("limits", JobText.Cell(job, "limits")),
                 ("log bytes", $"{JobText.Cell(job, "logBytesTotal")} ({JobText.Cell(job, "logBytesThisHour")} this hour)"),
                 ("egress bytes", JobText.Cell(job, "egressBytes")),
+                ("cpu seconds", JobText.Seconds(job, "cpuSeconds")),
+                ("gpu seconds", JobText.Seconds(job, "gpuSeconds")),
             };
             if (job.TryGetProperty("ssh", out var ssh) && ssh.ValueKind == JsonValueKind.Object)
             {

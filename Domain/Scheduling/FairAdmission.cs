@@ -1,11 +1,10 @@
-using Corral.Jobs;
-
 namespace Corral.Scheduling;
 
 /// <summary>
 /// Admission to a service with a cap on its running jobs across all users (SERVICE_&lt;NAME&gt;_MAX_RUNS). While the
-/// service has room, the next slot goes to the waiting user who holds the fewest slots (and whose own quota allows
-/// another job), the first in turn among equals; that user then goes to the back of the turns. Within a user, jobs
+/// service has room, the next slot goes to the waiting user whose own quota allows another job and who has the least
+/// recent usage (<see cref="UsageDecay"/>, when the service weighs by it: <see cref="Fairness.Usage"/>), then holds the
+/// fewest slots, then is first in turn among equals; that user then goes to the back of the turns. Within a user, jobs
 /// are admitted in their queue's order (FIFO). Two users flooding the service so get its slots alternately.
 /// </summary>
 /// <remarks>
@@ -27,20 +26,22 @@ public static class FairAdmission
     /// <param name="cap">The service's cap on running jobs.</param>
     /// <param name="perUserLimit">Each user's own quota on the service (SERVICE_&lt;NAME&gt;_RUNS_PER_USER).</param>
     /// <param name="holders">User to the jobs holding a slot; users with none are absent.</param>
-    /// <param name="queues">User to their waiting jobs, first in line first; users with none are absent.</param>
+    /// <param name="waiting">The waiting jobs, in each user's line.</param>
     /// <param name="turns">The users with waiting jobs, next in turn first.</param>
+    /// <param name="usage">Each user's recent usage, lowest first in line; null for round-robin.</param>
     public static List<(string User, string JobId)> Fill(
         int cap,
         int perUserLimit,
         Dictionary<string, List<string>> holders,
-        Dictionary<string, List<string>> queues,
-        List<string> turns)
+        WaitingQueue waiting,
+        List<string> turns,
+        Func<string, double>? usage = null)
     {
         var admitted = new List<(string User, string JobId)>();
         var running = Running(holders);
         while (running < cap)
         {
-            var at = NextInTurn(perUserLimit, holders, queues, turns);
+            var at = NextInTurn(perUserLimit, holders, waiting, turns, usage);
             if (at < 0)
             {
                 break;
@@ -48,16 +49,10 @@ public static class FairAdmission
 
             var next = turns[at];
             turns.RemoveAt(at);
-            var queue = queues[next];
-            var job = queue[0];
-            queue.RemoveAt(0);
-            if (queue.Count > 0)
+            var job = waiting.TakeNext(next)!.JobId;
+            if (waiting.CountOf(next) > 0)
             {
                 turns.Add(next);
-            }
-            else
-            {
-                queues.Remove(next);
             }
 
             if (!holders.TryGetValue(next, out var held))
@@ -75,19 +70,32 @@ public static class FairAdmission
 
     /// <summary>
     /// The index in <paramref name="turns"/> of the user who gets the next slot: of the users whose own quota allows
-    /// another job, the one holding fewest slots, the longest unserved among equals; -1 when none may run.
+    /// another job, the one with the least usage (when weighed), then holding fewest slots, the longest unserved among
+    /// equals; -1 when none may run.
     /// </summary>
     private static int NextInTurn(
-        int perUserLimit, Dictionary<string, List<string>> holders, Dictionary<string, List<string>> queues, List<string> turns)
+        int perUserLimit,
+        Dictionary<string, List<string>> holders,
+        WaitingQueue waiting,
+        List<string> turns,
+        Func<string, double>? usage)
     {
         var best = -1;
+        var least = double.MaxValue;
         var fewest = int.MaxValue;
         for (var at = 0; at < turns.Count; at++)
         {
             var held = Held(holders, turns[at]);
-            if (held < perUserLimit && held < fewest && queues.ContainsKey(turns[at]))
+            if (held >= perUserLimit || waiting.CountOf(turns[at]) == 0)
+            {
+                continue;
+            }
+
+            var used = usage?.Invoke(turns[at]) ?? 0;
+            if (used < least || (used == least && held < fewest))
             {
                 best = at;
+                least = used;
                 fewest = held;
             }
         }
@@ -95,39 +103,19 @@ public static class FairAdmission
         return best;
     }
 
-    /// <summary>
-    /// Adds a job to its user's queue, after their waiting jobs of its priority or higher (<see cref="QueueOrder"/>);
-    /// the user joins the turns (at the back) if not there. <c>priorities</c> holds the priority of each waiting job
-    /// that is not normal; the job's own is added.
-    /// </summary>
-    public static void Wait(
-        Dictionary<string, List<string>> queues,
-        List<string> turns,
-        Dictionary<string, JobPriority> priorities,
-        string user,
-        string jobId,
-        JobPriority priority = JobPriority.Normal)
+    /// <summary>Adds a job to its user's line (<see cref="WaitingQueue"/>); the user joins the turns (at the back) if not there.</summary>
+    public static void Wait(WaitingQueue waiting, List<string> turns, WaitingJob job)
     {
-        if (!queues.TryGetValue(user, out var queue))
+        waiting.Add(job);
+        if (!turns.Contains(job.User))
         {
-            queues[user] = queue = [];
-        }
-
-        QueueOrder.Insert(queue, priorities, jobId, priority);
-        if (priority != JobPriority.Normal)
-        {
-            priorities[jobId] = priority;
-        }
-
-        if (!turns.Contains(user))
-        {
-            turns.Add(user);
+            turns.Add(job.User);
         }
     }
 
-    /// <summary>Drops a job from its user's slots or queue; true when it was in either.</summary>
+    /// <summary>Drops a job from its user's slots or line; true when it was in either.</summary>
     public static bool Remove(
-        Dictionary<string, List<string>> holders, Dictionary<string, List<string>> queues, List<string> turns, string user, string jobId)
+        Dictionary<string, List<string>> holders, WaitingQueue waiting, List<string> turns, string user, string jobId)
     {
         if (holders.TryGetValue(user, out var held) && held.Remove(jobId))
         {
@@ -139,18 +127,17 @@ public static class FairAdmission
             return true;
         }
 
-        if (queues.TryGetValue(user, out var queue) && queue.Remove(jobId))
+        if (waiting.Remove(jobId) is null)
         {
-            if (queue.Count == 0)
-            {
-                queues.Remove(user);
-                turns.Remove(user);
-            }
-
-            return true;
+            return false;
         }
 
-        return false;
+        if (waiting.CountOf(user) == 0)
+        {
+            turns.Remove(user);
+        }
+
+        return true;
     }
 
     /// <summary>What holds a waiting job: its user's own quota, or else the service's cap.</summary>

@@ -13,6 +13,9 @@ public static class ApiJson
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         // A number is a JSON number: "2" for cpu is refused, and the OpenAPI document says so.
         options.NumberHandling = JsonNumberHandling.Strict;
+        // A member sent twice is refused: which copy would win is the parser's choice, and a check made on one copy
+        // (a validator, a proxy in front) must not be undone by the other.
+        options.AllowDuplicateProperties = false;
         options.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
         if (options.TypeInfoResolverChain.Count == 1)
         {

@@ -28,6 +28,8 @@ public static class JobsApi
         jobs.MapGet("/", ListAsync);
         jobs.MapGet("/{id}", GetAsync).Produces<JobView>().ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapPost("/{id}/cancel", CancelAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapPut("/{id}/priority", ChangePriorityAsync).RequireAuthorization(AdminPolicy.Name)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         jobs.MapGet("/{id}/logs", LogsAsync).Produces<string>(StatusCodes.Status200OK, "text/plain")
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
@@ -196,6 +198,26 @@ public static class JobsApi
         return view is null
             ? Problems.NotFound($"No job '{id}'.")
             : TypedResults.Ok(await grains.GetGrain<IJobGrain>(id).CancelAsync());
+    }
+
+    /// <summary>An admin moves a waiting job ahead (or back) in its user's line; a job that no longer waits is a 409.</summary>
+    private static async Task<Results<Ok<JobView>, ValidationProblem, ProblemHttpResult>> ChangePriorityAsync(
+        string id, PriorityChangeRequest? body, ClaimsPrincipal principal, IGrainFactory grains)
+    {
+        if (body?.Priority is not { } priority)
+        {
+            return Problems.Invalid("priority", "is required: " + JobSpecRules.Priority);
+        }
+
+        if (await JobAccess.FindAsync(grains, TokenAuthenticationHandler.CallerOf(principal), id) is not { } view)
+        {
+            return Problems.NotFound($"No job '{id}'.");
+        }
+
+        return await grains.GetGrain<IJobGrain>(id).ChangePriorityAsync(priority) is { } changed
+            ? TypedResults.Ok(changed)
+            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job is not waiting",
+                detail: $"Job '{id}' is {view.Status.ToString().ToLowerInvariant()}: only a queued job's priority can change.");
     }
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> LogsAsync(

@@ -79,9 +79,16 @@ public sealed class TokenAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message;
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure;
+        // A token that could not be looked up (the database is restarting) is not an unknown token.
+        if (failure is not null && Api.Unavailability.Classify(failure) is var part and not Api.UnavailablePart.None)
+        {
+            await Api.ServiceUnavailableHandler.WriteAsync(Context, part, Context.RequestAborted);
+            return;
+        }
+
         await Api.Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized",
-            failure ?? "Send 'Authorization: Bearer <token>'.", "Authorization");
+            failure?.Message ?? "Send 'Authorization: Bearer <token>'.", "Authorization");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>

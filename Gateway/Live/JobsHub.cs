@@ -1,8 +1,6 @@
 using Corral.Feeds;
 using Corral.Gateway.Auth;
 using Corral.Gateway.Jobs;
-using Corral.Gateway.Users;
-using Corral.Jobs;
 using Corral.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
@@ -14,11 +12,9 @@ namespace Corral.Gateway.Live;
 /// (its newest jobs and its quotas), then the changes, so a reconnect misses nothing it needs.
 /// </summary>
 [Authorize]
-public sealed partial class JobsHub(IGrainFactory grains, FeedRelay relay, JobLogReader logs, UserDirectory users, ILogger<JobsHub> logger) : Hub
+public sealed class JobsHub(IGrainFactory grains, FeedRelay relay, JobLogReader logs, LiveSnapshot snapshot) : Hub
 {
     public const string AdminGroup = "admins";
-    private const int SnapshotJobs = 100;
-    private const int SnapshotJobsPerUserForAdmins = 20;
 
     public static string UserGroup(string user) => "user:" + user;
 
@@ -36,7 +32,8 @@ public sealed partial class JobsHub(IGrainFactory grains, FeedRelay relay, JobLo
         }
 
         var user = grains.GetGrain<IUserGrain>(caller.Name);
-        foreach (var view in await SnapshotAsync(caller))
+        var views = caller.IsAdmin ? await snapshot.ForAdminsAsync(Context.ConnectionAborted) : await snapshot.ForUserAsync(caller.Name);
+        foreach (var view in views)
         {
             await Clients.Caller.SendAsync("jobUpdated", view);
         }
@@ -44,42 +41,6 @@ public sealed partial class JobsHub(IGrainFactory grains, FeedRelay relay, JobLo
         foreach (var usage in await user.GetQuotasAsync())
         {
             await Clients.Caller.SendAsync("quotaUpdated", usage);
-        }
-    }
-
-    /// <summary>The jobs a client starts from: the caller's newest, or for an admin every user's newest, oldest first.</summary>
-    private async Task<IEnumerable<JobView>> SnapshotAsync(Caller caller)
-    {
-        IEnumerable<string> ids;
-        if (caller.IsAdmin)
-        {
-            var perUser = await Task.WhenAll((await users.ListNamesAsync(Context.ConnectionAborted))
-                .Select(name => grains.GetGrain<IUserGrain>(name).GetJobIdsAsync()));
-            ids = perUser.SelectMany(jobs => jobs.Take(SnapshotJobsPerUserForAdmins));
-        }
-        else
-        {
-            ids = (await grains.GetGrain<IUserGrain>(caller.Name).GetJobIdsAsync()).Take(SnapshotJobs);
-        }
-
-        var views = await Task.WhenAll(ids.Select(ViewOrNullAsync));
-        return views.OfType<JobView>().OrderBy(v => v.SubmittedAt);
-    }
-
-    /// <summary>
-    /// A job's view for the snapshot, or null when its grain cannot answer now: one such job must not cost the
-    /// client its whole connection (an exception here closes it); its next change reaches the client anyway.
-    /// </summary>
-    private async Task<JobView?> ViewOrNullAsync(string jobId)
-    {
-        try
-        {
-            return await grains.GetGrain<IJobGrain>(jobId).GetAsync();
-        }
-        catch (Exception error) when (error is not OperationCanceledException)
-        {
-            LogSnapshotSkipped(jobId, error.Message);
-            return null;
         }
     }
 
@@ -156,7 +117,4 @@ public sealed partial class JobsHub(IGrainFactory grains, FeedRelay relay, JobLo
             relay.UnwatchLogs(jobId);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} left out of a live snapshot: {Error}")]
-    private partial void LogSnapshotSkipped(string jobId, string error);
 }

@@ -11,7 +11,11 @@ public interface IUserFeedGrain : IGrainWithStringKey
 {
     const string AllUsers = "*";
 
-    Task SubscribeAsync(IFeedObserver observer);
+    /// <summary>
+    /// Subscribes the observer, or renews its subscription. False when it was not subscribed (its subscription
+    /// expired, or this grain came back on another silo and forgot it): it may have missed events.
+    /// </summary>
+    Task<bool> SubscribeAsync(IFeedObserver observer);
 
     Task UnsubscribeAsync(IFeedObserver observer);
 

@@ -14,6 +14,12 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>Cancels the job wherever it is; a no-op on a job that already ended.</summary>
     Task<JobView> CancelAsync();
 
+    /// <summary>
+    /// An admin gives a waiting (queued) job another priority; null when the job is not waiting, so its priority can
+    /// no longer change where it stands.
+    /// </summary>
+    Task<JobView?> ChangePriorityAsync(JobPriority priority);
+
     /// <summary>The job's quota slot is free: move on to placement. Sent by the quota grain.</summary>
     [OneWay]
     Task AdmitAsync();

@@ -1,12 +1,16 @@
 namespace Corral.Jobs;
 
-/// <summary>How a container ended, as the host agent saw it.</summary>
+/// <summary>
+/// How a container ended, as the host agent saw it, with its final counters: a separate counters report could
+/// arrive after the job ended, or not at all when the cluster is unreachable at that moment.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("corral.job-outcome")]
 public sealed record JobOutcome(
     [property: Id(0)] int? ExitCode,
     [property: Id(1)] TerminationReason? Reason,
     [property: Id(2)] string? Message,
-    [property: Id(3)] int Attempt = 0)
+    [property: Id(3)] int Attempt = 0,
+    [property: Id(4)] JobCounters? Counters = null)
 {
     /// <summary>The attempt whose container this outcome is of; 0 (from an agent that did not say) reads as the first.</summary>
     public int AttemptOrFirst => Math.Max(1, Attempt);

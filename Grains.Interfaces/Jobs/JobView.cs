@@ -28,4 +28,6 @@ public sealed record JobView(
     [property: Id(22)] JobPriority Priority = JobPriority.Normal,
     [property: Id(23)] int? MaxDurationSeconds = null,
     [property: Id(24)] int Attempt = 1,
-    [property: Id(25)] RetryPolicy? Retry = null);
+    [property: Id(25)] RetryPolicy? Retry = null,
+    [property: Id(26)] double CpuSeconds = 0,
+    [property: Id(27)] double GpuSeconds = 0);

@@ -13,10 +13,19 @@ public interface IQuotaGrain : IGrainWithStringKey
     /// </summary>
     Task<QuotaDecision> EnqueueAsync(string jobId, Corral.Jobs.JobPriority priority = Corral.Jobs.JobPriority.Normal);
 
-    /// <summary>The job ended (however): free its slot or drop it from the queue, then admit the head.</summary>
-    Task ReleaseAsync(string jobId);
+    /// <summary>
+    /// The job ended (however): free its slot or drop it from the queue, then admit the head. <paramref name="cpuSeconds"/>
+    /// (its measured CPU time) counts toward its user's usage in a service shared by usage.
+    /// </summary>
+    Task ReleaseAsync(string jobId, double cpuSeconds = 0);
 
     Task<QuotaUsage> GetUsageAsync();
+
+    /// <summary>
+    /// Gives a waiting job another priority (an admin's decision): it moves within its user's line, keeping its
+    /// arrival among equals. False when the job is not waiting.
+    /// </summary>
+    Task<bool> ReprioritizeAsync(string jobId, Corral.Jobs.JobPriority priority);
 
     /// <summary>1-based position of a waiting job, or null when it is not waiting.</summary>
     Task<int?> GetQueuePositionAsync(string jobId);

@@ -11,10 +11,26 @@ public interface IServiceQuotaGrain : IGrainWithStringKey
     /// <summary>Adds the user's job (idempotent) and says whether it holds a slot or where it waits.</summary>
     Task<QuotaDecision> EnqueueAsync(string user, string jobId, Corral.Jobs.JobPriority priority = Corral.Jobs.JobPriority.Normal);
 
-    /// <summary>The job ended (however): free its slot or drop it from the queue, then admit whoever is next in turn.</summary>
-    Task ReleaseAsync(string user, string jobId);
+    /// <summary>
+    /// The job ended (however): free its slot or drop it from the queue, add its CPU time to its user's decayed usage
+    /// (once), then admit whoever is next.
+    /// </summary>
+    Task ReleaseAsync(string user, string jobId, double cpuSeconds = 0);
+
+    /// <summary>The limits admitted by now and their sources; null when the service has no cap (SERVICE_&lt;NAME&gt;_MAX_RUNS).</summary>
+    Task<ServiceLimits?> GetLimitsAsync();
+
+    /// <summary>
+    /// Replaces the run-time overrides (null or empty: back to the settings), persisted and applied at once: a raised
+    /// limit admits waiting jobs, a lowered one admits no more until jobs end. Every user with jobs in the service is
+    /// sent their new figures (quotaUpdated). Null when the service has no cap.
+    /// </summary>
+    Task<ServiceLimits?> SetLimitsAsync(LimitOverrides? overrides);
 
     Task<QuotaUsage> GetUsageAsync(string user);
+
+    /// <summary>As <see cref="IQuotaGrain.ReprioritizeAsync"/>, for one user's waiting job.</summary>
+    Task<bool> ReprioritizeAsync(string user, string jobId, Corral.Jobs.JobPriority priority);
 
     /// <summary>Where the user's waiting job stands and what holds it, or null when it is not waiting.</summary>
     Task<QueueWait?> GetWaitAsync(string user, string jobId);

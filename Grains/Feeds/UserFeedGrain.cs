@@ -13,10 +13,12 @@ public sealed class UserFeedGrain(ILogger<UserFeedGrain> logger) : Grain, IUserF
 
     private bool IsAllUsers => this.GetPrimaryKeyString() == IUserFeedGrain.AllUsers;
 
-    public Task SubscribeAsync(IFeedObserver observer)
+    public Task<bool> SubscribeAsync(IFeedObserver observer)
     {
+        _observers.ClearExpired();
+        var renewed = _observers.Observers.ContainsKey(observer);
         _observers.Subscribe(observer, observer);
-        return Task.CompletedTask;
+        return Task.FromResult(renewed);
     }
 
     public Task UnsubscribeAsync(IFeedObserver observer)

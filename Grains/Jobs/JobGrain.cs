@@ -33,6 +33,10 @@ public sealed partial class JobGrain(
 
     private IGrainTimer? _healthCheck;
     private IGrainTimer? _sessionEnd;
+    private IGrainTimer? _placeAgain;
+
+    // Starts in a row that found the worker unreachable (in memory: a new activation starts from the first wait).
+    private int _unreachableStarts;
 
     private JobState S => state.State;
 
@@ -109,6 +113,27 @@ public sealed partial class JobGrain(
         }
 
         return await ViewAsync();
+    }
+
+    public async Task<JobView?> ChangePriorityAsync(JobPriority priority)
+    {
+        if (S.Spec is null || S.Status != JobStatus.Queued)
+        {
+            return null;
+        }
+
+        // The queue first: it decides the order. A crash before the spec is written leaves the view one step behind
+        // the queue, never the other way round.
+        if (S.Spec.Priority != priority && !await Quota.ReprioritizeAsync(Id, priority))
+        {
+            return null;
+        }
+
+        S.Spec = S.Spec with { Priority = priority };
+        await SaveAsync();
+        var view = await ViewAsync();
+        await PublishAsync(view);
+        return view;
     }
 
     public async Task AdmitAsync()
@@ -189,6 +214,7 @@ public sealed partial class JobGrain(
 
         S.Ssh = ssh;
         S.StartedAt = clock.GetUtcNow();
+        _unreachableStarts = 0;
         await MoveAsync(JobStatus.Running, null);
         ScheduleSessionEnd();
     }
@@ -196,17 +222,31 @@ public sealed partial class JobGrain(
     public async Task ReportCountersAsync(JobCounters counters)
     {
         // Counters are taken even after the job ended: the final figures may arrive after the exit report.
-        if (S.Spec is null || counters == S.Counters)
+        var before = S.Counters;
+        if (S.Spec is null || !TakeCounters(counters))
         {
             return;
         }
 
-        JobMetrics.RecordCounters(S.Spec.Service, S.Counters, counters);
-        S.Counters = counters;
+        var cpuOnly = S.Counters with { CpuSeconds = before.CpuSeconds } == before;
+        _cpuSecondsSaved ??= before.CpuSeconds;
+        if (cpuOnly && !JobStateMachine.IsTerminal(S.Status) && S.Counters.CpuSeconds - _cpuSecondsSaved < CpuSecondsPerWrite)
+        {
+            // A busy job's CPU time changes at every report: it is kept here and saved with the next write (its end
+            // at the latest), so a running job is not written every two seconds for that alone.
+            return;
+        }
+
+        _cpuSecondsSaved = S.Counters.CpuSeconds;
         // The job's row holds no counters: the state alone (the most frequent write of a running job).
         await state.WriteStateAsync();
         await PublishAsync();
     }
+
+    /// <summary>CPU-seconds a running job's reports may add before they are saved for that alone.</summary>
+    private const double CpuSecondsPerWrite = 10;
+
+    private double? _cpuSecondsSaved;
 
     public async Task CompleteAsync(string worker, JobOutcome outcome)
     {
@@ -223,8 +263,28 @@ public sealed partial class JobGrain(
             await MoveAsync(JobStatus.Running, null);
         }
 
+        if (outcome.Counters is { } final)
+        {
+            // Written with the terminal state below.
+            TakeCounters(final);
+        }
+
         var status = outcome.Reason is null ? JobStatus.Succeeded : JobStatus.Failed;
         await FinishAsync(status, outcome.Reason, outcome.Message, outcome.ExitCode);
+    }
+
+    /// <summary>Takes a counters report into the state (not written yet); false when it changes nothing.</summary>
+    private bool TakeCounters(JobCounters reported)
+    {
+        var counters = S.Counters.Then(reported);
+        if (counters == S.Counters)
+        {
+            return false;
+        }
+
+        JobMetrics.RecordCounters(S.Spec!.Service, S.Counters, counters);
+        S.Counters = counters;
+        return true;
     }
 
     public async Task ReconcileAsync()
@@ -254,7 +314,8 @@ public sealed partial class JobGrain(
 
                 break;
             case JobStatus.Pending:
-                if (!await FailIfNoCapacityAsync())
+                // A job waiting out an unreachable worker (PlacementBackoff) is enqueued by its own timer.
+                if (!await FailIfNoCapacityAsync() && _placeAgain is null)
                 {
                     await Dispatcher.EnqueueAsync(PlacementRequest());
                 }
@@ -383,13 +444,31 @@ public sealed partial class JobGrain(
             LogAdvanceFailed(Id, S.Status, error.Message);
         }
 
-        // The worker went away between reservation and start; nothing ran, so place the job again.
+        // The worker went away between reservation and start; nothing ran, so place the job again, after a wait.
         var worker = S.Worker!;
         S.Worker = null;
         S.Limits = null;
-        await MoveAsync(JobStatus.Pending, $"worker '{worker}' was unreachable; placing again");
+        var wait = PlacementBackoff.After(++_unreachableStarts);
+        await MoveAsync(JobStatus.Pending, $"worker '{worker}' was unreachable; placing again in {wait.TotalSeconds:0} s");
         await GrainFactory.GetGrain<IWorkerGrain>(worker).ReleaseAsync(Id);
-        await Dispatcher.EnqueueAsync(PlacementRequest());
+        SchedulePlacingAgain(wait);
+    }
+
+    private void SchedulePlacingAgain(TimeSpan wait)
+    {
+        _placeAgain?.Dispose();
+        _placeAgain = this.RegisterGrainTimer(
+            async _ =>
+            {
+                _placeAgain?.Dispose();
+                _placeAgain = null;
+                // Still waiting for a worker (not cancelled meanwhile): back to the dispatcher.
+                if (S.Status == JobStatus.Pending && S.Worker is null)
+                {
+                    await Dispatcher.EnqueueAsync(PlacementRequest());
+                }
+            },
+            new GrainTimerCreationOptions(wait, Timeout.InfiniteTimeSpan));
     }
 
     private async Task StopOnHostAsync(TerminationReason reason, string message)
@@ -497,7 +576,8 @@ public sealed partial class JobGrain(
         {
             if (!S.QuotaReleased)
             {
-                await Quota.ReleaseAsync(Id);
+                // Its CPU time weighs on its user's next turns in a service shared by usage (FairAdmission).
+                await Quota.ReleaseAsync(Id, S.Counters.CpuSeconds);
                 S.QuotaReleased = true;
             }
 
@@ -562,8 +642,14 @@ public sealed partial class JobGrain(
             Id, S.User!, spec.Service, spec.Kind, S.Status, S.Reason, wait?.Reason ?? S.Message, S.ExitCode, S.Worker, wait?.Position,
             S.SubmittedAt, S.StartedAt, S.FinishedAt, spec.Resources, S.Limits,
             S.Counters.LogBytesThisHour, S.Counters.LogBytesTotal, S.Counters.EgressBytes, S.Ssh,
-            spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds, Attempt, spec.Retry);
+            spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds, Attempt, spec.Retry,
+            S.Counters.CpuSeconds, GpuSeconds());
     }
+
+    /// <summary>GPUs held times the seconds the job has run (until now, while it runs).</summary>
+    private double GpuSeconds() => S.StartedAt is { } started && S.Spec!.Resources.GpuCount > 0
+        ? S.Spec.Resources.GpuCount * Math.Max(0, ((S.FinishedAt ?? clock.GetUtcNow()) - started).TotalSeconds)
+        : 0;
 
     private JobLaunch Launch() => new(Id, S.User!, S.Spec!, S.Limits!, S.Worker!, Attempt);
 

@@ -6,11 +6,23 @@ using Microsoft.Extensions.Logging;
 namespace Corral.Quotas;
 
 /// <inheritdoc cref="IQuotaGrain"/>
+/// <remarks>
+/// The state holds the slots and the next arrival number; the waiting jobs are rows of their own
+/// (<see cref="IWaitingJobStore"/>), written with it, so an enqueue writes one row however many wait.
+/// </remarks>
 public sealed partial class QuotaGrain(
-    [PersistentState("quota", GrainStorage.Name)] IPersistentState<QuotaState> state,
+    [PersistentState(QuotaGrain.StateName, GrainStorage.Name)] IPersistentState<QuotaState> state,
+    IWaitingJobStore waitingStore,
     QuotaOptions options,
+    TimeProvider clock,
     ILogger<QuotaGrain> logger) : Grain, IQuotaGrain
 {
+    private const string StateName = "quota";
+
+    private StoredWaitingQueue _waiting = null!;
+
+    private WaitingQueue Queue => _waiting.Jobs;
+
     private string User => QuotaKey.Parse(this.GetPrimaryKeyString()).User;
 
     private string Service => QuotaKey.Parse(this.GetPrimaryKeyString()).Service;
@@ -31,6 +43,41 @@ public sealed partial class QuotaGrain(
     /// </summary>
     private const int PositionNoticesPerChange = 100;
 
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _waiting = new StoredWaitingQueue(waitingStore, this.GetGrainId(), StateName, clock);
+        await _waiting.LoadAsync();
+        var s = state.State;
+        s.NextSeq = _waiting.NextSeq(s.NextSeq);
+        if (s.Queue.Count > 0)
+        {
+            // State written before the waiting jobs had rows: move them there, in their order.
+            var moving = s.Queue.Count;
+            s.NextSeq = _waiting.AdoptOldQueue(User, s.Queue, s.Priorities, s.NextSeq);
+            s.Queue.Clear();
+            s.Priorities.Clear();
+            await SaveAsync();
+            LogQueueMoved(User, Service, moving);
+        }
+    }
+
+    /// <summary>
+    /// Writes the state and the queue's changes together. After a failed write the grain's memory is ahead of what
+    /// is stored, so it deactivates and the next call starts again from what is stored.
+    /// </summary>
+    private async Task SaveAsync()
+    {
+        try
+        {
+            await _waiting.SaveAsync(state.WriteStateAsync);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
     public async Task<QuotaDecision> EnqueueAsync(string jobId, JobPriority priority = JobPriority.Normal)
     {
         if (Capped is { } capped)
@@ -44,62 +91,52 @@ public sealed partial class QuotaGrain(
             return new QuotaDecision(true, null);
         }
 
-        var waitingAt = s.Queue.IndexOf(jobId);
-        if (waitingAt >= 0)
+        if (Queue.PositionOf(jobId) is { } waiting)
         {
-            return new QuotaDecision(false, waitingAt + 1);
+            return new QuotaDecision(false, waiting);
         }
 
         // FIFO: a newcomer never overtakes someone already waiting.
-        if (s.Queue.Count == 0 && s.Holders.Count < Limit)
+        if (Queue.Count == 0 && s.Holders.Count < Limit)
         {
             s.Holders.Add(jobId);
-            await state.WriteStateAsync();
+            await SaveAsync();
             LogSlotAvailable(User, jobId, Service);
             await PublishAsync();
             return new QuotaDecision(true, null);
         }
 
-        QueueOrder.Insert(s.Queue, s.Priorities, jobId, priority);
-        if (priority != JobPriority.Normal)
-        {
-            s.Priorities[jobId] = priority;
-        }
-
-        await state.WriteStateAsync();
+        Queue.Add(_waiting.Arrival(jobId, User, priority, s.NextSeq++));
+        await SaveAsync();
         LogRemainsQueued(User, s.Holders.Count, Limit, Service, jobId);
         await PublishAsync();
-        waitingAt = s.Queue.IndexOf(jobId);
-        if (waitingAt < s.Queue.Count - 1)
+        var position = Queue.PositionOf(jobId)!.Value;
+        if (position < Queue.Count)
         {
             // A higher priority went ahead of some: they moved back.
-            await NoteQueuePositionsAsync(waitingAt + 1);
+            await NoteQueuePositionsAsync(position);
         }
 
-        return new QuotaDecision(false, waitingAt + 1);
+        return new QuotaDecision(false, position);
     }
 
-    public async Task ReleaseAsync(string jobId)
+    public async Task ReleaseAsync(string jobId, double cpuSeconds = 0)
     {
         if (Capped is { } capped)
         {
-            await capped.ReleaseAsync(User, jobId);
+            await capped.ReleaseAsync(User, jobId, cpuSeconds);
             return;
         }
 
         var s = state.State;
         // Jobs from here on move up: the leaving job's place, or the head when a slot admits the first waiting.
-        var leftQueueAt = s.Queue.IndexOf(jobId);
-        var changed = s.Holders.Remove(jobId) | s.Queue.Remove(jobId);
-        s.Priorities.Remove(jobId);
+        var leftQueueAt = Queue.PositionOf(jobId) - 1 ?? -1;
+        var changed = s.Holders.Remove(jobId) | (Queue.Remove(jobId) is not null);
         var admitted = new List<string>();
-        while (s.Holders.Count < Limit && s.Queue.Count > 0)
+        while (s.Holders.Count < Limit && Queue.TakeNext(User) is { } next)
         {
-            var next = s.Queue[0];
-            s.Queue.RemoveAt(0);
-            s.Priorities.Remove(next);
-            s.Holders.Add(next);
-            admitted.Add(next);
+            s.Holders.Add(next.JobId);
+            admitted.Add(next.JobId);
         }
 
         if (!changed && admitted.Count == 0)
@@ -109,7 +146,7 @@ public sealed partial class QuotaGrain(
 
         // Persist before telling anyone: a crash after this point leaves the admission recorded, and the
         // job's own reconcile step asks again and learns it holds the slot.
-        await state.WriteStateAsync();
+        await SaveAsync();
         await PublishAsync();
         foreach (var next in admitted)
         {
@@ -128,17 +165,22 @@ public sealed partial class QuotaGrain(
     /// <remarks>Only while someone watches: a notice is two grain calls per job, one question is one.</remarks>
     private async Task NoteQueuePositionsAsync(int from)
     {
-        var queue = state.State.Queue;
-        var end = Math.Min(queue.Count, PositionNoticesPerChange);
+        var end = Math.Min(Queue.Count, PositionNoticesPerChange);
         if (from >= end || !await GrainFactory.GetGrain<IUserFeedGrain>(User).HasWatchersAsync())
         {
             return;
         }
 
         var reason = FairAdmission.UserQuota(state.State.Holders.Count, Limit);
-        for (var at = from; at < end; at++)
+        var at = 0;
+        foreach (var job in Queue.Front(User, end))
         {
-            await GrainFactory.GetGrain<IJobGrain>(queue[at]).NoteQueuePositionAsync(new QueueWait(at + 1, reason));
+            if (at >= from)
+            {
+                await GrainFactory.GetGrain<IJobGrain>(job.JobId).NoteQueuePositionAsync(new QueueWait(at + 1, reason));
+            }
+
+            at++;
         }
     }
 
@@ -158,9 +200,26 @@ public sealed partial class QuotaGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Quota of {User} for '{Service}': live update not delivered: {Error}")]
     private partial void LogPublishFailed(string user, string service, string error);
 
+    public async Task<bool> ReprioritizeAsync(string jobId, JobPriority priority)
+    {
+        if (Capped is { } capped)
+        {
+            return await capped.ReprioritizeAsync(User, jobId, priority);
+        }
+
+        if (!Queue.Move(jobId, priority))
+        {
+            return false;
+        }
+
+        await SaveAsync();
+        await NoteQueuePositionsAsync(0);
+        return true;
+    }
+
     public Task<QuotaUsage> GetUsageAsync() => Capped is { } capped
         ? capped.GetUsageAsync(User)
-        : Task.FromResult(new QuotaUsage(Service, Limit, state.State.Holders.Count, state.State.Queue.Count));
+        : Task.FromResult(new QuotaUsage(Service, Limit, state.State.Holders.Count, Queue.Count));
 
     public async Task<int?> GetQueuePositionAsync(string jobId) => (await GetWaitAsync(jobId))?.Position;
 
@@ -171,9 +230,13 @@ public sealed partial class QuotaGrain(
             return capped.GetWaitAsync(User, jobId);
         }
 
-        var at = state.State.Queue.IndexOf(jobId);
-        return Task.FromResult(at < 0 ? null : new QueueWait(at + 1, FairAdmission.UserQuota(state.State.Holders.Count, Limit)));
+        return Task.FromResult(Queue.PositionOf(jobId) is { } position
+            ? new QueueWait(position, FairAdmission.UserQuota(state.State.Holders.Count, Limit))
+            : null);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Quota of {User} for '{Service}': {Count} waiting jobs moved from the old state to their own rows")]
+    private partial void LogQueueMoved(string user, string service, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {User} has {Running}/{Limit} jobs running for service '{Service}', job {JobId} remains queued")]
     private partial void LogRemainsQueued(string user, int running, int limit, string service, string jobId);

@@ -37,6 +37,24 @@ public sealed partial class QuotaOptions
         DefaultDurations = defaultDurations.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
     }
 
+    /// <summary>The half-life of users' recorded usage (FAIR_SHARE_HALF_LIFE_SECONDS): one hour unless set.</summary>
+    public TimeSpan FairShareHalfLife { get; init; } = DefaultHalfLife;
+
+    public static readonly TimeSpan DefaultHalfLife = TimeSpan.FromHours(1);
+
+    /// <summary>SERVICE_&lt;NAME&gt;_FAIR_SHARE_HALF_LIFE_SECONDS, keyed like <see cref="Limits"/>.</summary>
+    public ImmutableDictionary<string, int> HalfLives { get; init; } = ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>SERVICE_&lt;NAME&gt;_FAIRNESS, keyed like <see cref="Limits"/>; a service without one is shared by usage.</summary>
+    public ImmutableDictionary<string, Corral.Scheduling.Fairness> FairnessPolicies { get; init; } =
+        ImmutableDictionary<string, Corral.Scheduling.Fairness>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
+    public TimeSpan HalfLifeFor(string service) =>
+        HalfLives.TryGetValue(VariableName(service), out var seconds) ? TimeSpan.FromSeconds(seconds) : FairShareHalfLife;
+
+    public Corral.Scheduling.Fairness FairnessFor(string service) =>
+        FairnessPolicies.TryGetValue(VariableName(service), out var fairness) ? fairness : Corral.Scheduling.Fairness.Usage;
+
     /// <summary>SERVICE_&lt;NAME&gt;_MAX_RUNS, keyed like <see cref="Limits"/>.</summary>
     public ImmutableDictionary<string, int> MaxRuns { get; }
 
@@ -90,7 +108,40 @@ public sealed partial class QuotaOptions
             }
         }
 
-        return new QuotaOptions(limits, maxRuns, maxDurations, defaultDurations) { Users = Corral.Users.UserLimits.Read(environment) };
+        var halfLives = Read(environment, HalfLifePattern(), "fair-share half-life in seconds");
+        var globalHalfLife = Read(environment, GlobalHalfLifePattern(), "fair-share half-life in seconds");
+        return new QuotaOptions(limits, maxRuns, maxDurations, defaultDurations)
+        {
+            Users = Corral.Users.UserLimits.Read(environment),
+            HalfLives = halfLives.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
+            FairShareHalfLife = globalHalfLife.Count > 0 ? TimeSpan.FromSeconds(globalHalfLife.Values.Single()) : DefaultHalfLife,
+            FairnessPolicies = ReadFairness(environment),
+        };
+    }
+
+    /// <summary>SERVICE_&lt;NAME&gt;_FAIRNESS: <c>usage</c> or <c>round_robin</c>; anything else stops the process.</summary>
+    private static ImmutableDictionary<string, Corral.Scheduling.Fairness> ReadFairness(IDictionary environment)
+    {
+        var policies = new Dictionary<string, Corral.Scheduling.Fairness>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry entry in environment)
+        {
+            var name = (string)entry.Key;
+            var match = FairnessPattern().Match(name);
+            if (!match.Success)
+            {
+                continue;
+            }
+
+            var value = ((string?)entry.Value ?? string.Empty).Trim();
+            policies[match.Groups["name"].Value] = value.ToLowerInvariant() switch
+            {
+                "usage" => Corral.Scheduling.Fairness.Usage,
+                "round_robin" => Corral.Scheduling.Fairness.RoundRobin,
+                _ => throw new InvalidOperationException($"{name}='{value}' is not a fairness: it must be 'usage' or 'round_robin'."),
+            };
+        }
+
+        return policies.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
     }
 
     private static Dictionary<string, int> Read(IDictionary environment, Regex pattern, string what)
@@ -120,6 +171,15 @@ public sealed partial class QuotaOptions
 
     [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_RUNS_PER_USER$", RegexOptions.CultureInvariant)]
     private static partial Regex RunsPerUserPattern();
+
+    [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_FAIR_SHARE_HALF_LIFE_SECONDS$", RegexOptions.CultureInvariant)]
+    private static partial Regex HalfLifePattern();
+
+    [GeneratedRegex("^(?<name>)FAIR_SHARE_HALF_LIFE_SECONDS$", RegexOptions.CultureInvariant)]
+    private static partial Regex GlobalHalfLifePattern();
+
+    [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_FAIRNESS$", RegexOptions.CultureInvariant)]
+    private static partial Regex FairnessPattern();
 
     [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_MAX_RUNS$", RegexOptions.CultureInvariant)]
     private static partial Regex MaxRunsPattern();

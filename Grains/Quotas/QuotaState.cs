@@ -1,14 +1,21 @@
 namespace Corral.Quotas;
 
+/// <summary>A user's quota on a service; its waiting jobs are rows of their own (<see cref="IWaitingJobStore"/>).</summary>
 [GenerateSerializer, Alias("corral.quota-state")]
 public sealed class QuotaState
 {
-    /// <summary>Jobs waiting for a slot, oldest first.</summary>
+    /// <summary>
+    /// The waiting jobs, first in line first, as state written before they had rows of their own kept them; the
+    /// grain moves them to rows when it activates, so this is empty in any state it writes.
+    /// </summary>
     [Id(0)] public List<string> Queue { get; set; } = [];
 
     /// <summary>Jobs holding a slot, from admission until they end.</summary>
     [Id(1)] public List<string> Holders { get; set; } = [];
 
-    /// <summary>The priority of each waiting job that is not normal (the queue is ordered by it).</summary>
+    /// <summary>The priority of each job in <see cref="Queue"/> that is not normal (as old state kept it).</summary>
     [Id(2)] public Dictionary<string, Corral.Jobs.JobPriority> Priorities { get; set; } = [];
+
+    /// <summary>The arrival number the next waiting job gets (<see cref="Scheduling.WaitingJob.Seq"/>).</summary>
+    [Id(3)] public long NextSeq { get; set; }
 }

@@ -9,23 +9,69 @@ namespace Corral.Quotas;
 /// <remarks>
 /// Persisted before anyone is told, as <see cref="QuotaGrain"/>: a crash after the write leaves the admission
 /// recorded, and the job's reconcile step asks again and learns it holds the slot. Calls back to jobs are one-way.
+/// The waiting jobs are rows of their own (<see cref="IWaitingJobStore"/>), written with the state.
 /// </remarks>
 public sealed partial class ServiceQuotaGrain(
-    [PersistentState("service-quota", GrainStorage.Name)] IPersistentState<ServiceQuotaState> state,
+    [PersistentState(ServiceQuotaGrain.StateName, GrainStorage.Name)] IPersistentState<ServiceQuotaState> state,
+    IWaitingJobStore waitingStore,
     QuotaOptions options,
+    TimeProvider clock,
     ILogger<ServiceQuotaGrain> logger) : Grain, IServiceQuotaGrain
 {
+    private const string StateName = "service-quota";
+
+    private StoredWaitingQueue _waiting = null!;
+
+    private WaitingQueue Waiting => _waiting.Jobs;
+
     /// <summary>As <see cref="QuotaGrain"/>: how many waiting jobs of a user are told their new position per change.</summary>
     private const int PositionNoticesPerChange = 100;
 
     private string Service => this.GetPrimaryKeyString();
 
     /// <summary>The cap; a service whose variable was removed keeps draining with no cap beyond each user's quota.</summary>
-    private int Cap => options.MaxRunsFor(Service) ?? int.MaxValue;
+    private int Cap => IsCapped ? S.Overrides?.MaxRuns ?? options.MaxRunsFor(Service)!.Value : int.MaxValue;
 
-    private int UserLimit => options.LimitFor(Service);
+    private int UserLimit => S.Overrides?.RunsPerUser ?? options.LimitFor(Service);
+
+    private bool IsCapped => options.MaxRunsFor(Service) is not null;
 
     private ServiceQuotaState S => state.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _waiting = new StoredWaitingQueue(waitingStore, this.GetGrainId(), StateName, clock);
+        await _waiting.LoadAsync();
+        S.NextSeq = _waiting.NextSeq(S.NextSeq);
+        if (S.Queues.Count > 0)
+        {
+            // State written before the waiting jobs had rows: move them there, each user's in their order.
+            var moving = S.Queues.Values.Sum(q => q.Count);
+            foreach (var (user, queue) in S.Queues)
+            {
+                S.NextSeq = _waiting.AdoptOldQueue(user, queue, S.Priorities, S.NextSeq);
+            }
+
+            S.Queues.Clear();
+            S.Priorities.Clear();
+            await SaveAsync();
+            LogQueueMoved(Service, moving);
+        }
+    }
+
+    /// <summary>As <see cref="QuotaGrain"/>: state and queue changes together; after a failed write, start again from storage.</summary>
+    private async Task SaveAsync()
+    {
+        try
+        {
+            await _waiting.SaveAsync(state.WriteStateAsync);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
 
     public async Task<QuotaDecision> EnqueueAsync(string user, string jobId, JobPriority priority = JobPriority.Normal)
     {
@@ -39,9 +85,9 @@ public sealed partial class ServiceQuotaGrain(
             return new QuotaDecision(false, waiting);
         }
 
-        FairAdmission.Wait(S.Queues, S.Turns, S.Priorities, user, jobId, priority);
+        FairAdmission.Wait(Waiting, S.Turns, _waiting.Arrival(jobId, user, priority, S.NextSeq++));
         var admitted = Fill();
-        await state.WriteStateAsync();
+        await SaveAsync();
         var isAdmitted = admitted.Any(a => a.JobId == jobId);
         if (!isAdmitted)
         {
@@ -56,7 +102,7 @@ public sealed partial class ServiceQuotaGrain(
         }
 
         var position = PositionOf(user, jobId)!.Value;
-        if (position < S.Queues[user].Count)
+        if (position < Waiting.CountOf(user))
         {
             // A higher priority went ahead of some of the user's jobs: they moved back.
             await NoteQueuePositionsAsync(user, position);
@@ -65,18 +111,35 @@ public sealed partial class ServiceQuotaGrain(
         return new QuotaDecision(false, position);
     }
 
-    public async Task ReleaseAsync(string user, string jobId)
+    public async Task<bool> ReprioritizeAsync(string user, string jobId, JobPriority priority)
+    {
+        if (!Waiting.Move(jobId, priority))
+        {
+            return false;
+        }
+
+        await SaveAsync();
+        await NoteQueuePositionsAsync(user, 0);
+        return true;
+    }
+
+    public async Task ReleaseAsync(string user, string jobId, double cpuSeconds = 0)
     {
         var leftQueueAt = PositionOf(user, jobId);
-        var removed = FairAdmission.Remove(S.Holders, S.Queues, S.Turns, user, jobId);
-        S.Priorities.Remove(jobId);
+        var removed = FairAdmission.Remove(S.Holders, Waiting, S.Turns, user, jobId);
+        if (removed)
+        {
+            // Counted once: a repeated release finds the job gone and adds nothing.
+            AddUsage(user, cpuSeconds);
+        }
+
         var admitted = Fill();
         if (!removed && admitted.Count == 0)
         {
             return;
         }
 
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AnnounceAsync([(user, jobId), .. admitted], admitted);
 
         // Queues that moved: the leaving job's user's from its place on, and every admitted user's from the head.
@@ -92,16 +155,41 @@ public sealed partial class ServiceQuotaGrain(
         }
     }
 
-    /// <summary>Admits whoever is next while the service has room; an admitted job's priority is no longer kept.</summary>
+    /// <summary>Admits whoever is next while the service has room (by recent usage, unless the service shares by turns).</summary>
     private List<(string User, string JobId)> Fill()
     {
-        var admitted = FairAdmission.Fill(Cap, UserLimit, S.Holders, S.Queues, S.Turns);
-        foreach (var (_, jobId) in admitted)
+        var now = clock.GetUtcNow();
+        var halfLife = options.HalfLifeFor(Service);
+        Func<string, double>? usage = options.FairnessFor(Service) == Fairness.Usage
+            ? user => S.Usage.TryGetValue(user, out var used) ? UsageDecay.At(used.CpuSeconds, used.AsOf, now, halfLife) : 0
+            : null;
+        return FairAdmission.Fill(Cap, UserLimit, S.Holders, Waiting, S.Turns, usage);
+    }
+
+    /// <summary>Adds a finished job's CPU time to its user's decayed usage, and forgets users whose usage has decayed away.</summary>
+    private void AddUsage(string user, double cpuSeconds)
+    {
+        var now = clock.GetUtcNow();
+        var halfLife = options.HalfLifeFor(Service);
+        foreach (var (who, used) in S.Usage.ToList())
         {
-            S.Priorities.Remove(jobId);
+            if (who != user && UsageDecay.At(used.CpuSeconds, used.AsOf, now, halfLife) < UsageDecay.Negligible)
+            {
+                S.Usage.Remove(who);
+            }
         }
 
-        return admitted;
+        var total = S.Usage.TryGetValue(user, out var before)
+            ? UsageDecay.Add(before.CpuSeconds, before.AsOf, cpuSeconds, now, halfLife)
+            : Math.Max(0, cpuSeconds);
+        if (total < UsageDecay.Negligible)
+        {
+            S.Usage.Remove(user);
+        }
+        else
+        {
+            S.Usage[user] = new UsageRecord(total, now);
+        }
     }
 
     public Task<QuotaUsage> GetUsageAsync(string user) => Task.FromResult(UsageOf(user));
@@ -113,18 +201,57 @@ public sealed partial class ServiceQuotaGrain(
         Service,
         UserLimit,
         FairAdmission.Held(S.Holders, user),
-        S.Queues.TryGetValue(user, out var queue) ? queue.Count : 0,
-        options.MaxRunsFor(Service),
+        Waiting.CountOf(user),
+        IsCapped ? Cap : null,
         FairAdmission.Running(S.Holders));
+
+    public Task<ServiceLimits?> GetLimitsAsync() => Task.FromResult(Limits());
+
+    public async Task<ServiceLimits?> SetLimitsAsync(LimitOverrides? overrides)
+    {
+        if (!IsCapped)
+        {
+            return null;
+        }
+
+        S.Overrides = overrides is null || overrides.IsEmpty ? null : overrides;
+        var admitted = Fill();
+        await SaveAsync();
+        LogLimitsChanged(Service, UserLimit, Cap, admitted.Count);
+        // Turns lists every user with waiting jobs.
+        var concerned = S.Holders.Keys.Union(S.Turns).Select(user => (user, string.Empty)).ToList();
+        await AnnounceAsync(concerned, admitted);
+        foreach (var user in S.Turns.ToList())
+        {
+            // What holds them may have changed (the cap, or their own quota), and their places if some were admitted.
+            await NoteQueuePositionsAsync(user, 0);
+        }
+
+        return Limits();
+    }
+
+    private ServiceLimits? Limits()
+    {
+        if (!IsCapped)
+        {
+            return null;
+        }
+
+        var name = QuotaOptions.VariableName(Service);
+        var runsPerUser = S.Overrides?.RunsPerUser is { } r
+            ? new EffectiveLimit(r, Override)
+            : new EffectiveLimit(options.LimitFor(Service), options.Limits.ContainsKey(name) ? $"SERVICE_{name}_RUNS_PER_USER" : "default");
+        var maxRuns = new EffectiveLimit(Cap, S.Overrides?.MaxRuns is null ? $"SERVICE_{name}_MAX_RUNS" : Override);
+        return new ServiceLimits(Service, runsPerUser, maxRuns);
+    }
+
+    private const string Override = "override";
 
     private string WaitReason(string user) =>
         FairAdmission.WaitReason(Cap, UserLimit, FairAdmission.Running(S.Holders), FairAdmission.Held(S.Holders, user));
 
-    private int? PositionOf(string user, string jobId)
-    {
-        var at = S.Queues.TryGetValue(user, out var queue) ? queue.IndexOf(jobId) : -1;
-        return at < 0 ? null : at + 1;
-    }
+    private int? PositionOf(string user, string jobId) =>
+        Waiting.Find(jobId)?.User == user ? Waiting.PositionOf(jobId) : null;
 
     /// <summary>Publishes the figures of every user concerned, then tells the admitted jobs (one-way).</summary>
     private async Task AnnounceAsync(IEnumerable<(string User, string JobId)> concerned, IEnumerable<(string User, string JobId)> admitted)
@@ -144,21 +271,22 @@ public sealed partial class ServiceQuotaGrain(
     /// <summary>Tells the user's waiting jobs from index <paramref name="from"/> on (up to a bound) where they stand.</summary>
     private async Task NoteQueuePositionsAsync(string user, int from)
     {
-        if (!S.Queues.TryGetValue(user, out var queue))
-        {
-            return;
-        }
-
-        var end = Math.Min(queue.Count, PositionNoticesPerChange);
+        var end = Math.Min(Waiting.CountOf(user), PositionNoticesPerChange);
         if (from >= end || !await GrainFactory.GetGrain<IUserFeedGrain>(user).HasWatchersAsync())
         {
             return;
         }
 
         var reason = WaitReason(user);
-        for (var at = from; at < end; at++)
+        var at = 0;
+        foreach (var job in Waiting.Front(user, end))
         {
-            await GrainFactory.GetGrain<IJobGrain>(queue[at]).NoteQueuePositionAsync(new QueueWait(at + 1, reason));
+            if (at >= from)
+            {
+                await GrainFactory.GetGrain<IJobGrain>(job.JobId).NoteQueuePositionAsync(new QueueWait(at + 1, reason));
+            }
+
+            at++;
         }
     }
 
@@ -174,6 +302,12 @@ public sealed partial class ServiceQuotaGrain(
             LogPublishFailed(user, Service, error.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': limits changed at run time to {RunsPerUser} per user, {Cap} in all; {Admitted} waiting jobs admitted")]
+    private partial void LogLimitsChanged(string service, int runsPerUser, int cap, int admitted);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': {Count} waiting jobs moved from the old state to their own rows")]
+    private partial void LogQueueMoved(string service, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Quota of {User} for '{Service}': live update not delivered: {Error}")]
     private partial void LogPublishFailed(string user, string service, string error);

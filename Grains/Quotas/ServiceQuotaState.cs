@@ -1,18 +1,33 @@
 namespace Corral.Quotas;
 
-/// <summary>The admission state of a service with a cap (see <see cref="Scheduling.FairAdmission"/>).</summary>
+/// <summary>
+/// The admission state of a service with a cap (see <see cref="Scheduling.FairAdmission"/>); its waiting jobs are
+/// rows of their own (<see cref="IWaitingJobStore"/>).
+/// </summary>
 [GenerateSerializer, Alias("corral.service-quota-state")]
 public sealed class ServiceQuotaState
 {
     /// <summary>User to the jobs holding a slot, from admission until they end; users with none are absent.</summary>
     [Id(0)] public Dictionary<string, List<string>> Holders { get; set; } = [];
 
-    /// <summary>User to their waiting jobs, oldest first; users with none are absent.</summary>
+    /// <summary>
+    /// User to their waiting jobs, first in line first, as state written before they had rows of their own kept
+    /// them; the grain moves them to rows when it activates, so this is empty in any state it writes.
+    /// </summary>
     [Id(1)] public Dictionary<string, List<string>> Queues { get; set; } = [];
 
     /// <summary>The users with waiting jobs, next in turn first.</summary>
     [Id(2)] public List<string> Turns { get; set; } = [];
 
-    /// <summary>The priority of each waiting job that is not normal (each queue is ordered by it).</summary>
+    /// <summary>The priority of each job in <see cref="Queues"/> that is not normal (as old state kept it).</summary>
     [Id(3)] public Dictionary<string, Corral.Jobs.JobPriority> Priorities { get; set; } = [];
+
+    /// <summary>The arrival number the next waiting job gets (<see cref="Scheduling.WaitingJob.Seq"/>).</summary>
+    [Id(4)] public long NextSeq { get; set; }
+
+    /// <summary>User to their recent CPU use of the service, added to as each job ends; negligible ones are absent.</summary>
+    [Id(5)] public Dictionary<string, UsageRecord> Usage { get; set; } = [];
+
+    /// <summary>Limits an admin set at run time; null fields (or none) keep the settings' values.</summary>
+    [Id(6)] public LimitOverrides? Overrides { get; set; }
 }

@@ -20,7 +20,9 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
 {
     private const string Forward = "FORWARD";
     private const string DockerUser = "DOCKER-USER";
+    private const string Input = "INPUT";
     private const string Entry = EgressChainName.Entry;
+    private const string ToHost = EgressChainName.ToHost;
 
     /// <summary>The whole filter table of a family, chains by name, with exact counters.</summary>
     public async Task<IReadOnlyDictionary<string, IptablesChain>> ListAsync(IpFamily family, CancellationToken cancellationToken) =>
@@ -72,55 +74,42 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
     }
 
     /// <summary>
-    /// Makes sure the job's chain exists (created with <paramref name="rules"/> when it does not; kept, counters and
-    /// all, when it does) and that exactly one rule of the entry chain sends the job's packets to it.
+    /// Makes sure the job's chain and its guard chain exist (created with <paramref name="rules"/> and
+    /// <paramref name="guardRules"/> when the job's chain does not; kept, counters and all, when it does), that exactly
+    /// one rule of the entry chain sends the job's packets to it, and exactly one rule of CORRAL-TO-HOST refuses its
+    /// connections to the host.
     /// </summary>
     /// <param name="family">The firewall to change.</param>
     /// <param name="chain">The job's chain.</param>
     /// <param name="macAddress">The job container's MAC address.</param>
     /// <param name="jobId">Named in the jump's comment, for whoever reads the rules.</param>
     /// <param name="rules">The chain's rules, used only when it has to be created.</param>
+    /// <param name="guardRules">The guard chain's rules, used only when the job's chain has to be created.</param>
     /// <param name="cancellationToken">Stops waiting for the lock; a change under way is finished.</param>
     public async Task AttachAsync(
-        IpFamily family, string chain, string macAddress, string jobId, IReadOnlyList<string[]> rules, CancellationToken cancellationToken)
+        IpFamily family,
+        string chain,
+        string macAddress,
+        string jobId,
+        IReadOnlyList<string[]> rules,
+        IReadOnlyList<string[]> guardRules,
+        CancellationToken cancellationToken)
     {
         using var held = await hostLock.AcquireAsync(cancellationToken);
         var listing = await EnsureEntryLockedAsync(family, await ListAsync(family, cancellationToken), cancellationToken);
         var script = new StringBuilder("*filter\n");
         if (!listing.ContainsKey(chain))
         {
+            var guard = EgressChainName.GuardFor(chain);
+            script.Append(listing.ContainsKey(guard) ? $"-F {guard}\n" : $":{guard} - [0:0]\n");
+            AppendRules(script, guard, guardRules);
             script.Append(CultureInfo.InvariantCulture, $":{chain} - [0:0]\n");
-            foreach (var rule in rules)
-            {
-                script.Append(CultureInfo.InvariantCulture, $"-A {chain} {string.Join(' ', rule)}\n");
-            }
+            AppendRules(script, chain, rules);
         }
 
-        // Rule numbers shift as rules go, so they are deleted from the last; the entry chain changes only under the lock.
-        var jumps = listing[Entry].Rules;
-        var kept = false;
-        for (var i = jumps.Count - 1; i >= 0; i--)
-        {
-            if (jumps[i].Target != chain)
-            {
-                continue;
-            }
+        AppendOneRule(script, listing, ToHost, r => r.Comment == EgressRules.ToHostCommentPrefix + chain, macAddress, EgressRules.ToHost(family, chain, macAddress));
 
-            if (!kept && jumps[i].Options.Contains(macAddress, StringComparison.OrdinalIgnoreCase))
-            {
-                kept = true;
-            }
-            else
-            {
-                script.Append(CultureInfo.InvariantCulture, $"-D {Entry} {i + 1}\n");
-            }
-        }
-
-        if (!kept)
-        {
-            script.Append(CultureInfo.InvariantCulture, $"-A {Entry} {string.Join(' ', EgressRules.Jump(chain, macAddress, jobId))}\n");
-        }
-
+        AppendOneRule(script, listing, Entry, r => r.Target == chain, macAddress, EgressRules.Jump(chain, macAddress, jobId));
         script.Append("COMMIT\n");
         await iptables.RestoreAsync(family, script.ToString(), cancellationToken);
     }
@@ -144,31 +133,74 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
         }
 
         var script = new StringBuilder("*filter\n");
-        if (listing.TryGetValue(Entry, out var entry))
+        AppendDeletes(script, listing, Entry, r => r.Target == chain);
+        AppendDeletes(script, listing, ToHost, r => r.Comment == EgressRules.ToHostCommentPrefix + chain);
+        script.Append(CultureInfo.InvariantCulture, $"-F {chain}\n-X {chain}\n");
+        var guard = EgressChainName.GuardFor(chain);
+        if (listing.ContainsKey(guard))
         {
-            for (var i = entry.Rules.Count - 1; i >= 0; i--)
-            {
-                if (entry.Rules[i].Target == chain)
-                {
-                    script.Append(CultureInfo.InvariantCulture, $"-D {Entry} {i + 1}\n");
-                }
-            }
+            // After the job's chain, whose rule jumps to it: a chain still referenced cannot be deleted.
+            script.Append(CultureInfo.InvariantCulture, $"-F {guard}\n-X {guard}\n");
         }
 
-        script.Append(CultureInfo.InvariantCulture, $"-F {chain}\n-X {chain}\nCOMMIT\n");
+        script.Append("COMMIT\n");
         await iptables.RestoreAsync(family, script.ToString(), cancellationToken);
     }
 
     /// <summary>
-    /// True when every forwarded packet meets the entry chain exactly once, before any other rule: the hook is the
-    /// only reference to the entry chain and the first rule of the chain it belongs in.
+    /// True when every forwarded packet meets the entry chain exactly once, before any other rule, and every packet
+    /// for the host meets CORRAL-TO-HOST the same way: each hook is the only reference to its chain and the first rule
+    /// of the chain it belongs in.
     /// </summary>
     public static bool HookIsHealthy(IReadOnlyDictionary<string, IptablesChain> listing) =>
-        listing.TryGetValue(Entry, out var entry)
-        && entry.References == 1
-        && listing.TryGetValue(HookChain(listing), out var hook)
+        IsOnlyFirstJump(listing, HookChain(listing), Entry) && IsOnlyFirstJump(listing, Input, ToHost);
+
+    private static bool IsOnlyFirstJump(IReadOnlyDictionary<string, IptablesChain> listing, string from, string to) =>
+        listing.TryGetValue(to, out var target)
+        && target.References == 1
+        && listing.TryGetValue(from, out var hook)
         && hook.Rules.Count > 0
-        && hook.Rules[0].Target == Entry;
+        && hook.Rules[0].Target == to;
+
+    private static void AppendRules(StringBuilder script, string chain, IEnumerable<string[]> rules)
+    {
+        foreach (var rule in rules)
+        {
+            script.Append(CultureInfo.InvariantCulture, $"-A {chain} {string.Join(' ', rule)}\n");
+        }
+    }
+
+    /// <summary>
+    /// Leaves exactly one of the job's rules in a shared chain: the first that names its MAC is kept, any other
+    /// (doubled, or made for another MAC) deleted, and <paramref name="rule"/> added when none was kept.
+    /// </summary>
+    private static void AppendOneRule(
+        StringBuilder script, IReadOnlyDictionary<string, IptablesChain> listing, string chain, Func<IptablesRule, bool> isJobs, string macAddress, string[] rule)
+    {
+        var kept = listing[chain].Rules.FirstOrDefault(r => isJobs(r) && r.Options.Contains(macAddress, StringComparison.OrdinalIgnoreCase));
+        AppendDeletes(script, listing, chain, r => isJobs(r) && !ReferenceEquals(r, kept));
+        if (kept is null)
+        {
+            script.Append(CultureInfo.InvariantCulture, $"-A {chain} {string.Join(' ', rule)}\n");
+        }
+    }
+
+    /// <summary>Deletes a shared chain's matching rules by number, from the last, since numbers shift as rules go.</summary>
+    private static void AppendDeletes(StringBuilder script, IReadOnlyDictionary<string, IptablesChain> listing, string chain, Func<IptablesRule, bool> matches)
+    {
+        if (!listing.TryGetValue(chain, out var existing))
+        {
+            return;
+        }
+
+        for (var i = existing.Rules.Count - 1; i >= 0; i--)
+        {
+            if (matches(existing.Rules[i]))
+            {
+                script.Append(CultureInfo.InvariantCulture, $"-D {chain} {i + 1}\n");
+            }
+        }
+    }
 
     /// <summary>DOCKER-USER while Docker keeps it first in FORWARD; FORWARD itself otherwise.</summary>
     public static string HookChain(IReadOnlyDictionary<string, IptablesChain> listing) =>
@@ -182,7 +214,7 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
     private async Task<IReadOnlyDictionary<string, IptablesChain>> EnsureEntryLockedAsync(
         IpFamily family, IReadOnlyDictionary<string, IptablesChain> listing, CancellationToken cancellationToken)
     {
-        if (listing.ContainsKey(Entry) && HookIsHealthy(listing))
+        if (HookIsHealthy(listing))
         {
             return listing;
         }
@@ -191,10 +223,19 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
         // under us (dockerd may be starting), so hooks there are deleted by their rule, never by number.
         var repairing = listing.ContainsKey(Entry);
         var script = new StringBuilder("*filter\n");
-        if (!repairing)
+        foreach (var chain in new[] { Entry, ToHost }.Where(c => !listing.ContainsKey(c)))
         {
-            script.Append(CultureInfo.InvariantCulture, $":{Entry} - [0:0]\n");
+            script.Append(CultureInfo.InvariantCulture, $":{chain} - [0:0]\n");
         }
+
+        var inputHook = string.Join(' ', EgressRules.InputHook);
+        var inputHooks = listing.TryGetValue(Input, out var input) ? input.Rules.Count(r => r.Target == ToHost) : 0;
+        for (var i = 0; i < inputHooks; i++)
+        {
+            script.Append(CultureInfo.InvariantCulture, $"-D {Input} {inputHook}\n");
+        }
+
+        script.Append(CultureInfo.InvariantCulture, $"-I {Input} 1 {inputHook}\n");
 
         var hook = string.Join(' ', EgressRules.Hook);
         foreach (var chain in new[] { Forward, DockerUser })

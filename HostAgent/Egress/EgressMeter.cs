@@ -71,8 +71,7 @@ public sealed partial class EgressMeter(
         {
             foreach (var family in IpFamilies.All)
             {
-                var rules = EgressRules.JobChain(family, settings.DataTransferExcludedCidrs, Quota, Quota);
-                await firewall.AttachAsync(family, job.Chain, job.MacAddress, jobId, rules, cancellationToken);
+                await firewall.AttachAsync(family, job.Chain, job.MacAddress, jobId, ChainRules(family, job, Quota), GuardRules(family), cancellationToken);
             }
 
             _jobs[jobId] = job;
@@ -157,7 +156,7 @@ public sealed partial class EgressMeter(
             if (!final && chain.References == 0)
             {
                 LogJumpRestored(job.JobId, family.Command());
-                await firewall.AttachAsync(family, job.Chain, job.MacAddress, job.JobId, [], cancellationToken);
+                await firewall.AttachAsync(family, job.Chain, job.MacAddress, job.JobId, [], [], cancellationToken);
             }
 
             return;
@@ -171,8 +170,8 @@ public sealed partial class EgressMeter(
         // Someone removed the job's chain: keep what it had counted, and count on from there in a new one.
         LogChainRecreated(job.JobId, family.Command());
         job.CarriedBytes += job.Last.Remove(family, out var lost) ? lost.SentBytes : 0;
-        var rules = EgressRules.JobChain(family, settings.DataTransferExcludedCidrs, Quota, Quota - Sent(job));
-        await firewall.AttachAsync(family, job.Chain, job.MacAddress, job.JobId, rules, cancellationToken);
+        await firewall.AttachAsync(
+            family, job.Chain, job.MacAddress, job.JobId, ChainRules(family, job, Quota - Sent(job)), GuardRules(family), cancellationToken);
     }
 
     /// <summary>
@@ -239,6 +238,11 @@ public sealed partial class EgressMeter(
             }
         }
     }
+
+    private IReadOnlyList<string[]> ChainRules(IpFamily family, MeteredJob job, long allowance) =>
+        EgressRules.JobChain(family, EgressChainName.GuardFor(job.Chain), settings.DataTransferExcludedCidrs, Quota, allowance);
+
+    private IReadOnlyList<string[]> GuardRules(IpFamily family) => EgressRules.GuardChain(family, settings.NetworkPolicy);
 
     private static long Sent(MeteredJob job) => job.CarriedBytes + job.Last.Values.Sum(r => r.SentBytes);
 

@@ -164,8 +164,8 @@ public sealed partial class JobSupervisor(
             var outcome = job.KilledFor is { } killed
                 ? JobOutcome.Killed(killed.Reason, killed.Message, exit.ExitCode)
                 : JobOutcome.FromExit(exit.ExitCode, exit.OomKilled);
-            await SendCountersAsync(job);
-            await FinishAsync(job, outcome);
+            // The final counters go with the outcome: reported apart, they could be lost or come after it.
+            await FinishAsync(job, outcome with { Counters = CountersOf(job) });
             await launcher.RemoveAsync(containerId, job.JobId);
             Forget(job);
         }
@@ -234,11 +234,21 @@ public sealed partial class JobSupervisor(
 
     private async Task SendCountersAsync(SupervisedJob job)
     {
-        if (job.Meter is { } meter)
+        if (CountersOf(job) is { } counters)
         {
-            var (thisHour, total) = meter.Snapshot();
-            await reporter.TrySendAsync(job.JobId, grain => grain.ReportCountersAsync(new JobCounters(thisHour, total, job.EgressBytes)));
+            await reporter.TrySendAsync(job.JobId, grain => grain.ReportCountersAsync(counters));
         }
+    }
+
+    private static JobCounters? CountersOf(SupervisedJob job)
+    {
+        if (job.Meter is not { } meter)
+        {
+            return null;
+        }
+
+        var (thisHour, total) = meter.Snapshot();
+        return new JobCounters(thisHour, total, job.EgressBytes, job.CpuSeconds);
     }
 
     private async Task KillAsync(SupervisedJob job, TerminationReason reason, string message)

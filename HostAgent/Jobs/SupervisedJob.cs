@@ -58,6 +58,15 @@ public sealed class SupervisedJob
         set => Interlocked.Exchange(ref _egressBytes, value);
     }
 
+    private long _cpuTicks;
+
+    /// <summary>CPU time used so far, in seconds, from the container's cgroup (set by the CPU usage monitor).</summary>
+    public double CpuSeconds
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _cpuTicks)).TotalSeconds;
+        set => Interlocked.Exchange(ref _cpuTicks, TimeSpan.FromSeconds(value).Ticks);
+    }
+
     /// <summary>Why the agent killed the container, if it did. The first reason wins.</summary>
     public (TerminationReason Reason, string Message)? KilledFor
     {

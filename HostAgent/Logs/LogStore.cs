@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Corral.HostAgent.Logs;
@@ -5,15 +7,24 @@ namespace Corral.HostAgent.Logs;
 /// <summary>Where a job's stored log stands: the next chunk number, bytes this hour and in all, and where the last chunk ends.</summary>
 public sealed record LogProgress(long NextSeq, long BytesSince, long BytesTotal, LogPosition? End);
 
-/// <summary>Job output in PostgreSQL (table corral_job_logs): appended in numbered chunks, read in order.</summary>
-public sealed class LogStore(NpgsqlDataSource database, TimeProvider clock)
+/// <summary>
+/// Job output in PostgreSQL (table corral_job_logs): appended in numbered chunks, read in order. While the database
+/// is away both wait it out (<see cref="DatabaseRetry"/>): the output waits in the job's file, and a chunk whose
+/// insert may have committed before the connection broke is inserted again under its number, which stores it once.
+/// </summary>
+public sealed class LogStore(NpgsqlDataSource database, TimeProvider clock, ILogger<LogStore>? logger = null)
 {
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+
     /// <summary>
     /// Stores one chunk with the source position it ends at (in the same row, so the two are written together or
     /// not at all).
     /// </summary>
-    public async Task AppendAsync(
-        string jobId, long seq, ReadOnlyMemory<byte> content, LogPosition? end, CancellationToken cancellationToken)
+    public Task AppendAsync(
+        string jobId, long seq, ReadOnlyMemory<byte> content, LogPosition? end, CancellationToken cancellationToken) =>
+        DatabaseRetry.RunAsync($"storing log chunk {seq} of job {jobId}", token => InsertAsync(jobId, seq, content, end, token), _logger, cancellationToken);
+
+    private async Task InsertAsync(string jobId, long seq, ReadOnlyMemory<byte> content, LogPosition? end, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("""
             INSERT INTO corral_job_logs (job_id, seq, written_at, content, source_offset, stripper_state)
@@ -29,7 +40,10 @@ public sealed class LogStore(NpgsqlDataSource database, TimeProvider clock)
     }
 
     /// <summary>Where a job's log stands, with bytes counted from <paramref name="since"/> (the start of this hour).</summary>
-    public async Task<LogProgress> GetProgressAsync(string jobId, DateTimeOffset since, CancellationToken cancellationToken)
+    public Task<LogProgress> GetProgressAsync(string jobId, DateTimeOffset since, CancellationToken cancellationToken) =>
+        DatabaseRetry.RunAsync($"reading the stored log of job {jobId}", token => ReadProgressAsync(jobId, since, token), _logger, cancellationToken);
+
+    private async Task<LogProgress> ReadProgressAsync(string jobId, DateTimeOffset since, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("""
             WITH last AS (SELECT source_offset, stripper_state FROM corral_job_logs WHERE job_id = $1 ORDER BY seq DESC LIMIT 1)

@@ -2,6 +2,9 @@ using System.Data.Common;
 using Corral.Files;
 using Corral.HostAgent.Containers;
 using Corral.Jobs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace Corral.HostAgent.Workspaces;
 
@@ -11,8 +14,10 @@ namespace Corral.HostAgent.Workspaces;
 /// the user jobs run as. The folder above them is the root's alone (0700), so no other user of the host reaches a
 /// job's files; the bind mount does not pass through it.
 /// </summary>
-public sealed class JobWorkspaces(HostAgentSettings settings, IJobFileStore store)
+public sealed class JobWorkspaces(HostAgentSettings settings, IJobFileStore store, ILogger<JobWorkspaces>? logger = null)
 {
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+
     /// <summary>Where the job sees its working directory; it is also the container's working directory.</summary>
     public const string InContainer = ContainerSpecBuilder.WorkInContainer;
 
@@ -30,10 +35,15 @@ public sealed class JobWorkspaces(HostAgentSettings settings, IJobFileStore stor
 
     /// <summary>
     /// Makes the job's directory afresh (a folder left by a start that never ran is emptied) and copies the job's
-    /// input files into it from the store, byte for byte; returns its path. On failure nothing is left.
+    /// input files into it from the store, byte for byte; returns its path. On failure nothing is left. While the
+    /// database is away it waits and fills the directory afresh (<see cref="DatabaseRetry"/>): an outage of the
+    /// store delays the job, it does not fail it.
     /// </summary>
     /// <exception cref="IOException">The directory could not be made or filled; the message says why.</exception>
-    public async Task<string> PrepareAsync(string jobId, CancellationToken cancellationToken)
+    public Task<string> PrepareAsync(string jobId, CancellationToken cancellationToken) =>
+        DatabaseRetry.RunAsync($"copying the input files of job {jobId}", token => FillAsync(jobId, token), _logger, cancellationToken);
+
+    private async Task<string> FillAsync(string jobId, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Root, RootOnly);
         var directory = PathFor(jobId);
@@ -49,7 +59,7 @@ public sealed class JobWorkspaces(HostAgentSettings settings, IJobFileStore stor
             GiveToJob(directory);
             return directory;
         }
-        catch (DbException error)
+        catch (DbException error) when (error is not NpgsqlException { IsTransient: true })
         {
             Delete(jobId);
             throw new IOException($"could not read the job's input files: {error.Message}", error);

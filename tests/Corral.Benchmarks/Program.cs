@@ -11,6 +11,8 @@ public static class Program
         new Live.LiveSuite(),
         new Lists.ListsSuite(),
         new Files.FilesSuite(),
+        new Queue.QueueSuite(),
+        new Faults.FaultsSuite(),
     ];
 
     public static async Task<int> Main(string[] args)

@@ -83,9 +83,9 @@ public sealed class FairAdmissionTests
     private sealed class Book(int cap, int perUserLimit)
     {
         private readonly Dictionary<string, List<string>> _holders = [];
-        private readonly Dictionary<string, List<string>> _queues = [];
+        private readonly WaitingQueue _waiting = new();
         private readonly Dictionary<string, string> _owner = [];
-        private readonly Dictionary<string, Corral.Jobs.JobPriority> _priorities = [];
+        private long _seq;
 
         public List<string> Turns { get; } = [];
 
@@ -96,8 +96,8 @@ public sealed class FairAdmissionTests
             foreach (var job in jobs)
             {
                 _owner[job] = user;
-                FairAdmission.Wait(_queues, Turns, _priorities, user, job);
-                Admitted.AddRange(FairAdmission.Fill(cap, perUserLimit, _holders, _queues, Turns).Select(a => a.JobId));
+                FairAdmission.Wait(_waiting, Turns, new WaitingJob(job, user, Corral.Jobs.JobPriority.Normal, _seq++, DateTimeOffset.UnixEpoch));
+                Admitted.AddRange(FairAdmission.Fill(cap, perUserLimit, _holders, _waiting, Turns).Select(a => a.JobId));
                 Assert.InRange(FairAdmission.Running(_holders), 0, cap);
             }
         }
@@ -105,13 +105,13 @@ public sealed class FairAdmissionTests
         public List<string> End(string job)
         {
             Assert.True(Remove(_owner[job], job));
-            var admitted = FairAdmission.Fill(cap, perUserLimit, _holders, _queues, Turns).Select(a => a.JobId).ToList();
+            var admitted = FairAdmission.Fill(cap, perUserLimit, _holders, _waiting, Turns).Select(a => a.JobId).ToList();
             Admitted.AddRange(admitted);
             Assert.InRange(FairAdmission.Running(_holders), 0, cap);
             return admitted;
         }
 
-        public bool Remove(string user, string job) => FairAdmission.Remove(_holders, _queues, Turns, user, job);
+        public bool Remove(string user, string job) => FairAdmission.Remove(_holders, _waiting, Turns, user, job);
 
         public string Reason(string user) =>
             FairAdmission.WaitReason(cap, perUserLimit, FairAdmission.Running(_holders), FairAdmission.Held(_holders, user));

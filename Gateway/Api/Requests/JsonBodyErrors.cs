@@ -52,8 +52,18 @@ public static class JsonBodyErrors
             }
         }
 
-        return (field.Count == 0 ? "body" : string.Join('.', field), error is FieldJsonException ? error.Message : rule);
+        var message = error is FieldJsonException ? error.Message : IsDuplicate(error) ? DuplicateRule : rule;
+        return (field.Count == 0 ? "body" : string.Join('.', field), message);
     }
+
+    public const string DuplicateRule = "is given more than once: send each member once";
+
+    /// <summary>
+    /// The serializer refuses a repeated member (<see cref="JsonSerializerOptions.AllowDuplicateProperties"/>) with a
+    /// plain <see cref="JsonException"/> at the member's path; only its text tells it from a wrong type.
+    /// </summary>
+    private static bool IsDuplicate(JsonException error) =>
+        error.Message.StartsWith("Duplicate propert", StringComparison.Ordinal);
 
     private static string Join(List<string> parents, string name) => parents.Count == 0 ? name : $"{string.Join('.', parents)}.{name}";
 

@@ -39,9 +39,9 @@ public sealed class BenchmarkSilo : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <summary>Starts a silo; with a connection string it persists to PostgreSQL, otherwise in memory.</summary>
-    public static async Task<BenchmarkSilo> StartAsync(string? postgresConnectionString, CancellationToken cancellationToken)
+    public static async Task<BenchmarkSilo> StartAsync(string? postgresConnectionString, CancellationToken cancellationToken, QuotaOptions? quotaOptions = null)
     {
-        var quotas = new QuotaOptions(new Dictionary<string, int>());
+        var quotas = quotaOptions ?? new QuotaOptions(new Dictionary<string, int>());
         var clusterId = "bench-" + Guid.NewGuid().ToString("N")[..8];
         var siloPort = BenchmarkEnvironment.FreePort();
         var gatewayPort = BenchmarkEnvironment.FreePort();
@@ -68,6 +68,7 @@ public sealed class BenchmarkSilo : IAsyncDisposable
                 }
                 silo.UseInMemoryReminderService();
                 silo.Services.AddSingleton<Corral.Jobs.IJobIndex, Corral.Jobs.MemoryJobIndex>();
+                silo.Services.AddSingleton<Corral.Quotas.IWaitingJobStore, Corral.Quotas.MemoryWaitingJobStore>();
                 silo.AddHostSiloPlacement();
                 silo.Services.AddSingleton(quotas);
                 silo.Services.AddSingleton(TimeProvider.System);

@@ -1,3 +1,5 @@
+using Corral.Quotas;
+
 namespace Corral.Benchmarks.Dispatch;
 
 /// <summary>
@@ -13,7 +15,7 @@ public sealed class DispatchSuite : IBenchmarkSuite
 
     public string Name => "dispatch";
 
-    public string Description => "jobs/s and latency from submission to a worker, in memory and on PostgreSQL; pgbench tps";
+    public string Description => "jobs/s and latency from submission to a worker, in memory and on PostgreSQL; pgbench tps; submit to running against docker run";
 
     public async Task RunAsync(BenchmarkReport report, CancellationToken cancellationToken)
     {
@@ -24,6 +26,23 @@ public sealed class DispatchSuite : IBenchmarkSuite
         report.Figure("anchor.nomad_jobs_per_s", 1500);
         report.Figure("anchor.kube_scheduler_pods_per_s", 100);
 
+        // CORRAL_DISPATCH_PARTS=startup (say) runs only that part: throughput, startup.
+        var parts = (Environment.GetEnvironmentVariable("CORRAL_DISPATCH_PARTS") ?? "throughput,startup")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Contains("throughput"))
+        {
+            await RunThroughputAsync(report, cancellationToken);
+        }
+
+        if (parts.Contains("startup"))
+        {
+            report.Note("one job at a time on an idle cluster: the real processes and the Docker engine");
+            await SubmitToRunning.RunAsync(report, cancellationToken);
+        }
+    }
+
+    private static async Task RunThroughputAsync(BenchmarkReport report, CancellationToken cancellationToken)
+    {
         report.Note("in-memory cluster");
         await using (var silo = await BenchmarkSilo.StartAsync(null, cancellationToken))
         {
@@ -48,12 +67,31 @@ public sealed class DispatchSuite : IBenchmarkSuite
                 "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()");
         }
 
+        report.Note($"PostgreSQL storage, one service capped at {SharedServiceCap} running jobs shared by {CappedShape.Users} users");
+        await using (var database = await BenchmarkDatabase.CreateAsync("capped"))
+        await using (var silo = await BenchmarkSilo.StartAsync(database.ConnectionString, cancellationToken, CappedQuotas))
+        {
+            report.Figure("dispatch.postgres.capped_service.jobs_per_s",
+                await new DispatchWorkload(silo, report, CappedShape).RunThroughputAsync(Warmup, Measured, cancellationToken));
+        }
+
         var tps = await PgBench.MeasureTpsAsync(report, cancellationToken);
         report.Figure("pgbench.tps", tps);
         report.Ratio("dispatch.postgres.vs_pgbench_ratio", postgres.JobsPerSecond, tps);
         // The database work the dispatch run asked for, against what pgbench got out of the same server.
         report.Ratio("dispatch.postgres.db_tps_vs_pgbench_ratio", postgres.JobsPerSecond * postgres.DatabaseTransactionsPerJob, tps);
     }
+
+    private const int SharedServiceCap = 100;
+
+    /// <summary>1,000 users, one service, two jobs each in flight: 2,000 jobs contend for the service's 100 slots.</summary>
+    private static readonly DispatchShape CappedShape = new(1000, 1, 2);
+
+    private static QuotaOptions CappedQuotas => new(
+        new Dictionary<string, int>(),
+        new Dictionary<string, int> { ["SVC_A"] = SharedServiceCap },
+        new Dictionary<string, int>(),
+        new Dictionary<string, int>());
 
     private static void Print(BenchmarkReport report, string prefix, DispatchFigures figures)
     {

@@ -17,6 +17,13 @@ public sealed record DispatchFigures(
     double P99Ms,
     double BacklogJobsPerSecond);
 
+/// <summary>How many users submit to how many services, and how many jobs each (user, service) pair keeps in flight.</summary>
+public sealed record DispatchShape(int Users, int Services, int JobsInFlightPerPair)
+{
+    /// <summary>50 users x 4 services, each pair holding its whole default quota in flight.</summary>
+    public static DispatchShape Default { get; } = new(50, 4, QuotaOptions.DefaultLimit);
+}
+
 /// <summary>
 /// Many users submitting to several services, against a fleet of simulated workers that completes every job at
 /// once. A job counts as handed to a worker when its host grain is asked to start it, which the job grain does
@@ -33,8 +40,6 @@ public sealed record DispatchFigures(
 /// </summary>
 public sealed class DispatchWorkload
 {
-    public const int Users = 50;
-    public const int Services = 4;
     public const int Workers = 16;
     public const int BacklogPerPair = 10;
     private const string Image = "corral/busybox:latest";
@@ -45,21 +50,43 @@ public sealed class DispatchWorkload
     private readonly ConcurrentDictionary<string, long> _submitted = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _completions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(long Handed, long Latency)> _handed = new();
+    private readonly DispatchShape _shape;
 
-    public DispatchWorkload(BenchmarkSilo silo, BenchmarkReport report)
+    public DispatchWorkload(BenchmarkSilo silo, BenchmarkReport report, DispatchShape? shape = null)
     {
         _silo = silo;
         _report = report;
+        _shape = shape ?? DispatchShape.Default;
+        Pairs =
+        [
+            .. from u in Enumerable.Range(0, _shape.Users)
+               from s in Enumerable.Range(0, _shape.Services)
+               select ($"bench-u{u:0000}", $"svc-{(char)('a' + s)}"),
+        ];
         silo.Fleet.Handed = OnHanded;
         silo.Fleet.Completed = OnCompleted;
     }
 
-    private static ImmutableArray<(string User, string Service)> Pairs { get; } =
-    [
-        .. from u in Enumerable.Range(0, Users)
-           from s in Enumerable.Range(0, Services)
-           select ($"bench-u{u:00}", $"svc-{(char)('a' + s)}"),
-    ];
+    private ImmutableArray<(string User, string Service)> Pairs { get; }
+
+    /// <summary>Only the saturated throughput phase; jobs handed to workers per second.</summary>
+    public async Task<double> RunThroughputAsync(TimeSpan warmup, TimeSpan measured, CancellationToken cancellationToken)
+    {
+        using var heartbeats = new CancellationTokenSource();
+        await RegisterWorkersAsync();
+        var heartbeating = HeartbeatAsync(heartbeats.Token);
+        try
+        {
+            var (throughput, _, _) = await RunSaturatedAsync(warmup, measured, null, cancellationToken);
+            await CheckNothingLeftAsync();
+            return throughput;
+        }
+        finally
+        {
+            await heartbeats.CancelAsync();
+            await heartbeating;
+        }
+    }
 
     /// <summary>Runs the three phases; <paramref name="transactions"/>, when given, reads the database's commit count.</summary>
     public async Task<DispatchFigures> RunAsync(
@@ -89,7 +116,7 @@ public sealed class DispatchWorkload
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var loops = Pairs
-            .SelectMany(p => Enumerable.Range(0, QuotaOptions.DefaultLimit).Select(slot => SubmitLoopAsync(p.User, p.Service, slot, stop.Token)))
+            .SelectMany(p => Enumerable.Range(0, _shape.JobsInFlightPerPair).Select(slot => SubmitLoopAsync(p.User, p.Service, slot, stop.Token)))
             .ToList();
         await Task.Delay(warmup, cancellationToken);
         var from = Stopwatch.GetTimestamp();

@@ -4,22 +4,24 @@ using Orleans.Storage;
 
 namespace Corral.Benchmarks.Dispatch;
 
-/// <summary>
-/// What a waiting job costs in the quota queue: <see cref="Queued"/> jobs are queued through the real QuotaGrain
+/// <summary>What a waiting job costs in the quota queue.</summary>
+/// <remarks>
+/// <see cref="Queued"/> jobs are queued through the real QuotaGrain
 /// (spread over every user and service pair, as a busy cluster would hold them), then each grain's state is encoded
-/// with the storage serializer the production silo uses; its length is what PostgreSQL stores for that grain.
-/// </summary>
+/// with the storage serializer the production silo uses; its length is what every change of the quota rewrites. The
+/// waiting jobs are rows of their own (<see cref="IWaitingJobStore"/>), outside that state: the queue suite measures them.
+/// </remarks>
 public static class QueueFootprint
 {
     public const int Queued = 100_000;
 
-    /// <summary>Persisted bytes of the quota state per job it holds, at <see cref="Queued"/> queued jobs.</summary>
+    /// <summary>Bytes of quota state rewritten per change, per job the quota holds or has waiting, at <see cref="Queued"/> queued jobs.</summary>
     public static async Task<double> PersistedBytesPerJobAsync(BenchmarkSilo silo, BenchmarkReport report)
     {
         var limit = QuotaOptions.DefaultLimit;
-        var pairs = DispatchWorkload.Users * DispatchWorkload.Services;
+        var pairs = DispatchShape.Default.Users * DispatchShape.Default.Services;
         var perPair = Queued / pairs + limit;
-        var keys = Enumerable.Range(0, pairs).Select(i => QuotaKey.For($"queue-u{i / DispatchWorkload.Services:00}", $"svc-{(char)('a' + i % DispatchWorkload.Services)}")).ToList();
+        var keys = Enumerable.Range(0, pairs).Select(i => QuotaKey.For($"queue-u{i / DispatchShape.Default.Services:00}", $"svc-{(char)('a' + i % DispatchShape.Default.Services)}")).ToList();
         report.Note($"queue: {perPair} jobs into each of {pairs} quota grains ({Queued} waiting, {pairs * limit} holding)");
         await Task.WhenAll(keys.Select(async key =>
         {
@@ -32,6 +34,7 @@ public static class QueueFootprint
 
         var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
         var serializer = new OrleansGrainStorageSerializer(silo.Services.GetRequiredService<Orleans.Serialization.Serializer>());
+        var waiting = silo.Services.GetRequiredService<IWaitingJobStore>();
         long bytes = 0;
         long jobs = 0;
         foreach (var key in keys)
@@ -39,7 +42,8 @@ public static class QueueFootprint
             var state = new GrainState<QuotaState>();
             await storage.ReadStateAsync("quota", silo.Grains.GetGrain<IQuotaGrain>(key).GetGrainId(), state);
             var quota = state.State ?? throw new InvalidOperationException($"quota grain {key} has no stored state");
-            jobs += quota.Queue.Count + quota.Holders.Count;
+            var rows = await waiting.LoadAsync(silo.Grains.GetGrain<IQuotaGrain>(key).GetGrainId());
+            jobs += rows.Count + quota.Holders.Count;
             bytes += serializer.Serialize(quota).ToMemory().Length;
         }
 

@@ -94,7 +94,8 @@ public static class EgressSuite
         var containerId = await runtime.CreateAsync(Sender(jobId, testHost.MeteredV4, 9101), CancellationToken.None);
         try
         {
-            await firewall.AttachAsync(IpFamily.V4, chain, JobMacAddress.For(jobId), jobId, EgressRules.JobChain(IpFamily.V4, [], 0, 0), CancellationToken.None);
+            await firewall.AttachAsync(
+                IpFamily.V4, chain, JobMacAddress.For(jobId), jobId, EgressRules.JobChain(IpFamily.V4, EgressChainName.GuardFor(chain), [], 0, 0), [], CancellationToken.None);
             var started = Stopwatch.StartNew();
             await runtime.StartAsync(containerId, CancellationToken.None);
             using var timer = new PeriodicTimer(interval);
@@ -133,7 +134,9 @@ public static class EgressSuite
             {
                 foreach (var family in IpFamilies.All)
                 {
-                    await firewall.AttachAsync(family, EgressChainName.ForJob(id), mac, id, EgressRules.JobChain(family, [], Quota, Quota), CancellationToken.None);
+                    var chain = EgressChainName.ForJob(id);
+                    await firewall.AttachAsync(
+                        family, chain, mac, id, EgressRules.JobChain(family, EgressChainName.GuardFor(chain), [], Quota, Quota), [], CancellationToken.None);
                 }
             }
 

@@ -34,7 +34,7 @@ public sealed class EgressFirewallTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Families))]
-    public async Task Attach_CreatesTheChainAndOneJump_AndAgainKeepsTheChainAsItIs(IpFamily family)
+    public async Task Attach_CreatesTheChainsOneJumpAndOneHostRule_AndAgainKeepsThemAsTheyAre(IpFamily family)
     {
         var job = await NewJobAsync();
         try
@@ -49,9 +49,16 @@ public sealed class EgressFirewallTests : IAsyncLifetime
             Assert.Contains("[goto]", jump.Options);
             Assert.Equal(EgressRules.JobCommentPrefix + job.Id, jump.Comment);
             var chain = listing[job.Chain];
-            Assert.Equal(["corral-bridged", "corral-excluded", "corral-counted", "corral-allowance:1000000", "corral-over-quota"], chain.Rules.Select(r => r.Comment));
-            Assert.Equal(family == IpFamily.V6 ? "fc00::/7" : "10.0.0.0/8", chain.Rules[1].Destination);
+            Assert.Equal(["corral-bridged", "corral-guard", "corral-excluded", "corral-counted", "corral-allowance:1000000", "corral-over-quota"], chain.Rules.Select(r => r.Comment));
+            Assert.Equal(family == IpFamily.V6 ? "fc00::/7" : "10.0.0.0/8", chain.Rules[2].Destination);
             Assert.Equal(1, chain.References);
+            var guard = listing[EgressChainName.GuardFor(job.Chain)];
+            Assert.Equal(1, guard.References);
+            Assert.Contains(guard.Rules, r => r.Comment == "corral-blocked" && r.Target == "REJECT");
+            var toHost = Assert.Single(listing[EgressChainName.ToHost].Rules, r => r.Comment == EgressRules.ToHostCommentPrefix + job.Chain);
+            Assert.Equal("REJECT", toHost.Target);
+            Assert.Contains($"MAC {job.Mac}", toHost.Options, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(EgressChainName.ToHost, listing["INPUT"].Rules[0].Target);
         }
         finally
         {
@@ -61,7 +68,7 @@ public sealed class EgressFirewallTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Families))]
-    public async Task Rearm_ChangesTheAllowanceOnly_AndDetachRemovesJumpAndChain(IpFamily family)
+    public async Task Rearm_ChangesTheAllowanceOnly_AndDetachRemovesJumpChainsAndHostRule(IpFamily family)
     {
         var job = await NewJobAsync();
         try
@@ -72,9 +79,9 @@ public sealed class EgressFirewallTests : IAsyncLifetime
             await _firewall.RearmAsync(family, job.Chain, before.AllowanceRuleNumber, 250_000, CancellationToken.None);
 
             var after = (await _firewall.ListAsync(family, CancellationToken.None))[job.Chain];
-            Assert.Equal(["corral-bridged", "corral-excluded", "corral-counted", "corral-allowance:250000", "corral-over-quota"], after.Rules.Select(r => r.Comment));
+            Assert.Equal(["corral-bridged", "corral-guard", "corral-excluded", "corral-counted", "corral-allowance:250000", "corral-over-quota"], after.Rules.Select(r => r.Comment));
             Assert.Equal(250_000, EgressReading.From(after).AllowanceLeft);
-            Assert.Contains("quota: 250000 bytes", after.Rules[3].Options);
+            Assert.Contains("quota: 250000 bytes", after.Rules[4].Options);
         }
         finally
         {
@@ -83,7 +90,9 @@ public sealed class EgressFirewallTests : IAsyncLifetime
 
         var listing = await _firewall.ListAsync(family, CancellationToken.None);
         Assert.False(listing.ContainsKey(job.Chain));
+        Assert.False(listing.ContainsKey(EgressChainName.GuardFor(job.Chain)));
         Assert.DoesNotContain(listing[EgressChainName.Entry].Rules, r => r.Target == job.Chain);
+        Assert.DoesNotContain(listing[EgressChainName.ToHost].Rules, r => r.Comment == EgressRules.ToHostCommentPrefix + job.Chain);
     }
 
     [Fact]
@@ -165,7 +174,14 @@ public sealed class EgressFirewallTests : IAsyncLifetime
     }
 
     private Task AttachAsync(IpFamily family, (string Id, string Chain, string Mac) job, long quota) =>
-        _firewall.AttachAsync(family, job.Chain, job.Mac, job.Id, EgressRules.JobChain(family, Excluded, quota, quota), CancellationToken.None);
+        _firewall.AttachAsync(
+            family,
+            job.Chain,
+            job.Mac,
+            job.Id,
+            EgressRules.JobChain(family, EgressChainName.GuardFor(job.Chain), Excluded, quota, quota),
+            EgressRules.GuardChain(family, new JobNetworkPolicy(Excluded, [], [])),
+            CancellationToken.None);
 }
 
 /// <summary>Tests on the host's real filter tables run alone, after the parallel collections (see EgressCollection).</summary>

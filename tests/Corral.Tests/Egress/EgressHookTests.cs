@@ -8,11 +8,14 @@ public sealed class EgressHookTests
 {
     private const string Header = "    pkts      bytes target     prot opt in     out     source               destination";
 
-    private static IReadOnlyDictionary<string, IptablesChain> Table(string forward, string? dockerUser, int entryReferences) =>
+    /// <summary>A filter table whose INPUT hook is healthy unless <paramref name="input"/> says otherwise.</summary>
+    private static IReadOnlyDictionary<string, IptablesChain> Table(string forward, string? dockerUser, int entryReferences, string? input = null) =>
         IptablesListingParser.ParseByName(
-            $"Chain FORWARD (policy DROP 0 packets, 0 bytes)\n{Header}\n{forward}\n"
+            $"Chain INPUT (policy ACCEPT 0 packets, 0 bytes)\n{Header}\n{input ?? Rule("CORRAL-TO-HOST")}\n"
+            + $"Chain FORWARD (policy DROP 0 packets, 0 bytes)\n{Header}\n{forward}\n"
             + (dockerUser is null ? string.Empty : $"Chain DOCKER-USER (1 references)\n{Header}\n{dockerUser}\n")
-            + $"Chain CORRAL-EGRESS ({entryReferences} references)\n{Header}\n");
+            + $"Chain CORRAL-EGRESS ({entryReferences} references)\n{Header}\n"
+            + $"Chain CORRAL-TO-HOST ({(input ?? Rule("CORRAL-TO-HOST")).Split("CORRAL-TO-HOST").Length - 1} references)\n{Header}\n");
 
     private static string Rule(string target, string matches = "*      *      ") =>
         $"       0        0 {target,-9}  0    --  {matches} 0.0.0.0/0            0.0.0.0/0";
@@ -68,5 +71,17 @@ public sealed class EgressHookTests
     {
         var table = IptablesListingParser.ParseByName($"Chain FORWARD (policy DROP 0 packets, 0 bytes)\n{Header}\n");
         Assert.False(EgressFirewall.HookIsHealthy(table));
+    }
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 1)]
+    [InlineData(false, 2)]
+    public void TheHostsInputHook_MustBeFirstInInputAndAlone(bool first, int hooks)
+    {
+        var rules = new List<string> { Rule("ACCEPT", "lo     *      ") };
+        rules.InsertRange(first ? 0 : 1, Enumerable.Repeat(Rule("CORRAL-TO-HOST"), hooks));
+        var table = Table(Rule("DOCKER-USER"), Rule("CORRAL-EGRESS"), entryReferences: 1, input: string.Join('\n', rules));
+        Assert.Equal(first && hooks == 1, EgressFirewall.HookIsHealthy(table));
     }
 }

@@ -108,7 +108,8 @@ public sealed class EgressQuotaTests(EgressSystem system)
         var firewall = new EgressFirewall(new IptablesCli(), new HostLock(), NullLogger<EgressFirewall>.Instance);
         var gone = Guid.NewGuid().ToString("N");
         var stale = EgressChainName.ForJob(gone);
-        await firewall.AttachAsync(IpFamily.V4, stale, "0a:00:00:00:00:01", gone, EgressRules.JobChain(IpFamily.V4, [], 0, 0), CancellationToken.None);
+        await firewall.AttachAsync(
+            IpFamily.V4, stale, "0a:00:00:00:00:01", gone, EgressRules.JobChain(IpFamily.V4, EgressChainName.GuardFor(stale), [], 0, 0), [], CancellationToken.None);
 
         await system.RestartHostAgentHardAsync();
 

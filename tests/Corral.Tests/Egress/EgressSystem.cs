@@ -6,8 +6,9 @@ namespace Corral.Tests.Egress;
 
 /// <summary>
 /// The whole system with a 1 MB data-transfer quota, and an external test host to send to. The test host's
-/// "excluded" addresses are added to the default DATA_TRANSFER_EXCLUDED_CIDRS: excluded traffic that really
-/// crosses FORWARD, as traffic to a private network would.
+/// "excluded" and "private" addresses are added to the default DATA_TRANSFER_EXCLUDED_CIDRS, as private networks
+/// would be, and the "excluded" ones are opened to jobs with JOB_ALLOWED_CIDRS: excluded traffic that really crosses
+/// FORWARD. The test host's metered IPv4 address is the jobs' only DNS server (JOB_DNS_SERVERS).
 /// </summary>
 public sealed class EgressSystem : CorralSystem
 {
@@ -23,7 +24,9 @@ public sealed class EgressSystem : CorralSystem
         SetSystemVariable("CORRAL_WORKER_LOST_AFTER_SECONDS", "120");
         SetHostAgentVariable(
             "DATA_TRANSFER_EXCLUDED_CIDRS",
-            $"{HostAgentSettings.DefaultExcludedCidrs},{TestHost.ExcludedV4}/32,{TestHost.ExcludedV6}/128");
+            $"{HostAgentSettings.DefaultExcludedCidrs},{TestHost.ExcludedV4}/32,{TestHost.ExcludedV6}/128,{TestHost.PrivateV4}/32,{TestHost.PrivateV6}/128");
+        SetHostAgentVariable("JOB_ALLOWED_CIDRS", $"{TestHost.ExcludedV4}/32,{TestHost.ExcludedV6}/128");
+        SetHostAgentVariable("JOB_DNS_SERVERS", TestHost.MeteredV4.ToString());
         try
         {
             await base.InitializeAsync();

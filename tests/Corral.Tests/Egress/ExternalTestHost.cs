@@ -9,8 +9,9 @@ namespace Corral.Tests.Egress;
 /// <summary>
 /// An "external" host for egress tests: a network namespace joined to this machine by a veth pair, with addresses
 /// from the documentation ranges (a free /29 of 198.51.100.0/24, a /64 of 2001:db8::/32). Job containers reach it
-/// through FORWARD, exactly like the internet. Each family has two addresses: one metered, one that the system
-/// under test lists as excluded. Every route is checked to go through the veth before a byte is sent, and the
+/// through FORWARD, exactly like the internet. Each family has three addresses: one metered, one that the system
+/// under test lists as excluded and allowed (a private network an operator opened to jobs), and one it lists as
+/// excluded only (a private network jobs must not reach). Every route is checked to go through the veth before a byte is sent, and the
 /// namespace (with its veth) is removed on dispose.
 /// </summary>
 public sealed partial class ExternalTestHost : IAsyncDisposable
@@ -25,9 +26,11 @@ public sealed partial class ExternalTestHost : IAsyncDisposable
         HostV4 = IPAddress.Parse(Offset(v4, 1));
         MeteredV4 = IPAddress.Parse(Offset(v4, 2));
         ExcludedV4 = IPAddress.Parse(Offset(v4, 3));
+        PrivateV4 = IPAddress.Parse(Offset(v4, 4));
         HostV6 = IPAddress.Parse(v6Prefix + "1");
         MeteredV6 = IPAddress.Parse(v6Prefix + "2");
         ExcludedV6 = IPAddress.Parse(v6Prefix + "3");
+        PrivateV6 = IPAddress.Parse(v6Prefix + "4");
     }
 
     public string Namespace { get; }
@@ -40,11 +43,16 @@ public sealed partial class ExternalTestHost : IAsyncDisposable
 
     public IPAddress ExcludedV4 { get; }
 
+    /// <summary>Excluded and not allowed: a private network that jobs must not reach.</summary>
+    public IPAddress PrivateV4 { get; }
+
     public IPAddress HostV6 { get; }
 
     public IPAddress MeteredV6 { get; }
 
     public IPAddress ExcludedV6 { get; }
+
+    public IPAddress PrivateV6 { get; }
 
     public static async Task<ExternalTestHost> CreateAsync()
     {
@@ -110,12 +118,12 @@ public sealed partial class ExternalTestHost : IAsyncDisposable
         await IpAsync(check: true, "addr", "add", $"{HostV4}/29", "dev", HostLink);
         await IpAsync(check: true, "-6", "addr", "add", $"{HostV6}/64", "dev", HostLink, "nodad");
         await IpAsync(check: true, "link", "set", HostLink, "up");
-        foreach (var address in new[] { $"{MeteredV4}/29", $"{ExcludedV4}/29" })
+        foreach (var address in new[] { $"{MeteredV4}/29", $"{ExcludedV4}/29", $"{PrivateV4}/29" })
         {
             await IpAsync(check: true, "-n", Namespace, "addr", "add", address, "dev", peer);
         }
 
-        foreach (var address in new[] { $"{MeteredV6}/64", $"{ExcludedV6}/64" })
+        foreach (var address in new[] { $"{MeteredV6}/64", $"{ExcludedV6}/64", $"{PrivateV6}/64" })
         {
             await IpAsync(check: true, "-n", Namespace, "-6", "addr", "add", address, "dev", peer, "nodad");
         }
@@ -126,7 +134,7 @@ public sealed partial class ExternalTestHost : IAsyncDisposable
         await IpAsync(check: true, "-n", Namespace, "-6", "route", "add", "default", "via", HostV6.ToString());
 
         // Not one byte goes anywhere else: every test address must route through our veth.
-        foreach (var address in new[] { MeteredV4, ExcludedV4, MeteredV6, ExcludedV6 })
+        foreach (var address in new[] { MeteredV4, ExcludedV4, PrivateV4, MeteredV6, ExcludedV6, PrivateV6 })
         {
             var route = await IpAsync(check: true, "route", "get", address.ToString());
             if (!route.Contains($"dev {HostLink} ", StringComparison.Ordinal))

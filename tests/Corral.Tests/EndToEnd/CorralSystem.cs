@@ -62,6 +62,9 @@ public class CorralSystem : IAsyncLifetime
         _environment["CORRAL_CLUSTER_ID"] = _database;
         _environment["SERVICE_EXAMPLE_RUNS_PER_USER"] = "5";
         _environment["SERVICE_TIGHT_RUNS_PER_USER"] = "1";
+        // A capped service whose limits the run-time limits test changes through the API.
+        _environment["SERVICE_LIVELIMITS_RUNS_PER_USER"] = "1";
+        _environment["SERVICE_LIVELIMITS_MAX_RUNS"] = "10";
         _environment["LOG_QUOTA_PER_JOB_HOUR"] = "20000";
         // Short enough for the worker-lost test, long enough for an agent restart on a busy machine.
         _environment.TryAdd("CORRAL_WORKER_LOST_AFTER_SECONDS", "30");
@@ -146,7 +149,9 @@ public class CorralSystem : IAsyncLifetime
             await Task.Delay(250);
         }
 
-        throw new TimeoutException("the extra gateway did not answer:\n" + gateway.Output);
+        var output = gateway.Output;
+        gateway.Dispose();
+        throw new TimeoutException("the extra gateway did not answer:\n" + output);
     }
 
     /// <summary>
@@ -244,7 +249,8 @@ public class CorralSystem : IAsyncLifetime
         ["CORRAL_OPS_URL"] = HostAgentOperations.ToString().TrimEnd('/'),
     });
 
-    private ManagedProcess Start(string name, string project, string assembly, Dictionary<string, string> extra)
+    /// <summary>Starts one of the system's processes with every process's settings and <paramref name="extra"/> ones.</summary>
+    protected ManagedProcess Start(string name, string project, string assembly, Dictionary<string, string> extra)
     {
         var environment = new Dictionary<string, string>(_environment);
         foreach (var (key, value) in extra)

@@ -18,6 +18,8 @@ public sealed class TcpForwarder : IDisposable
     {
         _target = target;
         _listener = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        // A forwarder closed and opened again on its port (a database "restart" in a test) must be able to bind it.
+        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Bind(listen);
         _listener.Listen();
         Endpoint = (IPEndPoint)_listener.LocalEndPoint!;

@@ -38,6 +38,37 @@ public sealed class AdmissionPriorityTests(InMemoryClusterFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData("tight")]
+    [InlineData("tightcapped")]
+    public async Task AnAdminRaisingAWaitingJobsPriority_MovesItToTheFront_AndARunningJobsCannotChange(string service)
+    {
+        var user = "u" + Guid.NewGuid().ToString("N")[..10];
+        var running = new[] { await SubmitAsync(user, service, JobPriority.Normal), await SubmitAsync(user, service, JobPriority.Normal) };
+        var first = await SubmitAsync(user, service, JobPriority.Normal);
+        var last = await SubmitAsync(user, service, JobPriority.Normal);
+        try
+        {
+            Assert.Equal([1, 2], [(await View(first)).QueuePosition, (await View(last)).QueuePosition]);
+
+            var changed = await fixture.Grains.GetGrain<IJobGrain>(last).ChangePriorityAsync(JobPriority.High);
+            Assert.Equal((JobPriority.High, 1), (changed!.Priority, changed.QueuePosition));
+            Assert.Equal(2, (await View(first)).QueuePosition);
+            Assert.Null(await fixture.Grains.GetGrain<IJobGrain>(running[0]).ChangePriorityAsync(JobPriority.Low));
+
+            await fixture.Grains.GetGrain<IJobGrain>(running[0]).CancelAsync();
+            await Eventually(async () => (await View(last)).Status == JobStatus.Pending);
+            Assert.Equal(JobStatus.Queued, (await View(first)).Status);
+        }
+        finally
+        {
+            foreach (var id in new[] { running[0], running[1], first, last })
+            {
+                await fixture.Grains.GetGrain<IJobGrain>(id).CancelAsync();
+            }
+        }
+    }
+
     private async Task<string> SubmitAsync(string user, string service, JobPriority priority)
     {
         var id = Guid.NewGuid().ToString("N");

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Corral.Hosting;
 using Corral.Quotas;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,9 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
 
     /// <summary>Service "tightcapped": <see cref="TightLimit"/> per user and this cap across all users.</summary>
     public const int TightCappedCap = 3;
+
+    /// <summary>Services "fairshare" (by usage, the default) and "rrshare" (SERVICE_RRSHARE_FAIRNESS=round_robin): this cap.</summary>
+    public const int FairShareCap = 2;
 
     /// <summary>Service "limited": a job's maximum duration is at most this (SERVICE_LIMITED_MAX_DURATION_SECONDS)...</summary>
     public const int LimitedCeiling = 60;
@@ -70,13 +74,21 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(GrainStorage.Name);
             silo.AddMemoryGrainStorage(GrainStorage.Dispatcher);
             silo.Services.AddSingleton<Corral.Jobs.IJobIndex, Corral.Jobs.MemoryJobIndex>();
+            silo.Services.AddSingleton<Corral.Quotas.IWaitingJobStore, Corral.Quotas.MemoryWaitingJobStore>();
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
             silo.Services.AddSingleton(new QuotaOptions(
                 new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit },
-                new Dictionary<string, int> { ["CAPPED"] = CappedCap, ["TIGHTCAPPED"] = TightCappedCap },
+                new Dictionary<string, int>
+                {
+                    ["CAPPED"] = CappedCap, ["TIGHTCAPPED"] = TightCappedCap, ["FAIRSHARE"] = FairShareCap, ["RRSHARE"] = FairShareCap,
+                },
                 new Dictionary<string, int> { ["LIMITED"] = LimitedCeiling },
-                new Dictionary<string, int> { ["LIMITED"] = LimitedDefault }));
+                new Dictionary<string, int> { ["LIMITED"] = LimitedDefault })
+            {
+                FairnessPolicies = new Dictionary<string, Corral.Scheduling.Fairness> { ["RRSHARE"] = Corral.Scheduling.Fairness.RoundRobin }
+                    .ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
+            });
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
             silo.Services.AddSingleton(new Corral.Jobs.NoCapacityPolicy(NoCapacityGrace, Clocks[silo.Configuration[ClockKeyName]!]));

@@ -34,6 +34,7 @@ public sealed class UserLimitsClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(GrainStorage.Name);
             silo.AddMemoryGrainStorage(GrainStorage.Dispatcher);
             silo.Services.AddSingleton<Corral.Jobs.IJobIndex, Corral.Jobs.MemoryJobIndex>();
+            silo.Services.AddSingleton<Corral.Quotas.IWaitingJobStore, Corral.Quotas.MemoryWaitingJobStore>();
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
             // The core silo's own services, so this cluster cannot drift from what grains need.

@@ -90,4 +90,34 @@ public sealed class QuotaOptionsTests
         Assert.Contains(name, error.Message);
         Assert.Contains($"'{value}'", error.Message);
     }
+
+    [Fact]
+    public void FairShare_UsageAndAnHourByDefault_EachServiceMaySetItsOwn()
+    {
+        var options = QuotaOptions.FromEnvironment(new Hashtable
+        {
+            ["FAIR_SHARE_HALF_LIFE_SECONDS"] = "600",
+            ["SERVICE_FAST_DECAY_FAIR_SHARE_HALF_LIFE_SECONDS"] = "60",
+            ["SERVICE_TURNS_FAIRNESS"] = "round_robin",
+            ["SERVICE_WEIGHED_FAIRNESS"] = "Usage",
+        });
+        Assert.Equal(TimeSpan.FromSeconds(600), options.HalfLifeFor("other"));
+        Assert.Equal(TimeSpan.FromSeconds(60), options.HalfLifeFor("fast-decay"));
+        Assert.Equal(Corral.Scheduling.Fairness.RoundRobin, options.FairnessFor("turns"));
+        Assert.Equal(Corral.Scheduling.Fairness.Usage, options.FairnessFor("weighed"));
+        Assert.Equal(Corral.Scheduling.Fairness.Usage, options.FairnessFor("other"));
+        Assert.Equal(QuotaOptions.DefaultHalfLife, QuotaOptions.FromEnvironment(new Hashtable()).HalfLifeFor("other"));
+    }
+
+    [Theory]
+    [InlineData("SERVICE_EXAMPLE_FAIRNESS", "fair")]
+    [InlineData("SERVICE_EXAMPLE_FAIRNESS", "")]
+    [InlineData("FAIR_SHARE_HALF_LIFE_SECONDS", "0")]
+    [InlineData("SERVICE_EXAMPLE_FAIR_SHARE_HALF_LIFE_SECONDS", "1h")]
+    public void FromEnvironment_BadFairShareSetting_NamesVariableAndValue(string name, string value)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => QuotaOptions.FromEnvironment(new Hashtable { [name] = value }));
+        Assert.Contains(name, error.Message);
+        Assert.Contains($"'{value}'", error.Message);
+    }
 }

@@ -8,6 +8,20 @@ public sealed class InMemoryJobFileStore : IJobFileStore
 {
     private readonly ConcurrentDictionary<(string JobId, JobFileSet Set, string Path), byte[]> _files = new();
 
+    private readonly Queue<Exception> _copyFailures = new();
+
+    /// <summary>The next copies throw these, one each, in order (a database outage, say).</summary>
+    public void FailNextCopies(params Exception[] failures)
+    {
+        lock (_copyFailures)
+        {
+            foreach (var failure in failures)
+            {
+                _copyFailures.Enqueue(failure);
+            }
+        }
+    }
+
     public void Put(string jobId, JobFileSet set, string path, byte[] content) => _files[(jobId, set, path)] = content;
 
     public byte[]? Get(string jobId, JobFileSet set, string path) => _files.TryGetValue((jobId, set, path), out var content) ? content : null;
@@ -33,6 +47,14 @@ public sealed class InMemoryJobFileStore : IJobFileStore
 
     public async Task<bool> CopyToAsync(string jobId, JobFileSet set, string path, Stream destination, CancellationToken cancellationToken)
     {
+        lock (_copyFailures)
+        {
+            if (_copyFailures.TryDequeue(out var failure))
+            {
+                throw failure;
+            }
+        }
+
         if (Get(jobId, set, path) is not { } content)
         {
             return false;

@@ -2,6 +2,7 @@ using Corral.Files;
 using Corral.HostAgent;
 using Corral.HostAgent.Workspaces;
 using Corral.Workers;
+using Npgsql;
 using Xunit;
 
 namespace Corral.Tests.Workspaces;
@@ -29,6 +30,35 @@ public sealed class JobWorkspacesTests : IDisposable
         {
             Directory.Delete(_root, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Prepare_WaitsOutADatabaseOutage_ThenFillsTheDirectoryOnce()
+    {
+        _store.Put(JobId, JobFileSet.Inputs, "a.txt", "first\n"u8.ToArray());
+        _store.Put(JobId, JobFileSet.Inputs, "b.txt", "second\n"u8.ToArray());
+        // The database is away for the first two attempts.
+        _store.FailNextCopies(
+            new NpgsqlException("Failed to connect to 127.0.0.1:5432", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused)),
+            new PostgresException("the database system is starting up", "FATAL", "FATAL", PostgresErrorCodes.CannotConnectNow));
+
+        var directory = await _workspaces.PrepareAsync(JobId, CancellationToken.None);
+
+        Assert.Equal(["a.txt", "b.txt"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+        Assert.Equal("first\n", await File.ReadAllTextAsync(Path.Combine(directory, "a.txt")));
+        Assert.Equal("second\n", await File.ReadAllTextAsync(Path.Combine(directory, "b.txt")));
+    }
+
+    [Fact]
+    public async Task Prepare_FailsAtOnce_OnADatabaseErrorThatARetryCannotMend()
+    {
+        _store.Put(JobId, JobFileSet.Inputs, "a.txt", "first\n"u8.ToArray());
+        _store.FailNextCopies(new PostgresException("relation \"corral_job_file_chunks\" does not exist", "ERROR", "ERROR", PostgresErrorCodes.UndefinedTable));
+
+        var error = await Assert.ThrowsAsync<IOException>(() => _workspaces.PrepareAsync(JobId, CancellationToken.None));
+
+        Assert.Contains("could not read the job's input files", error.Message);
+        Assert.False(_workspaces.Exists(JobId));
     }
 
     [Fact]

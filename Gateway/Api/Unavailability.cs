@@ -1,0 +1,47 @@
+using Corral.Hosting.Faults;
+using Npgsql;
+
+namespace Corral.Gateway.Api;
+
+/// <summary>What part of the system could not answer a request, when it is an outage rather than a fault of the request.</summary>
+public enum UnavailablePart
+{
+    /// <summary>Not an outage: the request fails as it would anyway.</summary>
+    None,
+
+    /// <summary>PostgreSQL could not be reached or is restarting (directly, or through a grain).</summary>
+    Database,
+
+    /// <summary>The silos could not answer: restarting, a membership change, or a call that timed out.</summary>
+    Cluster,
+}
+
+/// <summary>
+/// Tells an outage (worth a retry) from a failure of the request itself. A request during a database restart or a
+/// silo failover must get 503 with Retry-After, never 500: the client retries with its Idempotency-Key and nothing
+/// is lost or doubled.
+/// </summary>
+public static class Unavailability
+{
+    public static UnavailablePart Classify(Exception error)
+    {
+        for (var current = error; current is not null; current = current.InnerException)
+        {
+            var part = current switch
+            {
+                DatabaseUnavailableException database => database.IsTransient ? UnavailablePart.Database : UnavailablePart.None,
+                NpgsqlException npgsql => npgsql.IsTransient ? UnavailablePart.Database : UnavailablePart.None,
+                // SiloUnavailableException, OrleansMessageRejectionException, ConnectionFailedException and the
+                // client's "not connected" are all OrleansException.
+                OrleansException or TimeoutException => UnavailablePart.Cluster,
+                _ => (UnavailablePart?)null,
+            };
+            if (part is { } known)
+            {
+                return known;
+            }
+        }
+
+        return UnavailablePart.None;
+    }
+}

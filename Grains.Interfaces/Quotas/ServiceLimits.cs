@@ -1,0 +1,15 @@
+namespace Corral.Quotas;
+
+/// <summary>The limits a capped service admits by now, each with where it comes from.</summary>
+[GenerateSerializer, Immutable, Alias("corral.service-limits")]
+public sealed record ServiceLimits(
+    [property: Id(0)] string Service,
+    [property: Id(1)] EffectiveLimit RunsPerUser,
+    [property: Id(2)] EffectiveLimit MaxRuns);
+
+/// <summary>
+/// A limit's value and its source: <c>override</c> (set through the API), the environment variable that set it, or
+/// <c>default</c>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("corral.effective-limit")]
+public sealed record EffectiveLimit([property: Id(0)] int Value, [property: Id(1)] string Source);

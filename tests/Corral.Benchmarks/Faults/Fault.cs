@@ -1,0 +1,7 @@
+namespace Corral.Benchmarks.Faults;
+
+/// <summary>
+/// One fault: <see cref="InjectAsync"/> does the damage and any repair an operator's supervisor would do (restart a
+/// process, a server), and returns the moment the system was left to heal itself, from which recovery is timed.
+/// </summary>
+public sealed record Fault(string Name, string Description, Func<FaultContext, Task<DateTime>> InjectAsync);

@@ -1,0 +1,48 @@
+namespace Corral.Benchmarks.Faults;
+
+/// <summary>Every fault the suite knows, in the order it runs them; CORRAL_FAULTS=name,... picks some.</summary>
+public static class FaultCatalog
+{
+    public static IReadOnlyList<Fault> All { get; } =
+    [
+        new("pg_stop", "PostgreSQL stopped for 30 s, then started again", async context =>
+        {
+            await context.Database.StopAsync();
+            await Task.Delay(TimeSpan.FromSeconds(30));
+            await context.Database.RestartAsync();
+            return DateTime.UtcNow;
+        }),
+        new("pg_kill", "PostgreSQL's postmaster killed with SIGKILL, then started again", async context =>
+        {
+            context.Database.KillPostmaster();
+            await context.Database.RestartAsync();
+            return DateTime.UtcNow;
+        }),
+        new("agent_kill", "the host agent killed with SIGKILL and restarted, 10 times in a row, while jobs run", async context =>
+        {
+            for (var round = 0; round < 10; round++)
+            {
+                context.Cluster.KillHostAgent();
+                context.Cluster.StartHostAgent();
+                await Task.Delay(TimeSpan.FromSeconds(3));
+            }
+
+            return DateTime.UtcNow;
+        }),
+        new("silo_kill", "one of three core silos killed with SIGKILL, then (once serving again) another", async context =>
+        {
+            context.Cluster.KillSilo(0);
+            var first = await context.Probe.SecondsUntilServingAsync(DateTime.UtcNow);
+            context.Report.Note($"silo_kill: serving again {first:0.00} s after the first silo died; killing a second");
+            context.Cluster.KillSilo(1);
+            return DateTime.UtcNow;
+        }),
+    ];
+
+    /// <summary>Restores what a fault left down (the silos it killed) before the next fault.</summary>
+    public static async Task RepairAsync(FaultContext context)
+    {
+        context.Cluster.RestartDeadSilos();
+        await context.Cluster.WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
+    }
+}

@@ -1,0 +1,4 @@
+namespace Corral.Benchmarks.Faults;
+
+/// <summary>What a fault acts on, and where it notes progress.</summary>
+public sealed record FaultContext(FaultCluster Cluster, FaultDatabaseServer Database, RecoveryProbe Probe, BenchmarkReport Report);

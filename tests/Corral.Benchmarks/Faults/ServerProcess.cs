@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Corral.Benchmarks.Faults;
+
+/// <summary>One server process (silo, host agent or gateway) from the built binaries, its recent output kept for a failure's report.</summary>
+public sealed class ServerProcess(string name, string project, string assembly, IReadOnlyDictionary<string, string> environment) : IDisposable
+{
+    private const int KeptOutput = 8000;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public string Name { get; } = name;
+
+    public bool HasExited => _process is null || _process.HasExited;
+
+    public string OutputTail
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public void Start()
+    {
+        var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+        var dll = Path.Combine(BenchmarkEnvironment.RepositoryRoot, project, "bin", configuration, "net10.0", assembly + ".dll");
+        var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process?.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            if (_output.Length > 2 * KeptOutput)
+            {
+                _output.Remove(0, _output.Length - KeptOutput);
+            }
+        }
+    }
+}

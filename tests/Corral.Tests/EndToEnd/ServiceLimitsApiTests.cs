@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Corral.Tests.EndToEnd;
+
+/// <summary>
+/// An admin changes a capped service's limits at run time (PUT/GET/DELETE /api/quotas/services/{service}, issue 18).
+/// Service "livelimits" has SERVICE_LIVELIMITS_RUNS_PER_USER=1 and SERVICE_LIVELIMITS_MAX_RUNS=10.
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class ServiceLimitsApiTests(CorralSystem system)
+{
+    private const string Route = "/api/quotas/services/livelimits";
+
+    [Fact]
+    public async Task RaisingAUsersLimit_StartsTheirWaitingJobs_LoweringIt_AdmitsNoMoreBeyondIt()
+    {
+        var token = await system.CreateUserAsync("alice");
+        using var alice = system.Client(token);
+        using var admin = system.Client(system.AdminToken);
+        await using var live = await LiveClient.ConnectAsync(system.BaseAddress, token);
+        var ids = new List<string>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                ids.Add(await Jobs.SubmitAsync(alice, Sleeper()));
+            }
+
+            await system.WaitForJobAsync(alice, ids[0], Started, TimeSpan.FromSeconds(60));
+            var waiting = await system.WaitForJobAsync(alice, ids[2], j => Jobs.Status(j) == "queued", TimeSpan.FromSeconds(10));
+            Assert.Equal("waiting: user quota 1/1", waiting["message"]!.GetValue<string>());
+
+            var raised = await PutAsync(admin, new { runsPerUser = 3 });
+            Assert.Equal(HttpStatusCode.OK, raised.StatusCode);
+            var limits = (await raised.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Equal((3, "override"), Limit(limits, "runsPerUser"));
+            Assert.Equal((10, "SERVICE_LIVELIMITS_MAX_RUNS"), Limit(limits, "maxRuns"));
+
+            // Both waiting jobs start without anything else happening, and Alice is told her new limit live.
+            foreach (var id in ids)
+            {
+                await system.WaitForJobAsync(alice, id, Started, TimeSpan.FromSeconds(60));
+            }
+
+            await live.WaitForAsync(
+                l => l.Quotas.Any(q => q["service"]!.GetValue<string>() == "livelimits" && q["limit"]!.GetValue<int>() == 3),
+                TimeSpan.FromSeconds(10));
+
+            // Lowered to 2 while 3 run: a new job waits, and still waits after one of the three ends (2 of 2 run).
+            Assert.Equal(HttpStatusCode.OK, (await PutAsync(admin, new { runsPerUser = 2 })).StatusCode);
+            ids.Add(await Jobs.SubmitAsync(alice, Sleeper()));
+            var held = await system.WaitForJobAsync(alice, ids[3], j => Jobs.Status(j) == "queued", TimeSpan.FromSeconds(10));
+            Assert.Equal("waiting: user quota 3/2", held["message"]!.GetValue<string>());
+            await CancelAsync(alice, ids[0]);
+            await CorralSystem.Terminal(system, alice, ids[0]);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Equal("queued", Jobs.Status((await alice.GetFromJsonAsync<JsonObject>($"/api/jobs/{ids[3]}"))!));
+
+            // Another ends: 1 of 2 run, so the waiting job is admitted.
+            await CancelAsync(alice, ids[1]);
+            await system.WaitForJobAsync(alice, ids[3], Started, TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            foreach (var id in ids)
+            {
+                await CancelAsync(alice, id);
+            }
+
+            await admin.DeleteAsync(Route);
+        }
+    }
+
+    [Fact]
+    public async Task Get_ShowsTheEffectiveLimitsAndTheirSources_DeleteReturnsToTheSettings()
+    {
+        using var admin = system.Client(system.AdminToken);
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PutAsync(admin, new { maxRuns = 4 })).StatusCode);
+            var changed = (await admin.GetFromJsonAsync<JsonObject>(Route))!;
+            Assert.Equal((4, "override"), Limit(changed, "maxRuns"));
+            Assert.Equal((1, "SERVICE_LIVELIMITS_RUNS_PER_USER"), Limit(changed, "runsPerUser"));
+
+            var reset = await admin.DeleteAsync(Route);
+            Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
+            var after = (await admin.GetFromJsonAsync<JsonObject>(Route))!;
+            Assert.Equal((10, "SERVICE_LIVELIMITS_MAX_RUNS"), Limit(after, "maxRuns"));
+        }
+        finally
+        {
+            await admin.DeleteAsync(Route);
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"runsPerUser\": 0}", "runsPerUser")]
+    [InlineData("{\"maxRuns\": \"ten\"}", "maxRuns")]
+    [InlineData("{\"maxRuns\": 2.5}", "maxRuns")]
+    [InlineData("{\"runsPerUser\": 1000000}", "runsPerUser")]
+    [InlineData("{\"cpuSecondsPerDay\": 10}", "cpuSecondsPerDay")]
+    [InlineData("{}", "body")]
+    [InlineData("[1]", "body")]
+    public async Task Put_BadBody_Is400NamingTheField(string body, string field)
+    {
+        using var admin = system.Client(system.AdminToken);
+        var response = await admin.PutAsync(Route, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.NotNull(problem["errors"]![field]);
+    }
+
+    [Fact]
+    public async Task Put_UncappedService_Is400NamingTheService()
+    {
+        using var admin = system.Client(system.AdminToken);
+        var response = await admin.PutAsJsonAsync("/api/quotas/services/example", new { runsPerUser = 2 });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", problem["errors"]!["service"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task NonAdmin_Is403_AndNothingChanges()
+    {
+        using var bob = system.Client(await system.CreateUserAsync("bob"));
+        using var admin = system.Client(system.AdminToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await PutAsync(bob, new { runsPerUser = 9 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.GetAsync(Route)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.DeleteAsync(Route)).StatusCode);
+        var limits = (await admin.GetFromJsonAsync<JsonObject>(Route))!;
+        Assert.Equal((1, "SERVICE_LIVELIMITS_RUNS_PER_USER"), Limit(limits, "runsPerUser"));
+    }
+
+    private static Task<HttpResponseMessage> PutAsync(HttpClient client, object body) => client.PutAsJsonAsync(Route, body);
+
+    private static (int, string) Limit(JsonObject limits, string name) =>
+        (limits[name]!["value"]!.GetValue<int>(), limits[name]!["source"]!.GetValue<string>());
+
+    private static bool Started(JsonObject job) => Jobs.Status(job) is "running" or "starting";
+
+    private static async Task CancelAsync(HttpClient client, string id) => await client.PostAsync($"/api/jobs/{id}/cancel", null);
+
+    private static object Sleeper() => new
+    {
+        service = "livelimits",
+        image = "corral/busybox:latest",
+        command = new[] { "sleep", "300" },
+        resources = new { cpu = 0.1, memory = "16Mi", pids = 16 },
+    };
+}
