@@ -90,7 +90,7 @@ public sealed partial record HostAgentSettings(
         JobImageAllowList.Read(settings),
         settings.GetBool("JOB_READONLY_ROOTFS", true),
         // "0" turns the bound off, which a size setting refuses.
-        settings.GetString("JOB_OUTPUT_MAX_BYTES_PER_HOUR")?.Trim() == "0" ? 0 : settings.GetByteSize("JOB_OUTPUT_MAX_BYTES_PER_HOUR")),
+        settings.GetString("JOB_OUTPUT_MAX_BYTES_PER_HOUR")?.Trim() == "0" ? 0 : settings.GetByteSize("JOB_OUTPUT_MAX_BYTES_PER_HOUR"),
         ParseCidrs("JOB_ALLOWED_CIDRS", settings.GetString("JOB_ALLOWED_CIDRS", string.Empty)),
         ReadDnsServers(settings)));
 
