@@ -21,7 +21,7 @@ public static class JobOutcome
         return Text(job, "terminationReason") switch
         {
             "cancelled_by_user" => ExitCodes.Cancelled,
-            "log_quota_exceeded" or "data_transfer_quota_exceeded" or "disk_quota_exceeded" => ExitCodes.QuotaExceeded,
+            "log_quota_exceeded" or "data_transfer_quota_exceeded" or "disk_quota_exceeded" or "output_quota_exceeded" => ExitCodes.QuotaExceeded,
             "max_duration_exceeded" => ExitCodes.MaxDurationExceeded,
             "out_of_memory" => exitCode is > 0 ? exitCode.Value : ExitCodes.OutOfMemory,
             "exit_code" when exitCode is > 0 => exitCode.Value & 0xFF,

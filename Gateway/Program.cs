@@ -12,6 +12,7 @@ using Corral.Gateway.Orchestrator;
 using Corral.Gateway.Users;
 using Corral.Hosting;
 using Corral.Hosting.Operations;
+using Corral.Images;
 using Microsoft.AspNetCore.Authentication;
 using Npgsql;
 

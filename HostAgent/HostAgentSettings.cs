@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Corral.Configuration;
 using Corral.HostAgent.Egress;
 using Corral.HostAgent.Hardware;
+using Corral.Images;
 using Corral.Resources;
 using Corral.Workers;
 
@@ -27,11 +28,28 @@ public sealed partial record HostAgentSettings(
     string? JobCgroupParent = null,
     long JobWorkMaxBytes = HostAgentSettings.DefaultJobWorkMaxBytes,
     string? JobWorkDirectorySetting = null,
+    JobImageAllowList? JobImagesSetting = null,
+    bool JobReadOnlyRootfs = true,
+    long? JobOutputMaxBytesPerHourSetting = null,
     IReadOnlyList<IPNetwork>? JobAllowedCidrs = null,
     IReadOnlyList<IPAddress>? JobDnsServers = null)
 {
     /// <summary>What a job's traffic may reach (JOB_ALLOWED_CIDRS, JOB_DNS_SERVERS), with the excluded ranges.</summary>
     public JobNetworkPolicy NetworkPolicy => new(DataTransferExcludedCidrs, JobAllowedCidrs ?? [], JobDnsServers ?? []);
+
+    /// <summary>
+    /// The raw bytes (escape sequences too) a job may write to its output file in one hour (JOB_OUTPUT_MAX_BYTES_PER_HOUR):
+    /// by default four times the log quota, 0 (no bound) when the log quota is 0.
+    /// </summary>
+    public long JobOutputMaxBytesPerHour => JobOutputMaxBytesPerHourSetting ?? DefaultOutputMaxBytesPerHour(LogQuotaPerJobHour);
+
+    /// <summary>How many times the log quota the raw output of an hour may be, by default.</summary>
+    public const int DefaultOutputBoundPerLogQuota = 4;
+
+    public static long DefaultOutputMaxBytesPerHour(long logQuotaPerJobHour) => logQuotaPerJobHour * DefaultOutputBoundPerLogQuota;
+
+    /// <summary>The images this host runs (JOB_IMAGES, read by the agent too); by default the platform's own.</summary>
+    public JobImageAllowList JobImages => JobImagesSetting ?? JobImageAllowList.Parse(JobImageAllowList.Default);
 
     /// <summary>The size cap of a job's working directory (JOB_WORK_MAX_BYTES): 10 GiB.</summary>
     public const long DefaultJobWorkMaxBytes = 10L << 30;
@@ -49,7 +67,7 @@ public sealed partial record HostAgentSettings(
 
     public const string DefaultExcludedCidrs = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16,fc00::/7,fe80::/10";
 
-    public static HostAgentSettings Read(SettingsReader settings) => new(
+    public static HostAgentSettings Read(SettingsReader settings) => Validated(new(
         settings.GetString("CORRAL_WORKER_NAME", Environment.MachineName.ToLowerInvariant()),
         settings.GetString("CORRAL_WORKER_ADDRESS", "127.0.0.1"),
         new Uri(settings.GetString("DOCKER_HOST", "unix:///var/run/docker.sock")),
@@ -69,8 +87,26 @@ public sealed partial record HostAgentSettings(
         ReadJobCgroupParent(settings),
         settings.GetByteSize("JOB_WORK_MAX_BYTES") ?? DefaultJobWorkMaxBytes,
         ReadAbsolutePath(settings, "JOB_WORK_DIR"),
+        JobImageAllowList.Read(settings),
+        settings.GetBool("JOB_READONLY_ROOTFS", true),
+        // "0" turns the bound off, which a size setting refuses.
+        settings.GetString("JOB_OUTPUT_MAX_BYTES_PER_HOUR")?.Trim() == "0" ? 0 : settings.GetByteSize("JOB_OUTPUT_MAX_BYTES_PER_HOUR"),
         ParseCidrs("JOB_ALLOWED_CIDRS", settings.GetString("JOB_ALLOWED_CIDRS", string.Empty)),
-        ReadDnsServers(settings));
+        ReadDnsServers(settings)));
+
+    private static HostAgentSettings Validated(HostAgentSettings read)
+    {
+        // Stripped output is never longer than raw output: a bound below the log quota would end jobs the quota allows.
+        if (read.JobOutputMaxBytesPerHour > 0 && read.LogQuotaPerJobHour > 0 && read.JobOutputMaxBytesPerHour < read.LogQuotaPerJobHour)
+        {
+            throw new InvalidSettingException(
+                "JOB_OUTPUT_MAX_BYTES_PER_HOUR",
+                read.JobOutputMaxBytesPerHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                $"it must be 0 (no bound) or at least LOG_QUOTA_PER_JOB_HOUR ({read.LogQuotaPerJobHour}): escape sequences count here and not there");
+        }
+
+        return read;
+    }
 
     /// <summary>
     /// The resolvers a job may send DNS to: JOB_DNS_SERVERS, or by default the ones Docker hands containers on its

@@ -65,7 +65,7 @@ public static partial class JobSpecValidator
             return kind == JobKind.Ssh ? JobSpecRules.DefaultSshImage : JobSpecRules.DefaultImage;
         }
 
-        if (!ImagePattern().IsMatch(image))
+        if (!IsImageReference(image))
         {
             error("image", JobSpecRules.Image);
             return null;
@@ -276,10 +276,7 @@ public static partial class JobSpecValidator
     private static partial Regex ServicePattern();
 
     /// <summary>Whether <paramref name="image"/> is an image reference a job may name (also the rule for JOB_IMAGES entries).</summary>
-    public static bool IsImageReference(string image) => ImagePattern().IsMatch(image);
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9._/-]{0,254}(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[a-f0-9]{64})?$", RegexOptions.CultureInvariant)]
-    private static partial Regex ImagePattern();
+    public static bool IsImageReference(string image) => Corral.Images.ImageReference.IsValid(image);
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,127}$", RegexOptions.CultureInvariant)]
     private static partial Regex EnvNamePattern();

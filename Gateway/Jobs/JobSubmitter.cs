@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Corral.Images;
 using Corral.Jobs;
 using Corral.Users;
 using Corral.Workers;

@@ -18,6 +18,12 @@ public enum TerminationReason
     DiskQuotaExceeded,
 
     /// <summary>
+    /// Wrote more raw output bytes in an hour than JOB_OUTPUT_MAX_BYTES_PER_HOUR (escape sequences included, which the
+    /// log quota does not count); the output file on the host stops at that bound.
+    /// </summary>
+    OutputQuotaExceeded,
+
+    /// <summary>
     /// No live worker could ever hold the job (resources or image) for NO_CAPACITY_GRACE_SECONDS while it waited for
     /// placement; it gave its quota slot back.
     /// </summary>

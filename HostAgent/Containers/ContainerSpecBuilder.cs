@@ -11,9 +11,11 @@ namespace Corral.HostAgent.Containers;
 /// <paramref name="OutputFile"/> (on the host) its stdout and stderr and runs the program, which is the image's
 /// entry point (<paramref name="ImageEntrypoint"/>, empty for none) followed by the job's command, as Docker would
 /// have run it. <paramref name="WorkDirectory"/> (on the host) is the job's working directory, mounted at /work;
-/// without one the job works in /tmp.
+/// without one the job works in /tmp. <paramref name="OutputMaxBytesPerHour"/> (JOB_OUTPUT_MAX_BYTES_PER_HOUR, 0 for no
+/// bound) is how much the runner writes to the output file in one hour, escape sequences and all.
 /// </summary>
-public sealed record JobEntry(string OutputFile, string RunnerPath, IReadOnlyList<string> ImageEntrypoint, string? WorkDirectory = null);
+public sealed record JobEntry(
+    string OutputFile, string RunnerPath, IReadOnlyList<string> ImageEntrypoint, string? WorkDirectory = null, long OutputMaxBytesPerHour = 0);
 
 /// <summary>
 /// Turns a job launch into Docker create parameters. Security by default: an unprivileged user, every
@@ -28,6 +30,15 @@ public static class ContainerSpecBuilder
     /// <summary>The user jobs run as: the unprivileged "corral" user of the default image.</summary>
     public const string JobUser = "1000:1000";
 
+    /// <summary>
+    /// The user the container starts as: root with only <see cref="RunnerCapabilities"/>, which the runner needs to open
+    /// the job's output file (the host root's alone) before it becomes <see cref="JobUser"/>, dropping both for good.
+    /// </summary>
+    public const string ContainerUser = "0:0";
+
+    /// <summary>What the runner needs to become <see cref="JobUser"/>; no process of the job has them.</summary>
+    public static readonly IReadOnlyList<string> RunnerCapabilities = ["SETUID", "SETGID"];
+
     /// <summary>The uid and gid of <see cref="JobUser"/>: its working directory is given to them.</summary>
     public const uint JobUid = 1000;
 
@@ -39,12 +50,24 @@ public static class ContainerSpecBuilder
     /// </summary>
     public const string WorkInContainer = "/work";
 
+    /// <summary>The job user's home in the platform's images (uid 1000, "corral"): a tmpfs of its own under a read-only root.</summary>
+    public const string JobHome = "/home/corral";
+
+    /// <summary>
+    /// The places a job may write besides /work when its root filesystem is read-only (JOB_READONLY_ROOTFS, the
+    /// default): scratch space programs expect, each a tmpfs sized by the memory cap and charged to it.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ScratchPaths = ["/tmp", "/var/tmp", "/run", JobHome];
+
     /// <summary>
     /// The create parameters of a job's container; <paramref name="cgroupParent"/>, when set (CORRAL_JOB_CGROUP_PARENT),
     /// is the cgroup it goes under, so the operator can weigh all jobs together against the control plane.
+    /// <paramref name="readOnlyRoot"/> (JOB_READONLY_ROOTFS) makes the image's filesystem read-only, so a job writes only
+    /// to its capped /work and to <see cref="ScratchPaths"/> in memory: nothing it does grows the host's disk.
     /// </summary>
     /// <exception cref="InvalidOperationException">A limit would leave the container uncapped (<see cref="ContainerCaps"/>).</exception>
-    public static CreateContainerParameters Build(JobLaunch launch, JobEntry entry, SshHostOptions? ssh = null, string? cgroupParent = null)
+    public static CreateContainerParameters Build(
+        JobLaunch launch, JobEntry entry, SshHostOptions? ssh = null, string? cgroupParent = null, bool readOnlyRoot = true)
     {
         var limits = launch.Limits;
         // The last line of defence: Docker reads a zero cap as none, so no container is built without all three.
@@ -58,6 +81,12 @@ public static class ContainerSpecBuilder
             .Select(e => $"{e.Key}={e.Value}")
             .ToList();
         env.Add($"CORRAL_JOB_ID={launch.JobId}");
+        if (!launch.Spec.Env.ContainsKey("HOME"))
+        {
+            // The engine sets HOME for the container's user, root; the job runs as the job user.
+            env.Add($"HOME={JobHome}");
+        }
+
         if (limits.CudaVisibleDevices is { } visible)
         {
             env.Add($"{PlatformEnvironment.CudaVisibleDevices}={visible}");
@@ -77,12 +106,16 @@ public static class ContainerSpecBuilder
             Image = launch.Spec.Image,
             // The runner is the entry point, so the program (the image's entry point and the job's command, or the
             // SSH entry) is its arguments.
-            Entrypoint = [JobOutputFiles.RunnerInContainer, JobOutputFiles.FileInContainer],
+            Entrypoint =
+            [
+                JobOutputFiles.RunnerInContainer, JobOutputFiles.FileInContainer,
+                entry.OutputMaxBytesPerHour.ToString(System.Globalization.CultureInfo.InvariantCulture), JobUser,
+            ],
             Cmd = launch.Spec.Kind == JobKind.Ssh
                 ? [.. SshSession.Entrypoint, .. launch.Spec.Command]
                 : [.. entry.ImageEntrypoint, .. launch.Spec.Command],
             Env = env,
-            User = JobUser,
+            User = ContainerUser,
             WorkingDir = entry.WorkDirectory is null ? "/tmp" : WorkInContainer,
             Labels = new Dictionary<string, string>
             {
@@ -99,6 +132,7 @@ public static class ContainerSpecBuilder
                 MemorySwap = limits.MemoryBytes,
                 PidsLimit = limits.Pids,
                 CapDrop = ["ALL"],
+                CapAdd = [.. RunnerCapabilities],
                 SecurityOpt = ["no-new-privileges"],
                 Privileged = false,
                 NetworkMode = "bridge",
@@ -109,9 +143,10 @@ public static class ContainerSpecBuilder
                     // A bind of a missing file is an error here (not a new folder, as Binds would make).
                     new Mount { Type = "bind", Source = entry.OutputFile, Target = JobOutputFiles.FileInContainer },
                 ],
-                // /tmp in memory, sized by the memory cap it is charged to: scratch files do not grow the writable
-                // layer on the host's disk, and vanish with the container.
-                Tmpfs = new Dictionary<string, string> { ["/tmp"] = $"rw,nosuid,nodev,mode=1777,size={limits.MemoryBytes}" },
+                ReadonlyRootfs = readOnlyRoot,
+                // Scratch space in memory, sized by the memory cap it is charged to: scratch files do not grow the
+                // writable layer on the host's disk, and vanish with the container.
+                Tmpfs = Scratch(limits.MemoryBytes, readOnlyRoot),
                 // The engine's log holds only what the runner says when it cannot start: a line, kept small.
                 LogConfig = new LogConfig
                 {
@@ -139,6 +174,29 @@ public static class ContainerSpecBuilder
         }
 
         return parameters;
+    }
+
+    private static Dictionary<string, string> Scratch(long memoryBytes, bool readOnlyRoot)
+    {
+        var shared = $"rw,nosuid,nodev,mode=1777,size={memoryBytes}";
+        if (!readOnlyRoot)
+        {
+            // The writable layer takes the rest, uncapped: the operator chose that (JOB_READONLY_ROOTFS=false).
+            return new Dictionary<string, string> { ["/tmp"] = shared };
+        }
+
+        // The engine adds noexec to a tmpfs unless told otherwise: the home keeps exec, as a home on the image's layer
+        // had. /run is given to the job user outright, because the engine ignores a mode there (its own is 0755 root).
+        var owned = $"rw,nosuid,nodev,uid={JobUid},gid={JobGid},size={memoryBytes}";
+        return ScratchPaths.ToDictionary(
+            path => path,
+            path => path switch
+            {
+                JobHome => $"{owned},exec,mode=0700",
+                "/run" => owned,
+                _ => shared,
+            },
+            StringComparer.Ordinal);
     }
 
     private static void AddSsh(CreateContainerParameters parameters, JobLaunch launch, SshHostOptions ssh)

@@ -29,7 +29,10 @@ public static class SshSession
     /// The entry: install the job's key as the only authorized key, make a fresh host key (printed to the job's
     /// log, so users can check it), run the job's command if it has one (a setup step; the server starts when it
     /// succeeds), then run dropbear: -e passes the container's environment (CUDA_VISIBLE_DEVICES, the job's env)
-    /// on to logins, -s refuses passwords, -w refuses root.
+    /// on to logins, -s refuses passwords, -w refuses root. Its log (-E, on stderr) goes through a filter that keeps
+    /// only the listening server's own lines (its pid is the script's, which exec keeps): every connection is served
+    /// by a child with a pid of its own, and those lines ("Child connection from", "Exit before auth") are written
+    /// for anyone who can reach the port, so a stranger's failed logins would otherwise spend the session's log quota.
     /// </summary>
     public const string EntryScript = """
         set -eu
@@ -42,7 +45,10 @@ public static class SshSession
           -e 's/^\(ssh-[^ ]* [^ ]*\).*/corral-ssh: host key \1/p' -e 's/^Fingerprint: /corral-ssh: host key fingerprint /p'
         umask 022
         if [ "$#" -gt 0 ]; then "$@"; fi
-        exec dropbear -F -E -e -s -w -p 2222 -r "$HOME/.ssh/corral_host_key" -P /tmp/dropbear.pid
+        rm -f /tmp/.corral-ssh-log
+        mkfifo /tmp/.corral-ssh-log
+        sed -n "/^\[$$\] /p" </tmp/.corral-ssh-log &
+        exec dropbear -F -E -e -s -w -p 2222 -r "$HOME/.ssh/corral_host_key" -P /tmp/dropbear.pid 2>/tmp/.corral-ssh-log
         """;
 
     /// <summary>The container's entry point: the script above, with the job's command as its arguments.</summary>

@@ -3,6 +3,7 @@ using Corral.Hosting;
 using Corral.HostAgent.Containers;
 using Corral.HostAgent.Logs;
 using Corral.HostAgent.Workspaces;
+using Corral.Images;
 using Corral.Jobs;
 using Corral.Workers;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Corral.HostAgent.Jobs;
 
 /// <summary>
-/// Starts a job's container on this host: checks the launch against this host (<see cref="LaunchGuard"/>),
+/// Starts a job's container on this host: checks the launch against this host (its JOB_IMAGES, <see cref="LaunchGuard"/>),
 /// gives the job its output file, builds the create parameters, and for an SSH session finds the port Docker
 /// published and waits until the server greets, so that "running" means a user can log in.
 /// </summary>
@@ -31,6 +32,13 @@ public sealed partial class ContainerLauncher(
     /// <exception cref="InvalidOperationException">This host refuses the launch; the message says why.</exception>
     public async Task<PreparedContainer> CreateAsync(JobLaunch launch, CancellationToken cancellationToken)
     {
+        if (!settings.JobImages.Allows(launch.Spec.Image))
+        {
+            LogImageRefused(launch.JobId, launch.Spec.Image);
+            // Names the job's own image only: the list, and what else this engine holds, stay the operator's.
+            throw new InvalidOperationException($"the image '{launch.Spec.Image}' is not allowed on this worker ({JobImageAllowList.Variable})");
+        }
+
         var guarded = LaunchGuard.Check(launch, settings.SshCaps, capacity.Gpus, capacity.Pids);
         if (guarded.Refusal is { } refusal)
         {
@@ -53,8 +61,8 @@ public sealed partial class ContainerLauncher(
         {
             // Filled before the container exists: the job finds its inputs at its first instruction.
             var work = await workspaces.PrepareAsync(launch.JobId, cancellationToken);
-            var entry = new JobEntry(output, JobOutputFiles.RunnerPath, imageEntrypoint, work);
-            var containerId = await runtime.CreateAsync(ContainerSpecBuilder.Build(guarded.Launch, entry, options, settings.JobCgroupParent), cancellationToken);
+            var entry = new JobEntry(output, JobOutputFiles.RunnerPath, imageEntrypoint, work, settings.JobOutputMaxBytesPerHour);
+            var containerId = await runtime.CreateAsync(ContainerSpecBuilder.Build(guarded.Launch, entry, options, settings.JobCgroupParent, settings.JobReadOnlyRootfs), cancellationToken);
             return new PreparedContainer(containerId, launch.JobId, bind);
         }
         catch
@@ -145,6 +153,9 @@ public sealed partial class ContainerLauncher(
 
         return binds;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: refused, its image {Image} is not on this worker's JOB_IMAGES")]
+    private partial void LogImageRefused(string jobId, string image);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: refused, its MAC {Mac} is already in use by container {Owner}")]
     private partial void LogMacInUse(string jobId, string mac, string owner);

@@ -202,10 +202,14 @@ public sealed partial class JobSupervisor(
             var (source, stripper) = await logSources.OpenAsync(job.JobId, containerId, stored, exited, Stopping);
             using (source)
             {
+                var rawBound = new RawOutputBound(settings.JobOutputMaxBytesPerHour, clock, () => KillAsync(
+                    job,
+                    TerminationReason.OutputQuotaExceeded,
+                    $"wrote {settings.JobOutputMaxBytesPerHour} output bytes this hour, escape sequences included (JOB_OUTPUT_MAX_BYTES_PER_HOUR)"));
                 await pump.RunAsync(job.JobId, source, job.Meter!, stored.NextSeq, stripper, () => KillAsync(
                     job,
                     TerminationReason.LogQuotaExceeded,
-                    $"wrote more than {job.Meter!.QuotaPerHour} log bytes this hour (LOG_QUOTA_PER_JOB_HOUR)"), Stopping);
+                    $"wrote more than {job.Meter!.QuotaPerHour} log bytes this hour (LOG_QUOTA_PER_JOB_HOUR)"), rawBound, Stopping);
             }
         }
         catch (Exception error) when (error is not OperationCanceledException)

@@ -16,9 +16,10 @@ namespace Corral.HostAgent.Logs;
 /// so a restarted agent reads on from the offset its last stored row recorded.
 /// </para>
 /// <para>
-/// Layout: <c>JOB_OUTPUT_DIR/&lt;worker&gt;/&lt;job id&gt;.out</c>. The folder is the root's alone (0700): no other
-/// user of the host can reach a job's output. The file itself is writable by all (0666) because the container's
-/// user (uid 1000) must append to it through the bind mount, which does not pass through that folder.
+/// Layout: <c>JOB_OUTPUT_DIR/&lt;worker&gt;/&lt;job id&gt;.out</c>. The folder and the file are the root's alone (0700,
+/// 0600): no other user of the host, and not the job itself, can reach a job's output. The runner opens the file as the
+/// container's root before it becomes the job's user, so the job writes there only through the runner, which bounds
+/// what it writes (JOB_OUTPUT_MAX_BYTES_PER_HOUR).
 /// </para>
 /// </remarks>
 public sealed class JobOutputFiles(HostAgentSettings settings)
@@ -33,8 +34,7 @@ public sealed class JobOutputFiles(HostAgentSettings settings)
 
     private const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite
-        | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>The runner, next to the agent's assembly (the HostAgent build compiles it there).</summary>
     public static string RunnerPath => Path.Combine(AppContext.BaseDirectory, RunnerFileName);

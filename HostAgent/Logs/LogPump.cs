@@ -34,13 +34,14 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
 
     /// <summary>
     /// Pumps until the source ends or the quota is crossed (then <paramref name="onQuotaExceeded"/> runs once and
-    /// reading stops). Everything read before the crossing is stored, including the read that crossed it.
+    /// reading stops), or the raw bytes read reach <paramref name="rawBound"/> (then its end runs once and reading stops).
+    /// Everything read before the crossing is stored, including the read that crossed it.
     /// Rows are numbered from <paramref name="firstSeq"/> (rows stored before a restart come first), and
     /// <paramref name="stripper"/> is a fresh one or one restored from the last stored row's checkpoint.
     /// </summary>
     public async Task RunAsync(
         string jobId, ILogSource source, LogQuotaMeter meter, long firstSeq, AnsiStripper stripper,
-        Func<Task> onQuotaExceeded, CancellationToken cancellationToken)
+        Func<Task> onQuotaExceeded, RawOutputBound? rawBound, CancellationToken cancellationToken)
     {
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(ChunksInFlight)
         {
@@ -50,7 +51,7 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
         var writer = StoreAsync(jobId, chunks, firstSeq, cancellationToken);
         try
         {
-            await ReadAsync(source, stripper, meter, chunks.Writer, onQuotaExceeded, cancellationToken);
+            await ReadAsync(source, stripper, meter, chunks.Writer, onQuotaExceeded, rawBound, cancellationToken);
         }
         finally
         {
@@ -61,7 +62,7 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
 
     private static async Task ReadAsync(
         ILogSource source, AnsiStripper stripper, LogQuotaMeter meter, ChannelWriter<Chunk> chunks,
-        Func<Task> onQuotaExceeded, CancellationToken cancellationToken)
+        Func<Task> onQuotaExceeded, RawOutputBound? rawBound, CancellationToken cancellationToken)
     {
         var raw = new byte[ReadBufferBytes];
         var chunk = Chunk.Rent();
@@ -97,6 +98,13 @@ public sealed class LogPump(LogStore store, IGrainFactory? grains = null)
                 {
                     chunk = await PassOnAsync(chunk, chunks, cancellationToken);
                     await onQuotaExceeded();
+                    return;
+                }
+
+                if (rawBound is not null && rawBound.Add(count))
+                {
+                    chunk = await PassOnAsync(chunk, chunks, cancellationToken);
+                    await rawBound.OnReachedAsync();
                     return;
                 }
             }

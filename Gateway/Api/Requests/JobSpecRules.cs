@@ -6,8 +6,8 @@ namespace Corral.Gateway.Api.Requests;
 /// </summary>
 public static class JobSpecRules
 {
-    public const string DefaultImage = "corral/busybox:latest";
-    public const string DefaultSshImage = "corral/ssh:latest";
+    public const string DefaultImage = Corral.Images.ImageReference.DefaultBatch;
+    public const string DefaultSshImage = Corral.Images.ImageReference.DefaultSsh;
     public const int MaxDurationSecondsLimit = 30 * 24 * 3600;
     public const int MaxCommandBytes = 64 * 1024;
     public const int MaxEnvEntries = 128;

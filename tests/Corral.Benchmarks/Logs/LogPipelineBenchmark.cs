@@ -76,7 +76,7 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
             using (var source = new OutputFileLogSource(warmUp, 0, Task.CompletedTask))
             {
                 await context.Pump.RunAsync(
-                    "bench-warm-up", source, new LogQuotaMeter(0, TimeProvider.System), 0, new AnsiStripper(), () => Task.CompletedTask, cancellationToken);
+                    "bench-warm-up", source, new LogQuotaMeter(0, TimeProvider.System), 0, new AnsiStripper(), () => Task.CompletedTask, null, cancellationToken);
             }
 
             report.Note($"pipeline: a container cats {ContainerBytes / MiB:0} MiB of coloured log into its output file, followed into LogPump and LogStore (PostgreSQL)");
@@ -116,7 +116,7 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
             {
                 Check(source is OutputFileLogSource, $"the selector chose {source.GetType().Name}, not the output file");
                 meter = new LogQuotaMeter(0, TimeProvider.System);
-                await context.Pump.RunAsync(jobId, source, meter, 0, stripper, () => Task.CompletedTask, context.CancellationToken);
+                await context.Pump.RunAsync(jobId, source, meter, 0, stripper, () => Task.CompletedTask, null, context.CancellationToken);
             }
 
             readerCpu = Process.GetCurrentProcess().TotalProcessorTime - readerCpu;
@@ -166,7 +166,7 @@ public sealed class LogPipelineBenchmark(BenchmarkReport report)
         using (var source = new OutputFileLogSource(path, 0, Task.CompletedTask))
         {
             await context.Pump.RunAsync(
-                replayId, source, new LogQuotaMeter(0, TimeProvider.System), 0, new AnsiStripper(), () => Task.CompletedTask, context.CancellationToken);
+                replayId, source, new LogQuotaMeter(0, TimeProvider.System), 0, new AnsiStripper(), () => Task.CompletedTask, null, context.CancellationToken);
         }
 
         var pumpSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;

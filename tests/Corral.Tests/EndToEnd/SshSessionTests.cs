@@ -33,7 +33,9 @@ public sealed class SshSessionTests(CorralSystem system)
         var inspect = await InspectAsync(id);
         var host = inspect["HostConfig"]!;
         Assert.Equal((1_750_000_000L, 768L << 20, 512L), (Long(host, "NanoCpus"), Long(host, "Memory"), Long(host, "PidsLimit")));
-        Assert.Equal("1000:1000", inspect["Config"]!["User"]!.GetValue<string>());
+        // Started as root with only what the runner needs to become uid 1000 (checked inside below) and drop both.
+        Assert.Equal("0:0", inspect["Config"]!["User"]!.GetValue<string>());
+        Assert.Equal(["SETUID", "SETGID"], host["CapAdd"]!.AsArray().Select(c => c!.GetValue<string>()));
         Assert.Equal(["ALL"], host["CapDrop"]!.AsArray().Select(c => c!.GetValue<string>()));
         Assert.Contains("no-new-privileges", host["SecurityOpt"]!.AsArray().Select(c => c!.GetValue<string>()));
         var published = inspect["NetworkSettings"]!["Ports"]!["2222/tcp"]![0]!;

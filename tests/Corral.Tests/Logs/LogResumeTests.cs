@@ -39,7 +39,7 @@ public sealed class LogResumeTests : IAsyncLifetime, IDisposable
         using (var stop = new CancellationTokenSource())
         using (var source = new OutputFileLogSource(_path, 0, new TaskCompletionSource().Task))
         {
-            var running = pump.RunAsync(jobId, source, new LogQuotaMeter(0, TimeProvider.System), 0, new AnsiStripper(), () => Task.CompletedTask, stop.Token);
+            var running = pump.RunAsync(jobId, source, new LogQuotaMeter(0, TimeProvider.System), 0, new AnsiStripper(), () => Task.CompletedTask, null, stop.Token);
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while ((await store.GetProgressAsync(jobId, DateTimeOffset.MinValue, CancellationToken.None)).End?.FileOffset != log.Length)
             {
@@ -58,7 +58,7 @@ public sealed class LogResumeTests : IAsyncLifetime, IDisposable
         using (var source = new OutputFileLogSource(_path, stored.End!.Value.FileOffset, Task.CompletedTask))
         {
             var stripper = AnsiStripper.FromCheckpoint(stored.End.Value.StripperCheckpoint);
-            await pump.RunAsync(jobId, source, new LogQuotaMeter(0, TimeProvider.System), stored.NextSeq, stripper, () => Task.CompletedTask, CancellationToken.None);
+            await pump.RunAsync(jobId, source, new LogQuotaMeter(0, TimeProvider.System), stored.NextSeq, stripper, () => Task.CompletedTask, null, CancellationToken.None);
         }
 
         Assert.Equal(AnsiStripper.StripAll([.. before, .. after]), await StoredAsync(jobId));

@@ -52,6 +52,25 @@ public sealed class ImageAllowListSecurityTests(ImageAllowListSystem system) : I
         Assert.Contains("allowed-ran", await alice.GetStringAsync($"/api/jobs/{id}/logs"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AnImageTheGatewayAllows_ButTheHostAgentDoesNot_EndsContainerError_WithoutRun_RevealingNothing()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        var id = await JobCalls.SubmitAsync(alice, new { service = "gateway-only", image = system.GatewayOnly, command = new[] { "echo", "must-not-run" } });
+        var job = await CorralSystem.Terminal(system, alice, id);
+        Assert.Equal(("failed", "container_error"), (JobCalls.Status(job), JobCalls.Reason(job)));
+        var message = job["message"]!.GetValue<string>();
+        Assert.Contains(system.GatewayOnly, message, StringComparison.Ordinal);
+        Assert.Contains("not allowed on this worker", message, StringComparison.Ordinal);
+        // Nothing about what the worker holds or allows: neither the other listed images nor the engine's.
+        Assert.DoesNotContain(system.Allowed, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("corral/busybox", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(system.Denied, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("must-not-run", await alice.GetStringAsync($"/api/jobs/{id}/logs"), StringComparison.Ordinal);
+        // Refused before a container was made.
+        Assert.Equal(string.Empty, await TestEnvironment.DockerAsync("ps", "-a", "--filter", $"label=corral.job-id={id}", "-q"));
+    }
+
     private static async Task<string> RefusedAsync(HttpClient client, string image, string idempotencyKey)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/jobs")

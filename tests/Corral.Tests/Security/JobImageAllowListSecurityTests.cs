@@ -1,5 +1,6 @@
 using Corral.Configuration;
-using Corral.Gateway.Jobs;
+using Corral.HostAgent;
+using Corral.Images;
 using Corral.Tests.EndToEnd;
 using Xunit;
 
@@ -54,6 +55,26 @@ public sealed class JobImageAllowListSecurityTests
     {
         var error = Assert.Throws<InvalidSettingException>(
             () => JobImageAllowList.Read(new SettingsReader(new Dictionary<string, string> { ["JOB_IMAGES"] = raw })));
+        Assert.Equal("JOB_IMAGES", error.Variable);
+    }
+
+    [Fact]
+    public void TheHostAgent_ReadsItsOwnList_DefaultThePlatformsImages()
+    {
+        var defaults = HostAgentSettings.Read(new SettingsReader(new Dictionary<string, string>()));
+        Assert.Equal(["corral/busybox:latest", "corral/ssh:latest"], defaults.JobImages.Images);
+        Assert.False(defaults.JobImages.Allows("busybox:latest"));
+
+        var listed = HostAgentSettings.Read(new SettingsReader(new Dictionary<string, string> { ["JOB_IMAGES"] = "team/tool" }));
+        Assert.True(listed.JobImages.Allows("team/tool:latest"));
+        Assert.False(listed.JobImages.Allows("corral/busybox:latest"));
+    }
+
+    [Fact]
+    public void ABadValue_StopsTheHostAgent_NamingTheVariable()
+    {
+        var error = Assert.Throws<InvalidSettingException>(
+            () => HostAgentSettings.Read(new SettingsReader(new Dictionary<string, string> { ["JOB_IMAGES"] = "Bad Image" })));
         Assert.Equal("JOB_IMAGES", error.Variable);
     }
 

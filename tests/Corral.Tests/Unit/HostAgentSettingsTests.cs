@@ -17,6 +17,42 @@ public sealed class HostAgentSettingsTests
         Assert.Null(settings.SshCaps.MaxCpu);
         Assert.False(settings.EnableSshGpuLimit);
         Assert.Null(settings.JobCgroupParent);
+        Assert.True(settings.JobReadOnlyRootfs);
+        Assert.Equal(4 * 52_428_800L, settings.JobOutputMaxBytesPerHour);
+    }
+
+    [Theory]
+    [InlineData("0", "20000", 0L)]
+    [InlineData("", "20000", 80_000L)]
+    [InlineData("", "0", 0L)]
+    [InlineData("1Mi", "0", 1L << 20)]
+    [InlineData("20000", "20000", 20_000L)]
+    public void Read_OutputBound_DefaultsToFourLogQuotas_AndZeroTurnsItOff(string bound, string logQuota, long expected)
+    {
+        var settings = HostAgentSettings.Read(new SettingsReader(new Hashtable
+        {
+            ["JOB_OUTPUT_MAX_BYTES_PER_HOUR"] = bound,
+            ["LOG_QUOTA_PER_JOB_HOUR"] = logQuota,
+        }));
+        Assert.Equal(expected, settings.JobOutputMaxBytesPerHour);
+    }
+
+    [Fact]
+    public void Read_OutputBoundBelowTheLogQuota_NamesTheVariable()
+    {
+        var error = Assert.Throws<InvalidSettingException>(() => HostAgentSettings.Read(new SettingsReader(new Hashtable
+        {
+            ["JOB_OUTPUT_MAX_BYTES_PER_HOUR"] = "19999",
+            ["LOG_QUOTA_PER_JOB_HOUR"] = "20000",
+        })));
+        Assert.Equal("JOB_OUTPUT_MAX_BYTES_PER_HOUR", error.Variable);
+        Assert.Contains("LOG_QUOTA_PER_JOB_HOUR", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_ReadOnlyRootfs_CanBeTurnedOff()
+    {
+        Assert.False(HostAgentSettings.Read(new SettingsReader(new Hashtable { ["JOB_READONLY_ROOTFS"] = "false" })).JobReadOnlyRootfs);
     }
 
     [Theory]
@@ -96,6 +132,10 @@ public sealed class HostAgentSettingsTests
     [InlineData("CORRAL_JOB_CGROUP_PARENT", "/corral//jobs")]
     [InlineData("CORRAL_JOB_CGROUP_PARENT", "/corral jobs")]
     [InlineData("CORRAL_JOB_CGROUP_PARENT", "-jobs.slice")]
+    [InlineData("JOB_OUTPUT_MAX_BYTES_PER_HOUR", "-1")]
+    [InlineData("JOB_OUTPUT_MAX_BYTES_PER_HOUR", "lots")]
+    [InlineData("JOB_READONLY_ROOTFS", "mostly")]
+    [InlineData("JOB_IMAGES", "Not An Image")]
     public void Read_BadValue_NamesTheVariable(string variable, string value)
     {
         var error = Assert.Throws<InvalidSettingException>(() =>

@@ -47,12 +47,35 @@ public sealed class HostAgentUnitTests
         Assert.Equal(["no-new-privileges"], host.SecurityOpt);
         Assert.False(host.Privileged);
         Assert.Equal("bridge", host.NetworkMode);
-        Assert.Equal(ContainerSpecBuilder.JobUser, parameters.User);
+        // The container starts as root with the two capabilities the runner needs to become the job user; the job runs
+        // as that user with none (the runner's last argument before the program).
+        Assert.Equal(ContainerSpecBuilder.ContainerUser, parameters.User);
+        Assert.Equal(["SETUID", "SETGID"], host.CapAdd);
+        Assert.Equal(ContainerSpecBuilder.JobUser, parameters.Entrypoint[3]);
+        Assert.True(host.ReadonlyRootfs);
         Assert.Equal("job1", parameters.Labels[ContainerLabels.JobId]);
         Assert.Equal(["GPU-a", "GPU-b"], host.DeviceRequests.Single().DeviceIDs.ToArray());
         // The user cannot override the device mapping the agent computed.
         Assert.Contains("CUDA_VISIBLE_DEVICES=0,1", parameters.Env);
         Assert.DoesNotContain("CUDA_VISIBLE_DEVICES=9", parameters.Env);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ContainerSpec_ReadOnlyRoot_LeavesOnlyScratchInMemory_SizedByTheMemoryCap(bool readOnlyRoot)
+    {
+        var launch = new JobLaunch("job1", "alice",
+            new JobSpec("s", "corral/busybox:latest", ["true"], JobKind.Batch, ImmutableDictionary<string, string>.Empty, ResourceRequest.None, null),
+            new EffectiveLimits(1, 64L << 20, 64, [], null, []), "w1");
+
+        var parameters = ContainerSpecBuilder.Build(launch, new JobEntry("/o/job1.out", "/r", []), readOnlyRoot: readOnlyRoot);
+
+        Assert.Equal(readOnlyRoot, parameters.HostConfig.ReadonlyRootfs);
+        string[] expected = readOnlyRoot ? ["/home/corral", "/run", "/tmp", "/var/tmp"] : ["/tmp"];
+        Assert.Equal(expected, parameters.HostConfig.Tmpfs.Keys.Order(StringComparer.Ordinal));
+        Assert.All(parameters.HostConfig.Tmpfs.Values, options => Assert.Contains($"size={64L << 20}", options, StringComparison.Ordinal));
+        Assert.Contains("HOME=/home/corral", parameters.Env);
     }
 
     [Fact]
@@ -62,9 +85,10 @@ public sealed class HostAgentUnitTests
             new JobSpec("s", "corral/busybox:latest", ["echo", "hi"], JobKind.Batch, ImmutableDictionary<string, string>.Empty, ResourceRequest.None, null),
             new EffectiveLimits(1, 256L << 20, 64, [], null, []), "w1");
 
-        var parameters = ContainerSpecBuilder.Build(launch, new JobEntry("/var/lib/corral/job-output/w1/job1.out", "/opt/corral/corral-run", ["/entry", "--flag"]));
+        var parameters = ContainerSpecBuilder.Build(
+            launch, new JobEntry("/var/lib/corral/job-output/w1/job1.out", "/opt/corral/corral-run", ["/entry", "--flag"], OutputMaxBytesPerHour: 4096));
 
-        Assert.Equal([JobOutputFiles.RunnerInContainer, JobOutputFiles.FileInContainer], parameters.Entrypoint);
+        Assert.Equal([JobOutputFiles.RunnerInContainer, JobOutputFiles.FileInContainer, "4096", ContainerSpecBuilder.JobUser], parameters.Entrypoint);
         Assert.Equal(["/entry", "--flag", "echo", "hi"], parameters.Cmd);
         Assert.Equal("/var/lib/corral/job-output/w1/job1.out", parameters.Labels[ContainerLabels.Output]);
         Assert.Collection(

@@ -90,12 +90,13 @@ public sealed class SshHostAgentTests
         var launch = Launch(JobKind.Ssh, ResourceRequest.None, Limits(1.5, 512L << 20, 256), command: ["sh", "-c", "echo setup"]);
         var parameters = ContainerSpecBuilder.Build(launch, Entry, new SshHostOptions("127.0.0.1", ["/var/lib/lxcfs/proc/meminfo:/proc/meminfo:ro"]));
 
-        Assert.Equal(ContainerSpecBuilder.JobUser, parameters.User);
+        Assert.Equal(ContainerSpecBuilder.ContainerUser, parameters.User);
+        Assert.Equal(ContainerSpecBuilder.JobUser, parameters.Entrypoint[3]);
         Assert.Equal(["ALL"], parameters.HostConfig.CapDrop);
         Assert.Equal(["no-new-privileges"], parameters.HostConfig.SecurityOpt);
         Assert.Equal((1_500_000_000L, 512L << 20, 256L), (parameters.HostConfig.NanoCPUs, parameters.HostConfig.Memory, parameters.HostConfig.PidsLimit!.Value));
         // The runner starts the SSH entry (not the image's entry point) with the job's command as its arguments.
-        Assert.Equal([JobOutputFiles.RunnerInContainer, JobOutputFiles.FileInContainer], parameters.Entrypoint);
+        Assert.Equal([JobOutputFiles.RunnerInContainer, JobOutputFiles.FileInContainer], parameters.Entrypoint.Take(2));
         Assert.Contains("exec dropbear -F -E -e -s -w -p 2222", SshSession.EntryScript);
         Assert.Equal([.. SshSession.Entrypoint, "sh", "-c", "echo setup"], parameters.Cmd);
         Assert.Contains($"{SshSession.PublicKeyVariable}={Key}", parameters.Env);
