@@ -73,6 +73,7 @@ public sealed class BenchmarkSilo : IAsyncDisposable
                 silo.Services.AddSingleton(quotas);
                 silo.Services.AddSingleton(TimeProvider.System);
                 silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
+                silo.Services.AddSingleton(Corral.Jobs.NoCapacityPolicy.Default);
             }
             else
             {
