@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Corral.Jobs;
 using Xunit;
 
@@ -13,6 +12,7 @@ namespace Corral.Tests.Grains;
 public sealed class FairShareTests(InMemoryClusterFixture fixture)
 {
     private const int Cap = InMemoryClusterFixture.FairShareCap;
+    private readonly CappedServiceJobs _jobs = new(fixture.Grains);
 
     [Fact]
     public async Task TwoUsersFlooding_OneWithHeavyPastUsage_TheLightUserGetsTheFreedSlots_NeverMoreThanTheCap()
@@ -39,33 +39,33 @@ public sealed class FairShareTests(InMemoryClusterFixture fixture)
     /// </summary>
     private async Task<(List<string> Admitted, List<string> Heavy, List<string> Light)> FloodAsync(string service)
     {
-        var heavyUser = NewUser();
-        var lightUser = NewUser();
-        var past = await SubmitAsync(heavyUser, service, 1);
-        await Eventually(async () => (await View(past[0])).Status == JobStatus.Pending);
+        var heavyUser = CappedServiceJobs.NewUser();
+        var lightUser = CappedServiceJobs.NewUser();
+        var past = await _jobs.SubmitAsync(heavyUser, service, 1);
+        await CappedServiceJobs.EventuallyAsync(async () => (await _jobs.ViewAsync(past[0])).Status == JobStatus.Pending);
         await fixture.Grains.GetGrain<IJobGrain>(past[0]).ReportCountersAsync(new JobCounters(0, 0, 0, CpuSeconds: 3600));
         // Reports are one-way: the job has the figure once its view shows it.
-        await Eventually(async () => (await View(past[0])).CpuSeconds == 3600);
+        await CappedServiceJobs.EventuallyAsync(async () => (await _jobs.ViewAsync(past[0])).CpuSeconds == 3600);
         await fixture.Grains.GetGrain<IJobGrain>(past[0]).CancelAsync();
 
-        var heavy = await SubmitAsync(heavyUser, service, 6);
-        var light = await SubmitAsync(lightUser, service, 6);
+        var heavy = await _jobs.SubmitAsync(heavyUser, service, 6);
+        var light = await _jobs.SubmitAsync(lightUser, service, 6);
         try
         {
-            Assert.Equal([heavy[0], heavy[1]], await PendingAsync([.. heavy, .. light]));
+            Assert.Equal([heavy[0], heavy[1]], await _jobs.PendingAsync([.. heavy, .. light]));
             var admitted = new List<string>();
             var running = new List<string> { heavy[0], heavy[1] };
             for (var ended = 0; ended < 4; ended++)
             {
                 await fixture.Grains.GetGrain<IJobGrain>(running[0]).CancelAsync();
                 running.RemoveAt(0);
-                await Eventually(async () =>
+                await CappedServiceJobs.EventuallyAsync(async () =>
                 {
-                    var pending = await PendingAsync([.. heavy, .. light]);
+                    var pending = await _jobs.PendingAsync([.. heavy, .. light]);
                     Assert.InRange(pending.Count, 0, Cap);
                     return pending.Count == Cap;
                 });
-                var next = (await PendingAsync([.. heavy, .. light])).Except(running).Single();
+                var next = (await _jobs.PendingAsync([.. heavy, .. light])).Except(running).Single();
                 admitted.Add(next);
                 running.Add(next);
             }
@@ -74,46 +74,7 @@ public sealed class FairShareTests(InMemoryClusterFixture fixture)
         }
         finally
         {
-            foreach (var id in heavy.Concat(light))
-            {
-                await fixture.Grains.GetGrain<IJobGrain>(id).CancelAsync();
-            }
-        }
-    }
-
-    private static string NewUser() => "u" + Guid.NewGuid().ToString("N")[..10];
-
-    private async Task<List<string>> SubmitAsync(string user, string service, int count)
-    {
-        var ids = new List<string>();
-        for (var i = 0; i < count; i++)
-        {
-            var id = Guid.NewGuid().ToString("N");
-            await fixture.Grains.GetGrain<IJobGrain>(id).SubmitAsync(user, Spec(service));
-            ids.Add(id);
-        }
-
-        return ids;
-    }
-
-    private async Task<List<string>> PendingAsync(List<string> ids)
-    {
-        var views = await Task.WhenAll(ids.Select(View));
-        return [.. views.Where(v => v.Status == JobStatus.Pending).Select(v => v.Id)];
-    }
-
-    private async Task<JobView> View(string id) => (await fixture.Grains.GetGrain<IJobGrain>(id).GetAsync())!;
-
-    private static JobSpec Spec(string service) => new(
-        service, "corral/busybox:latest", ["true"], JobKind.Batch, ImmutableDictionary<string, string>.Empty, ResourceRequest.None, null);
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
-            await Task.Delay(50);
+            await _jobs.CancelAllAsync(heavy.Concat(light));
         }
     }
 }
