@@ -70,10 +70,8 @@ public sealed class BenchmarkSilo : IAsyncDisposable
                 silo.Services.AddSingleton<Corral.Jobs.IJobIndex, Corral.Jobs.MemoryJobIndex>();
                 silo.Services.AddSingleton<Corral.Quotas.IWaitingJobStore, Corral.Quotas.MemoryWaitingJobStore>();
                 silo.AddHostSiloPlacement();
-                silo.Services.AddSingleton(quotas);
-                silo.Services.AddSingleton(TimeProvider.System);
-                silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
-                silo.Services.AddSingleton(Corral.Jobs.NoCapacityPolicy.Default);
+                // The services the production wiring gives the core grains, so the two runs differ only in the store.
+                silo.AddCorralServices(quotas, Corral.Workers.WorkerLiveness.Default);
             }
             else
             {

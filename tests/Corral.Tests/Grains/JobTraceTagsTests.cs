@@ -5,6 +5,7 @@ using Corral.Hosting;
 using Corral.Hosting.Tracing;
 using Corral.Jobs;
 using Corral.Quotas;
+using Corral.Silo;
 using Corral.Workers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -108,11 +109,7 @@ public sealed class JobTraceTagsTests : IAsyncLifetime
             silo.Services.AddSingleton<IWaitingJobStore, MemoryWaitingJobStore>();
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
-            silo.Services.AddSingleton(new QuotaOptions(
-                new Dictionary<string, int>(), new Dictionary<string, int>(), new Dictionary<string, int>(), new Dictionary<string, int>()));
-            silo.Services.AddSingleton(TimeProvider.System);
-            silo.Services.AddSingleton(WorkerLiveness.Default);
-            silo.Services.AddSingleton(new NoCapacityPolicy(TimeSpan.FromMinutes(10), TimeProvider.System));
+            silo.AddCorralServices(new QuotaOptions(new Dictionary<string, int>()));
             silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(Corral.HostAgent.HostGrain)));
 
             // What CorralCluster.UseCorralCluster adds where traces are exported.
