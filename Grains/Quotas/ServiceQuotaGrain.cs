@@ -2,6 +2,7 @@ using Corral.Feeds;
 using Corral.Jobs;
 using Corral.Scheduling;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 
 namespace Corral.Quotas;
 
@@ -10,7 +11,11 @@ namespace Corral.Quotas;
 /// Persisted before anyone is told, as <see cref="QuotaGrain"/>: a crash after the write leaves the admission
 /// recorded, and the job's reconcile step asks again and learns it holds the slot. Calls back to jobs are one-way.
 /// The waiting jobs are rows of their own (<see cref="IWaitingJobStore"/>), written with the state.
+/// Every admission of the service comes through this one grain, so it is reentrant: while one call's change is being
+/// written, others change the memory and share the next write (<see cref="CoalescedWrites"/>). Each call changes the
+/// state between awaits only, and reads again after an await what another call may have changed meanwhile.
 /// </remarks>
+[Reentrant]
 public sealed partial class ServiceQuotaGrain(
     [PersistentState(ServiceQuotaGrain.StateName, GrainStorage.Name)] IPersistentState<ServiceQuotaState> state,
     IWaitingJobStore waitingStore,
@@ -21,6 +26,8 @@ public sealed partial class ServiceQuotaGrain(
     private const string StateName = "service-quota";
 
     private StoredWaitingQueue _waiting = null!;
+
+    private CoalescedWrites _writes = null!;
 
     private WaitingQueue Waiting => _waiting.Jobs;
 
@@ -41,6 +48,7 @@ public sealed partial class ServiceQuotaGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _waiting = new StoredWaitingQueue(waitingStore, this.GetGrainId(), StateName, clock);
+        _writes = new CoalescedWrites(() => _waiting.SaveAsync(state.WriteStateAsync), DeactivateOnIdle);
         await _waiting.LoadAsync();
         S.NextSeq = _waiting.NextSeq(S.NextSeq);
         if (S.Queues.Count > 0)
@@ -60,29 +68,15 @@ public sealed partial class ServiceQuotaGrain(
     }
 
     /// <summary>As <see cref="QuotaGrain"/>: state and queue changes together; after a failed write, start again from storage.</summary>
-    private async Task SaveAsync()
-    {
-        try
-        {
-            await _waiting.SaveAsync(state.WriteStateAsync);
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task SaveAsync() => _writes.SaveAsync();
 
     public async Task<QuotaDecision> EnqueueAsync(string user, string jobId, JobPriority priority = JobPriority.Normal)
     {
-        if (S.Holders.TryGetValue(user, out var held) && held.Contains(jobId))
+        if (Holds(user, jobId) || PositionOf(user, jobId) is not null)
         {
-            return new QuotaDecision(true, null);
-        }
-
-        if (PositionOf(user, jobId) is { } waiting)
-        {
-            return new QuotaDecision(false, waiting);
+            // Asked again (the job's reconcile step): answer only what is stored, as the first answer was.
+            await _writes.StoredAsync();
+            return Decision(user, jobId);
         }
 
         FairAdmission.Wait(Waiting, S.Turns, _waiting.Arrival(jobId, user, priority, S.NextSeq++));
@@ -101,15 +95,22 @@ public sealed partial class ServiceQuotaGrain(
             return new QuotaDecision(true, null);
         }
 
-        var position = PositionOf(user, jobId)!.Value;
-        if (position < Waiting.CountOf(user))
+        // Other calls ran while this one awaited: the job may have been admitted by then (and told so).
+        var decision = Decision(user, jobId);
+        if (decision.QueuePosition is { } position && position < Waiting.CountOf(user))
         {
             // A higher priority went ahead of some of the user's jobs: they moved back.
             await NoteQueuePositionsAsync(user, position);
         }
 
-        return new QuotaDecision(false, position);
+        return decision;
     }
+
+    private bool Holds(string user, string jobId) => S.Holders.TryGetValue(user, out var held) && held.Contains(jobId);
+
+    /// <summary>Where the job stands now: holding a slot, waiting at a place, or (gone meanwhile) neither.</summary>
+    private QuotaDecision Decision(string user, string jobId) =>
+        Holds(user, jobId) ? new QuotaDecision(true, null) : new QuotaDecision(false, PositionOf(user, jobId));
 
     public async Task<bool> ReprioritizeAsync(string user, string jobId, JobPriority priority)
     {
@@ -136,6 +137,8 @@ public sealed partial class ServiceQuotaGrain(
         var admitted = Fill();
         if (!removed && admitted.Count == 0)
         {
+            // Released before (perhaps by a call whose write is still in flight): done once that is stored.
+            await _writes.StoredAsync();
             return;
         }
 
@@ -279,7 +282,8 @@ public sealed partial class ServiceQuotaGrain(
 
         var reason = WaitReason(user);
         var at = 0;
-        foreach (var job in Waiting.Front(user, end))
+        // A copy: other calls change the line while this one awaits the notices.
+        foreach (var job in Waiting.Front(user, end).ToList())
         {
             if (at >= from)
             {

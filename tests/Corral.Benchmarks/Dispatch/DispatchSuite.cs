@@ -26,13 +26,13 @@ public sealed class DispatchSuite : IBenchmarkSuite
         report.Figure("anchor.nomad_jobs_per_s", 1500);
         report.Figure("anchor.kube_scheduler_pods_per_s", 100);
 
-        // CORRAL_DISPATCH_PARTS=startup (say) runs only that part: throughput, startup.
+        // CORRAL_DISPATCH_PARTS=startup (say) runs only that part: memory, postgres, capped, startup;
+        // throughput is the first three.
         var parts = (Environment.GetEnvironmentVariable("CORRAL_DISPATCH_PARTS") ?? "throughput,startup")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Contains("throughput"))
-        {
-            await RunThroughputAsync(report, cancellationToken);
-        }
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .SelectMany(part => part == "throughput" ? ThroughputParts : [part])
+            .ToHashSet(StringComparer.Ordinal);
+        await RunThroughputAsync(report, parts, cancellationToken);
 
         if (parts.Contains("startup"))
         {
@@ -41,7 +41,27 @@ public sealed class DispatchSuite : IBenchmarkSuite
         }
     }
 
-    private static async Task RunThroughputAsync(BenchmarkReport report, CancellationToken cancellationToken)
+    private static readonly string[] ThroughputParts = ["memory", "postgres", "capped"];
+
+    private static async Task RunThroughputAsync(BenchmarkReport report, HashSet<string> parts, CancellationToken cancellationToken)
+    {
+        if (parts.Contains("memory"))
+        {
+            await RunInMemoryAsync(report, cancellationToken);
+        }
+
+        if (parts.Contains("postgres"))
+        {
+            await RunOnPostgresAsync(report, cancellationToken);
+        }
+
+        if (parts.Contains("capped"))
+        {
+            await RunCappedAsync(report, cancellationToken);
+        }
+    }
+
+    private static async Task RunInMemoryAsync(BenchmarkReport report, CancellationToken cancellationToken)
     {
         report.Note("in-memory cluster");
         await using (var silo = await BenchmarkSilo.StartAsync(null, cancellationToken))
@@ -52,7 +72,10 @@ public sealed class DispatchSuite : IBenchmarkSuite
         }
 
         report.Figure("queue.heap_bytes_per_job", QueueFootprint.HeapBytesPerJob());
+    }
 
+    private static async Task RunOnPostgresAsync(BenchmarkReport report, CancellationToken cancellationToken)
+    {
         report.Note("PostgreSQL storage");
         DispatchFigures postgres;
         await using (var database = await BenchmarkDatabase.CreateAsync("dispatch"))
@@ -67,19 +90,28 @@ public sealed class DispatchSuite : IBenchmarkSuite
                 "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()");
         }
 
-        report.Note($"PostgreSQL storage, one service capped at {SharedServiceCap} running jobs shared by {CappedShape.Users} users");
-        await using (var database = await BenchmarkDatabase.CreateAsync("capped"))
-        await using (var silo = await BenchmarkSilo.StartAsync(database.ConnectionString, cancellationToken, CappedQuotas))
-        {
-            report.Figure("dispatch.postgres.capped_service.jobs_per_s",
-                await new DispatchWorkload(silo, report, CappedShape).RunThroughputAsync(Warmup, Measured, cancellationToken));
-        }
-
         var tps = await PgBench.MeasureTpsAsync(report, cancellationToken);
         report.Figure("pgbench.tps", tps);
         report.Ratio("dispatch.postgres.vs_pgbench_ratio", postgres.JobsPerSecond, tps);
         // The database work the dispatch run asked for, against what pgbench got out of the same server.
         report.Ratio("dispatch.postgres.db_tps_vs_pgbench_ratio", postgres.JobsPerSecond * postgres.DatabaseTransactionsPerJob, tps);
+    }
+
+    private static async Task RunCappedAsync(BenchmarkReport report, CancellationToken cancellationToken)
+    {
+        // In memory first: what the admission itself costs, without the store.
+        report.Note($"in-memory cluster, one service capped at {SharedServiceCap} running jobs shared by {CappedShape.Users} users");
+        await using (var memory = await BenchmarkSilo.StartAsync(null, cancellationToken, CappedQuotas))
+        {
+            report.Figure("dispatch.memory.capped_service.jobs_per_s",
+                await new DispatchWorkload(memory, report, CappedShape).RunThroughputAsync(Warmup, Measured, cancellationToken));
+        }
+
+        report.Note($"PostgreSQL storage, one service capped at {SharedServiceCap} running jobs shared by {CappedShape.Users} users");
+        await using var database = await BenchmarkDatabase.CreateAsync("capped");
+        await using var silo = await BenchmarkSilo.StartAsync(database.ConnectionString, cancellationToken, CappedQuotas);
+        report.Figure("dispatch.postgres.capped_service.jobs_per_s",
+            await new DispatchWorkload(silo, report, CappedShape).RunThroughputAsync(Warmup, Measured, cancellationToken));
     }
 
     private const int SharedServiceCap = 100;
