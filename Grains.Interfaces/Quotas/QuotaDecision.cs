@@ -1,7 +1,15 @@
 namespace Corral.Quotas;
 
-/// <summary>Whether a job holds a run slot now, or where it waits in its (user, service) queue (1-based).</summary>
+/// <summary>
+/// Whether a job holds a run slot now, or where it waits in its (user, service) queue (1-based) and what holds it,
+/// so the job can show its wait without asking again.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("corral.quota-decision")]
 public sealed record QuotaDecision(
     [property: Id(0)] bool Admitted,
-    [property: Id(1)] int? QueuePosition);
+    [property: Id(1)] int? QueuePosition,
+    [property: Id(2)] string? WaitReason = null)
+{
+    /// <summary>The wait as a job's view shows it; null when admitted (or no longer waiting).</summary>
+    public QueueWait? Wait => QueuePosition is { } position && WaitReason is { } reason ? new QueueWait(position, reason) : null;
+}

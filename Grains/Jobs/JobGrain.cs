@@ -35,6 +35,10 @@ public sealed partial class JobGrain(
     private IGrainTimer? _sessionEnd;
     private IGrainTimer? _placeAgain;
 
+    // What the quota answered when this job last asked to be admitted, so the view it returns on submission shows the
+    // wait without asking again (a second trip through the quota grains, which every job of the service shares).
+    private QueueWait? _lastWait;
+
     // Starts in a row that found the worker unreachable (in memory: a new activation starts from the first wait).
     private int _unreachableStarts;
 
@@ -81,7 +85,7 @@ public sealed partial class JobGrain(
         _healthCheck ??= this.RegisterGrainTimer(
             _ => AdvanceSafelyAsync(), new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod));
         await AdvanceAsync();
-        var view = await ViewAsync();
+        var view = await ViewAsync(_lastWait);
         if (S.Status == JobStatus.Queued)
         {
             // Not admitted: announce it waiting. An admitted job was announced by its move to pending, whose view
@@ -306,6 +310,7 @@ public sealed partial class JobGrain(
         {
             case JobStatus.Queued:
                 var decision = await Quota.EnqueueAsync(Id, S.Spec!.Priority);
+                _lastWait = decision.Wait;
                 if (decision.Admitted)
                 {
                     await MoveAsync(JobStatus.Pending, null);

@@ -93,7 +93,7 @@ public sealed partial class QuotaGrain(
 
         if (Queue.PositionOf(jobId) is { } waiting)
         {
-            return new QuotaDecision(false, waiting);
+            return new QuotaDecision(false, waiting, FairAdmission.UserQuota(s.Holders.Count, Limit));
         }
 
         // FIFO: a newcomer never overtakes someone already waiting.
@@ -117,7 +117,7 @@ public sealed partial class QuotaGrain(
             await NoteQueuePositionsAsync(position);
         }
 
-        return new QuotaDecision(false, position);
+        return new QuotaDecision(false, position, FairAdmission.UserQuota(s.Holders.Count, Limit));
     }
 
     public async Task ReleaseAsync(string jobId, double cpuSeconds = 0)

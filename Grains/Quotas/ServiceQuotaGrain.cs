@@ -110,7 +110,7 @@ public sealed partial class ServiceQuotaGrain(
 
     /// <summary>Where the job stands now: holding a slot, waiting at a place, or (gone meanwhile) neither.</summary>
     private QuotaDecision Decision(string user, string jobId) =>
-        Holds(user, jobId) ? new QuotaDecision(true, null) : new QuotaDecision(false, PositionOf(user, jobId));
+        Holds(user, jobId) ? new QuotaDecision(true, null) : new QuotaDecision(false, PositionOf(user, jobId), WaitReason(user));
 
     public async Task<bool> ReprioritizeAsync(string user, string jobId, JobPriority priority)
     {

@@ -16,10 +16,10 @@ public sealed class QuotaGrainTests(InMemoryClusterFixture fixture)
         var quota = fixture.Grains.GetGrain<IQuotaGrain>(QuotaKey.For(NewUser(), "tight"));
         Assert.True((await quota.EnqueueAsync("j1")).Admitted);
         Assert.True((await quota.EnqueueAsync("j2")).Admitted);
-        Assert.Equal(new QuotaDecision(false, 1), await quota.EnqueueAsync("j3"));
-        Assert.Equal(new QuotaDecision(false, 2), await quota.EnqueueAsync("j4"));
+        Assert.Equal(new QuotaDecision(false, 1, "waiting: user quota 2/2"), await quota.EnqueueAsync("j3"));
+        Assert.Equal(new QuotaDecision(false, 2, "waiting: user quota 2/2"), await quota.EnqueueAsync("j4"));
         // Asking again changes nothing: enqueue is idempotent.
-        Assert.Equal(new QuotaDecision(false, 1), await quota.EnqueueAsync("j3"));
+        Assert.Equal(new QuotaDecision(false, 1, "waiting: user quota 2/2"), await quota.EnqueueAsync("j3"));
 
         await quota.ReleaseAsync("j1");
 
