@@ -13,7 +13,8 @@ namespace Corral.Scheduling;
 /// plus burst while the service has room; so burst is never granted while anyone else who could run waits, and burst
 /// jobs are the last admitted. <see cref="BurstJobs"/> names the held jobs beyond quota (those to preempt first).
 /// A user skipped for their own quota keeps their place, so they are first among equals once it allows. After every
-/// <see cref="Fill"/> either the service is full or every waiting user is at their own quota; a newcomer therefore
+/// <see cref="Fill"/> either the service is full or every waiting user is at their own quota (plus burst) or out of
+/// budget; a newcomer therefore
 /// never overtakes anyone who could run.
 /// </remarks>
 public static class FairAdmission

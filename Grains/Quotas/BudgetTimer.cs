@@ -8,6 +8,9 @@ namespace Corral.Quotas;
 /// </summary>
 public sealed class BudgetTimer(TimeProvider clock, Func<Task> wake) : IDisposable
 {
+    // The grain arms it in its turns; the timer fires on a pool thread.
+    private readonly Lock _lock = new();
+
     private ITimer? _timer;
 
     private DateTimeOffset? _due;
@@ -15,31 +18,33 @@ public sealed class BudgetTimer(TimeProvider clock, Func<Task> wake) : IDisposab
     /// <summary>Fires once at <paramref name="due"/>; null stops it. Re-arming for the same time changes nothing.</summary>
     public void Arm(DateTimeOffset? due)
     {
-        if (due == _due)
+        lock (_lock)
         {
-            return;
-        }
+            if (due == _due)
+            {
+                return;
+            }
 
-        _timer?.Dispose();
-        _timer = null;
-        _due = due;
-        if (due is { } at)
-        {
-            var delay = at - clock.GetUtcNow();
-            _timer = clock.CreateTimer(_ => Fire(), null, delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            _timer?.Dispose();
+            _timer = null;
+            _due = due;
+            if (due is { } at)
+            {
+                var delay = at - clock.GetUtcNow();
+                _timer = clock.CreateTimer(_ => Fire(), null, delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
         }
     }
 
     private void Fire()
     {
-        _due = null;
+        lock (_lock)
+        {
+            _due = null;
+        }
+
         _ = wake();
     }
 
-    public void Dispose()
-    {
-        _timer?.Dispose();
-        _timer = null;
-        _due = null;
-    }
+    public void Dispose() => Arm(null);
 }
