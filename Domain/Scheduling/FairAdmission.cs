@@ -103,13 +103,14 @@ public static class FairAdmission
         for (var at = 0; at < turns.Count; at++)
         {
             var held = Held(holders, turns[at]);
-            if (held >= perUserLimit || waiting.CountOf(turns[at]) == 0 || gate?.MayStart(turns[at]) == false)
+            if (held >= perUserLimit || waiting.CountOf(turns[at]) == 0)
             {
                 continue;
             }
 
             var used = usage?.Invoke(turns[at]) ?? 0;
-            if (used < least || (used == least && held < fewest))
+            // The budget is asked last, and only of a user who would be next: it is the costly question.
+            if ((used < least || (used == least && held < fewest)) && gate?.MayStart(turns[at]) != false)
             {
                 best = at;
                 least = used;
