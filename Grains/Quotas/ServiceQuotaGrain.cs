@@ -21,6 +21,7 @@ public sealed partial class ServiceQuotaGrain(
     IWaitingJobStore waitingStore,
     QuotaOptions options,
     TimeProvider clock,
+    BudgetClock budgetClock,
     ILogger<ServiceQuotaGrain> logger) : Grain, IServiceQuotaGrain
 {
     private const string StateName = "service-quota";
@@ -43,6 +44,23 @@ public sealed partial class ServiceQuotaGrain(
 
     private bool IsCapped => options.MaxRunsFor(Service) is not null;
 
+    /// <summary>Each user's budgets: the overrides', else the settings'.</summary>
+    private UsageBudget Budget
+    {
+        get
+        {
+            var settings = options.BudgetFor(Service);
+            return new UsageBudget(
+                S.Overrides?.JobsPerHour ?? settings.JobsPerHour,
+                S.Overrides?.CpuSecondsPerDay ?? settings.CpuSecondsPerDay,
+                S.Overrides?.GpuSecondsPerDay ?? settings.GpuSecondsPerDay);
+        }
+    }
+
+    private int Burst => S.Overrides?.BurstPerUser ?? options.BurstFor(Service);
+
+    private BudgetTimer _budgetTimer = null!;
+
     private ServiceQuotaState S => state.State;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -51,6 +69,20 @@ public sealed partial class ServiceQuotaGrain(
         _writes = new CoalescedWrites(() => _waiting.SaveAsync(state.WriteStateAsync), DeactivateOnIdle);
         await _waiting.LoadAsync();
         S.NextSeq = _waiting.NextSeq(S.NextSeq);
+        var self = this.AsReference<IServiceQuotaGrain>();
+        _budgetTimer = new BudgetTimer(budgetClock.Time, async () =>
+        {
+            try
+            {
+                await self.RecheckBudgetsAsync();
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                // The next release, enqueue or activation arms it again.
+                LogBudgetWakeFailed(Service, error.Message);
+            }
+        });
+        ArmBudgetTimer();
         if (S.Queues.Count > 0)
         {
             // State written before the waiting jobs had rows: move them there, each user's in their order.
@@ -65,6 +97,12 @@ public sealed partial class ServiceQuotaGrain(
             await SaveAsync();
             LogQueueMoved(Service, moving);
         }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _budgetTimer.Dispose();
+        return Task.CompletedTask;
     }
 
     /// <summary>As <see cref="QuotaGrain"/>: state and queue changes together; after a failed write, start again from storage.</summary>
@@ -124,7 +162,7 @@ public sealed partial class ServiceQuotaGrain(
         return true;
     }
 
-    public async Task ReleaseAsync(string user, string jobId, double cpuSeconds = 0)
+    public async Task ReleaseAsync(string user, string jobId, double cpuSeconds = 0, double gpuSeconds = 0)
     {
         var leftQueueAt = PositionOf(user, jobId);
         var removed = FairAdmission.Remove(S.Holders, Waiting, S.Turns, user, jobId);
@@ -132,6 +170,7 @@ public sealed partial class ServiceQuotaGrain(
         {
             // Counted once: a repeated release finds the job gone and adds nothing.
             AddUsage(user, cpuSeconds);
+            AddSpending(user, cpuSeconds, gpuSeconds);
         }
 
         var admitted = Fill();
@@ -158,7 +197,10 @@ public sealed partial class ServiceQuotaGrain(
         }
     }
 
-    /// <summary>Admits whoever is next while the service has room (by recent usage, unless the service shares by turns).</summary>
+    /// <summary>
+    /// Admits whoever is next while the service has room (by recent usage, unless the service shares by turns), within
+    /// each user's budgets and burst; then sets the budget timer for whoever still waits on a spent budget.
+    /// </summary>
     private List<(string User, string JobId)> Fill()
     {
         var now = clock.GetUtcNow();
@@ -166,7 +208,85 @@ public sealed partial class ServiceQuotaGrain(
         Func<string, double>? usage = options.FairnessFor(Service) == Fairness.Usage
             ? user => S.Usage.TryGetValue(user, out var used) ? UsageDecay.At(used.CpuSeconds, used.AsOf, now, halfLife) : 0
             : null;
-        return FairAdmission.Fill(Cap, UserLimit, S.Holders, Waiting, S.Turns, usage);
+        var budget = Budget;
+        var gate = budget.IsNone ? null : new BudgetGate(budget, S.Budgets, budgetClock.Time.GetUtcNow());
+        var admitted = FairAdmission.Fill(Cap, UserLimit, S.Holders, Waiting, S.Turns, usage, gate, Burst);
+        ArmBudgetTimer();
+        return admitted;
+    }
+
+    public async Task RecheckBudgetsAsync()
+    {
+        var admitted = Fill();
+        if (admitted.Count == 0)
+        {
+            return;
+        }
+
+        await SaveAsync();
+        await AnnounceAsync(admitted, admitted);
+        foreach (var user in admitted.Select(a => a.User).Distinct(StringComparer.Ordinal))
+        {
+            await NoteQueuePositionsAsync(user, 0);
+        }
+    }
+
+    /// <summary>Sets the budget timer for when the first waiting user held back only by a spent budget may run again.</summary>
+    private void ArmBudgetTimer()
+    {
+        var budget = Budget;
+        if (budget.IsNone)
+        {
+            _budgetTimer.Arm(null);
+            return;
+        }
+
+        var now = budgetClock.Time.GetUtcNow();
+        DateTimeOffset? first = null;
+        foreach (var user in S.Turns)
+        {
+            if (S.Budgets.TryGetValue(user, out var spent) && budget.FreesAt(spent, now) is { } at && (first is null || at < first))
+            {
+                first = at;
+            }
+        }
+
+        _budgetTimer.Arm(first);
+        if (first is { } due)
+        {
+            // The timer lives in this activation: keep it until then (a crash's reconcile of the waiting jobs re-arms it).
+            DelayDeactivation(due - now + TimeSpan.FromMinutes(1));
+        }
+    }
+
+    /// <summary>Counts an ended job's measured time against its user's budgets, and forgets spending past every window.</summary>
+    private void AddSpending(string user, double cpuSeconds, double gpuSeconds)
+    {
+        var now = budgetClock.Time.GetUtcNow();
+        foreach (var (who, spent) in S.Budgets.ToList())
+        {
+            if (UsageBudget.Prune(spent, now))
+            {
+                S.Budgets.Remove(who);
+            }
+        }
+
+        var budget = Budget;
+        if (budget.CpuSecondsPerDay is null && budget.GpuSecondsPerDay is null)
+        {
+            return;
+        }
+
+        if (!S.Budgets.TryGetValue(user, out var usage))
+        {
+            S.Budgets[user] = usage = new BudgetUsage();
+        }
+
+        budget.RecordEnd(usage, now, cpuSeconds, gpuSeconds);
+        if (usage.IsEmpty)
+        {
+            S.Budgets.Remove(user);
+        }
     }
 
     /// <summary>Adds a finished job's CPU time to its user's decayed usage, and forgets users whose usage has decayed away.</summary>
@@ -245,13 +365,33 @@ public sealed partial class ServiceQuotaGrain(
             ? new EffectiveLimit(r, Override)
             : new EffectiveLimit(options.LimitFor(Service), options.Limits.ContainsKey(name) ? $"SERVICE_{name}_RUNS_PER_USER" : "default");
         var maxRuns = new EffectiveLimit(Cap, S.Overrides?.MaxRuns is null ? $"SERVICE_{name}_MAX_RUNS" : Override);
-        return new ServiceLimits(Service, runsPerUser, maxRuns);
+        var burst = S.Overrides?.BurstPerUser is { } b
+            ? new EffectiveLimit(b, Override)
+            : new EffectiveLimit(Burst, options.Bursts.ContainsKey(name) ? $"SERVICE_{name}_BURST_PER_USER" : "default");
+        var settings = options.BudgetFor(Service);
+        return new ServiceLimits(
+            Service,
+            runsPerUser,
+            maxRuns,
+            burst,
+            Effective(S.Overrides?.JobsPerHour, settings.JobsPerHour, $"SERVICE_{name}_JOBS_PER_USER_PER_HOUR"),
+            Effective(S.Overrides?.CpuSecondsPerDay, settings.CpuSecondsPerDay, $"SERVICE_{name}_CPU_SECONDS_PER_USER_PER_DAY"),
+            Effective(S.Overrides?.GpuSecondsPerDay, settings.GpuSecondsPerDay, $"SERVICE_{name}_GPU_SECONDS_PER_USER_PER_DAY"));
     }
+
+    /// <summary>A budget's value and source; null when neither an override nor a setting gives one.</summary>
+    private static EffectiveLimit? Effective(int? overridden, int? setting, string variable) =>
+        overridden is { } o ? new EffectiveLimit(o, Override) : setting is { } v ? new EffectiveLimit(v, variable) : null;
 
     private const string Override = "override";
 
     private string WaitReason(string user) =>
-        FairAdmission.WaitReason(Cap, UserLimit, FairAdmission.Running(S.Holders), FairAdmission.Held(S.Holders, user));
+        FairAdmission.WaitReason(
+            Cap,
+            UserLimit,
+            FairAdmission.Running(S.Holders),
+            FairAdmission.Held(S.Holders, user),
+            Budget.Spent(S.Budgets.TryGetValue(user, out var spent) ? spent : null, budgetClock.Time.GetUtcNow()));
 
     private int? PositionOf(string user, string jobId) =>
         Waiting.Find(jobId)?.User == user ? Waiting.PositionOf(jobId) : null;
@@ -309,6 +449,9 @@ public sealed partial class ServiceQuotaGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': limits changed at run time to {RunsPerUser} per user, {Cap} in all; {Admitted} waiting jobs admitted")]
     private partial void LogLimitsChanged(string service, int runsPerUser, int cap, int admitted);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service '{Service}': waking for users' freed budgets failed: {Error}")]
+    private partial void LogBudgetWakeFailed(string service, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': {Count} waiting jobs moved from the old state to their own rows")]
     private partial void LogQueueMoved(string service, int count);

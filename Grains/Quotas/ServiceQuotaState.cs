@@ -30,4 +30,10 @@ public sealed class ServiceQuotaState
 
     /// <summary>Limits an admin set at run time; null fields (or none) keep the settings' values.</summary>
     [Id(6)] public LimitOverrides? Overrides { get; set; }
+
+    /// <summary>
+    /// User to their spending counted against the service's budgets (<see cref="Scheduling.UsageBudget"/>), only while
+    /// a budget is set; users whose spending has left every window are absent.
+    /// </summary>
+    [Id(10)] public Dictionary<string, BudgetUsage> Budgets { get; set; } = [];
 }

@@ -28,6 +28,9 @@ public class PostgresClusterFixture : IAsyncLifetime
     public const string CappedService = "shared";
 
     public const int Cap = 3;
+
+    /// <summary>A capped service (cap <see cref="Cap"/>) whose users may start one job per hour (SERVICE_METERED_JOBS_PER_USER_PER_HOUR).</summary>
+    public const string MeteredService = "metered";
     private const string ConnectionKey = "CorralTestPostgres";
     private const string ClockKeyName = "CorralTestNoCapacityClock";
 
@@ -36,6 +39,8 @@ public class PostgresClusterFixture : IAsyncLifetime
 
     // Silos are built from a configurator type, so each fixture's silos find its clock here by a key.
     private static readonly ConcurrentDictionary<string, FakeTimeProvider> Clocks = new(StringComparer.Ordinal);
+
+    private static readonly ConcurrentDictionary<string, FakeTimeProvider> BudgetClocks = new(StringComparer.Ordinal);
 
     private readonly string _clockKey = Guid.NewGuid().ToString("N");
 
@@ -57,6 +62,9 @@ public class PostgresClusterFixture : IAsyncLifetime
     /// Only that policy reads it, so Orleans' own timers keep the real clock.
     /// </summary>
     public FakeTimeProvider NoCapacityClock { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>The clock users' budgets run on, kept across <see cref="RestartClusterAsync"/>; tests move it.</summary>
+    public FakeTimeProvider BudgetClock { get; } = new(DateTimeOffset.UtcNow);
 
     public string ConnectionString { get; private set; } = "";
 
@@ -83,6 +91,7 @@ public class PostgresClusterFixture : IAsyncLifetime
     {
         ConnectionString = await TestEnvironment.CreateDatabaseAsync(_database);
         Clocks[_clockKey] = NoCapacityClock;
+        BudgetClocks[_clockKey] = BudgetClock;
         await DeployAsync();
     }
 
@@ -109,6 +118,7 @@ public class PostgresClusterFixture : IAsyncLifetime
     {
         await Cluster.DisposeAsync();
         Clocks.TryRemove(_clockKey, out _);
+        BudgetClocks.TryRemove(_clockKey, out _);
         await TestEnvironment.DropDatabaseAsync(_database);
     }
 
@@ -122,11 +132,15 @@ public class PostgresClusterFixture : IAsyncLifetime
                 .AddCorralStorage(silo.Configuration[ConnectionKey]!)
                 .AddCorralServices(new QuotaOptions(
                     new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit },
-                    new Dictionary<string, int> { [CappedService.ToUpperInvariant()] = Cap },
+                    new Dictionary<string, int> { [CappedService.ToUpperInvariant()] = Cap, [MeteredService.ToUpperInvariant()] = Cap },
                     new Dictionary<string, int>(),
-                    new Dictionary<string, int>()),
+                    new Dictionary<string, int>())
+                {
+                    JobsPerHour = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add(MeteredService.ToUpperInvariant(), 1),
+                },
                     null,
-                    new NoCapacityPolicy(NoCapacityGrace, Clocks[silo.Configuration[ClockKeyName]!]));
+                    new NoCapacityPolicy(NoCapacityGrace, Clocks[silo.Configuration[ClockKeyName]!]),
+                    new BudgetClock(BudgetClocks[silo.Configuration[ClockKeyName]!]));
 
             // The product's HostGrain is this cluster's one implementation of IHostGrain.
             silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(RecordingHostGrain)));
