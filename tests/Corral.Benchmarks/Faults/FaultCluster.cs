@@ -98,6 +98,10 @@ public sealed class FaultCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Silos that exited although no fault killed them (a silo must ride out an outage), with their last lines.</summary>
+    public IReadOnlyList<string> ExitedSilos() =>
+        [.. _silos.Where(s => s.HasExited && !s.Killed).Select(s => $"{s.Name}:\n{Tail(s.OutputTail)}")];
+
     public void KillGateway(int index) => _gateways[index].Kill();
 
     public void StartGateway(int index)

@@ -14,6 +14,9 @@ public sealed class ServerProcess(string name, string project, string assembly, 
 
     public bool HasExited => _process is null || _process.HasExited;
 
+    /// <summary>Whether <see cref="Kill"/> ended it (rather than the process exiting on its own).</summary>
+    public bool Killed { get; private set; }
+
     public string OutputTail
     {
         get
@@ -47,6 +50,7 @@ public sealed class ServerProcess(string name, string project, string assembly, 
     {
         if (_process is { HasExited: false } process)
         {
+            Killed = true;
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
