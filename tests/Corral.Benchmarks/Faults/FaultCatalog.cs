@@ -14,7 +14,7 @@ public static class FaultCatalog
         }),
         new("pg_kill", "PostgreSQL's postmaster killed with SIGKILL, then started again", async context =>
         {
-            context.Database.KillPostmaster();
+            await context.Database.KillPostmasterAsync();
             await context.Database.RestartAsync();
             return DateTime.UtcNow;
         }),
@@ -37,6 +37,7 @@ public static class FaultCatalog
             context.Cluster.KillSilo(1);
             return DateTime.UtcNow;
         }),
+        new GatewayKillFault().Fault,
     ];
 
     /// <summary>Restores what a fault left down (the silos it killed) before the next fault.</summary>

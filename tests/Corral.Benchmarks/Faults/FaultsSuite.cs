@@ -49,9 +49,9 @@ public sealed class FaultsSuite : IBenchmarkSuite
         }
     }
 
-    private static async Task RunOneAsync(Fault fault, FaultContext context, string connectionString, int round)
+    private static async Task RunOneAsync(Fault fault, FaultContext shared, string connectionString, int round)
     {
-        var (cluster, report) = (context.Cluster, context.Report);
+        var (cluster, report) = (shared.Cluster, shared.Report);
         report.Note($"{fault.Name}: {fault.Description}");
         var users = new List<LoadUser>();
         foreach (var index in Enumerable.Range(0, 4))
@@ -60,6 +60,7 @@ public sealed class FaultsSuite : IBenchmarkSuite
             users.Add(new LoadUser(user, await cluster.CreateUserAsync(user)));
         }
 
+        var context = shared with { Users = users };
         await using var load = new SteadyLoad(cluster, users, LoadServices);
         load.Start();
         await Task.Delay(LoadBefore);
@@ -71,9 +72,21 @@ public sealed class FaultsSuite : IBenchmarkSuite
         var check = new InvariantCheck(cluster, connectionString, Limits);
         await check.DrainAsync(users, DrainTimeout);
         var outcome = await check.CheckAsync(users, load.Accepted);
+        IReadOnlyDictionary<string, double> own = fault.AfterDrainAsync is { } afterDrain ? await afterDrain(context, check) : new Dictionary<string, double>();
         foreach (var detail in check.Details.Take(40))
         {
             report.Note($"{fault.Name}: {detail}");
+        }
+
+        foreach (var failure in load.Requests.Failures.Take(20))
+        {
+            report.Note($"{fault.Name}: request failed at {failure}");
+        }
+
+        var exited = cluster.ExitedSilos();
+        foreach (var silo in exited)
+        {
+            report.Note($"{fault.Name}: a silo exited on its own, {silo}");
         }
 
         if (outcome.Lost + outcome.Doubled + outcome.SlotsLeaked + outcome.SlotsOverLimit + outcome.LogsWrong + outcome.IncoherentHistories > 0)
@@ -93,6 +106,11 @@ public sealed class FaultsSuite : IBenchmarkSuite
         report.Figure(prefix + "jobs_failed", outcome.JobsFailed);
         report.Figure(prefix + "requests_refused", load.Requests.Refused);
         report.Figure(prefix + "requests_failed", load.Requests.Failed + load.Requests.Hung);
+        report.Figure(prefix + "silos_exited", exited.Count);
+        foreach (var (name, value) in own)
+        {
+            report.Figure(prefix + name, value);
+        }
     }
 
     private static List<Fault> Chosen()
