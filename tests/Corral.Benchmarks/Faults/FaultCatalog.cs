@@ -38,6 +38,14 @@ public static class FaultCatalog
             return DateTime.UtcNow;
         }),
         new GatewayKillFault().Fault,
+        new("output_disk_full", $"the agent's job output file system ({OutputFileSystem.SizeMiB} MiB) full for 20 s, then freed", async context =>
+        {
+            var taken = await context.OutputFiles.FillAsync();
+            context.Report.Note($"output_disk_full: {taken >> 20} MiB written until the file system was full; freed in 20 s");
+            await Task.Delay(TimeSpan.FromSeconds(20));
+            context.OutputFiles.Free();
+            return DateTime.UtcNow;
+        }),
     ];
 
     /// <summary>Restores what a fault left down (the silos it killed) before the next fault.</summary>

@@ -35,9 +35,11 @@ public sealed class FaultsSuite : IBenchmarkSuite
         // Longer than ten agent restarts in a row: an agent that comes back keeps its jobs.
         settings["CORRAL_WORKER_LOST_AFTER_SECONDS"] = "90";
         report.Note($"faults: PostgreSQL on port {database.Port}, database {name}; starting 3 silos, 2 gateways, a host agent");
-        await using var cluster = await FaultCluster.StartAsync(connectionString, name, settings);
+        // Declared first, so disposed last: the cluster's cleanup deletes its folder in it.
+        await using var outputFiles = await OutputFileSystem.MountAsync();
+        await using var cluster = await FaultCluster.StartAsync(connectionString, name, settings, outputFiles.Path);
         var probe = new RecoveryProbe(cluster, await cluster.CreateUserAsync("probe"));
-        var context = new FaultContext(cluster, database, probe, report);
+        var context = new FaultContext(cluster, database, outputFiles, probe, report);
         report.Note($"faults: serving after {await probe.SecondsUntilServingAsync(DateTime.UtcNow):0.00} s");
 
         var round = 0;
@@ -81,6 +83,11 @@ public sealed class FaultsSuite : IBenchmarkSuite
         foreach (var failure in load.Requests.Failures.Take(20))
         {
             report.Note($"{fault.Name}: request failed at {failure}");
+        }
+
+        if (load.Requests.Failed + load.Requests.Hung > 0)
+        {
+            report.Note($"{fault.Name}: why the gateways answered 500:\n{string.Join('\n', cluster.GatewayExceptionLines())}");
         }
 
         var exited = cluster.ExitedSilos();
