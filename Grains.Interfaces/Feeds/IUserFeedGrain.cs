@@ -22,7 +22,11 @@ public interface IUserFeedGrain : IGrainWithStringKey
     /// <summary>Awaited by publishers, so one job's events reach the feed in the order they happened.</summary>
     Task PublishJobAsync(JobView job);
 
-    Task PublishQuotaAsync(string user, QuotaUsage usage);
+    /// <summary>
+    /// Sends the user's quota figures to whoever watches; answers whether anyone does (as <see cref="HasWatchersAsync"/>),
+    /// so a quota grain that goes on to tell waiting jobs their places need not ask again.
+    /// </summary>
+    Task<bool> PublishQuotaAsync(string user, QuotaUsage usage);
 
     /// <summary>
     /// Whether any gateway watches this user's events (or everyone's): lets a publisher skip events nobody would

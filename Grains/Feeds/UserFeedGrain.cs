@@ -39,12 +39,10 @@ public sealed class UserFeedGrain(ILogger<UserFeedGrain> logger) : Grain, IUserF
     public async Task<bool> HasWatchersAsync() =>
         _observers.Count > 0 || (!IsAllUsers && await GrainFactory.GetGrain<IUserFeedGrain>(IUserFeedGrain.AllUsers).HasWatchersAsync());
 
-    public async Task PublishQuotaAsync(string user, QuotaUsage usage)
+    public async Task<bool> PublishQuotaAsync(string user, QuotaUsage usage)
     {
         await _observers.Notify(o => o.QuotaUpdatedAsync(user, usage));
-        if (!IsAllUsers)
-        {
-            await GrainFactory.GetGrain<IUserFeedGrain>(IUserFeedGrain.AllUsers).PublishQuotaAsync(user, usage);
-        }
+        var adminsWatch = !IsAllUsers && await GrainFactory.GetGrain<IUserFeedGrain>(IUserFeedGrain.AllUsers).PublishQuotaAsync(user, usage);
+        return _observers.Count > 0 || adminsWatch;
     }
 }

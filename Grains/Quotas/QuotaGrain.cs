@@ -160,12 +160,12 @@ public sealed partial class QuotaGrain(
         ArmBudgetTimer();
         await SaveAsync();
         LogRemainsQueued(User, s.Holders.Count, Limit, Service, jobId);
-        await PublishAsync();
+        var watched = await PublishAsync();
         var position = Queue.PositionOf(jobId)!.Value;
         if (position < Queue.Count)
         {
             // A higher priority went ahead of some: they moved back.
-            await NoteQueuePositionsAsync(position);
+            await NoteQueuePositionsAsync(position, watched);
         }
 
         return new QuotaDecision(false, position, WaitReason());
@@ -239,7 +239,7 @@ public sealed partial class QuotaGrain(
         // Persist before telling anyone: a crash after this point leaves the admission recorded, and the
         // job's own reconcile step asks again and learns it holds the slot.
         await SaveAsync();
-        await PublishAsync();
+        var watched = await PublishAsync();
         foreach (var next in admitted)
         {
             LogSlotAvailable(User, next, Service);
@@ -249,7 +249,7 @@ public sealed partial class QuotaGrain(
         var movedFrom = admitted.Count > 0 ? 0 : leftQueueAt;
         if (movedFrom >= 0)
         {
-            await NoteQueuePositionsAsync(movedFrom);
+            await NoteQueuePositionsAsync(movedFrom, watched);
         }
     }
 
@@ -276,11 +276,14 @@ public sealed partial class QuotaGrain(
     }
 
     /// <summary>Tells the waiting jobs from index <paramref name="from"/> on (up to a bound) their new positions.</summary>
-    /// <remarks>Only while someone watches: a notice is two grain calls per job, one question is one.</remarks>
-    private async Task NoteQueuePositionsAsync(int from)
+    /// <remarks>
+    /// Only while someone watches (<paramref name="watched"/>: what a publish just before answered, if it did): a
+    /// notice is two grain calls per job, one question is one.
+    /// </remarks>
+    private async Task NoteQueuePositionsAsync(int from, bool? watched = null)
     {
         var end = Math.Min(Queue.Count, PositionNoticesPerChange);
-        if (from >= end || !await GrainFactory.GetGrain<IUserFeedGrain>(User).HasWatchersAsync())
+        if (from >= end || !(watched ?? await GrainFactory.GetGrain<IUserFeedGrain>(User).HasWatchersAsync()))
         {
             return;
         }
@@ -298,16 +301,18 @@ public sealed partial class QuotaGrain(
         }
     }
 
-    private async Task PublishAsync()
+    /// <summary>Whether anyone watches the user, as the feed answered; null when the publish failed.</summary>
+    private async Task<bool?> PublishAsync()
     {
         try
         {
-            await GrainFactory.GetGrain<IUserFeedGrain>(User).PublishQuotaAsync(User, await GetUsageAsync());
+            return await GrainFactory.GetGrain<IUserFeedGrain>(User).PublishQuotaAsync(User, await GetUsageAsync());
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
             // Live figures only: the persisted queue is what counts, and the next change publishes again.
             LogPublishFailed(User, Service, error.Message);
+            return null;
         }
     }
 

@@ -118,7 +118,7 @@ public sealed partial class ServiceQuotaGrain(
         }
 
         // The newcomer learns its admission from the answer; anyone else admitted (none, while the rule holds) is told.
-        await AnnounceAsync([(user, jobId), .. admitted], admitted.Where(a => a.JobId != jobId));
+        var watched = await AnnounceAsync([(user, jobId), .. admitted], admitted.Where(a => a.JobId != jobId));
         if (isAdmitted)
         {
             return new QuotaDecision(true, null);
@@ -129,7 +129,7 @@ public sealed partial class ServiceQuotaGrain(
         if (decision.QueuePosition is { } position && position < Waiting.CountOf(user))
         {
             // A higher priority went ahead of some of the user's jobs: they moved back.
-            await NoteQueuePositionsAsync(user, position);
+            await NoteQueuePositionsAsync(user, position, watched);
         }
 
         return decision;
@@ -173,7 +173,7 @@ public sealed partial class ServiceQuotaGrain(
         }
 
         await SaveAsync();
-        await AnnounceAsync([(user, jobId), .. admitted], admitted);
+        var watched = await AnnounceAsync([(user, jobId), .. admitted], admitted);
 
         // Queues that moved: the leaving job's user's from its place on, and every admitted user's from the head.
         var moved = admitted.Select(a => (a.User, From: 0)).ToList();
@@ -184,7 +184,7 @@ public sealed partial class ServiceQuotaGrain(
 
         foreach (var (who, from) in moved.DistinctBy(m => m.User))
         {
-            await NoteQueuePositionsAsync(who, from);
+            await NoteQueuePositionsAsync(who, from, watched);
         }
     }
 
@@ -405,12 +405,20 @@ public sealed partial class ServiceQuotaGrain(
     private int? PositionOf(string user, string jobId) =>
         Waiting.Find(jobId)?.User == user ? Waiting.PositionOf(jobId) : null;
 
-    /// <summary>Publishes the figures of every user concerned, then tells the admitted jobs (one-way).</summary>
-    private async Task AnnounceAsync(IEnumerable<(string User, string JobId)> concerned, IEnumerable<(string User, string JobId)> admitted)
+    /// <summary>
+    /// Publishes the figures of every user concerned, then tells the admitted jobs (one-way); answers which of those
+    /// users anyone watches (a user whose publish failed is left out: asked again if needed).
+    /// </summary>
+    private async Task<Dictionary<string, bool>> AnnounceAsync(
+        IEnumerable<(string User, string JobId)> concerned, IEnumerable<(string User, string JobId)> admitted)
     {
-        foreach (var user in concerned.Select(c => c.User).Distinct(StringComparer.Ordinal))
+        var watched = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var user in concerned.Select(c => c.User).Distinct(StringComparer.Ordinal).ToList())
         {
-            await PublishAsync(user);
+            if (await PublishAsync(user) is { } anyone)
+            {
+                watched[user] = anyone;
+            }
         }
 
         foreach (var (user, jobId) in admitted)
@@ -418,13 +426,26 @@ public sealed partial class ServiceQuotaGrain(
             LogSlotAvailable(user, jobId, Service);
             await GrainFactory.GetGrain<IJobGrain>(jobId).AdmitAsync();
         }
+
+        return watched;
     }
 
-    /// <summary>Tells the user's waiting jobs from index <paramref name="from"/> on (up to a bound) where they stand.</summary>
-    private async Task NoteQueuePositionsAsync(string user, int from)
+    /// <summary>
+    /// Tells the user's waiting jobs from index <paramref name="from"/> on (up to a bound) where they stand, while
+    /// anyone watches (<paramref name="watched"/>: what the publish just before answered, if it did).
+    /// </summary>
+    private async Task NoteQueuePositionsAsync(string user, int from, IReadOnlyDictionary<string, bool>? watched = null)
     {
         var end = Math.Min(Waiting.CountOf(user), PositionNoticesPerChange);
-        if (from >= end || !await GrainFactory.GetGrain<IUserFeedGrain>(user).HasWatchersAsync())
+        if (from >= end)
+        {
+            return;
+        }
+
+        var anyone = watched is not null && watched.TryGetValue(user, out var known)
+            ? known
+            : await GrainFactory.GetGrain<IUserFeedGrain>(user).HasWatchersAsync();
+        if (!anyone)
         {
             return;
         }
@@ -443,16 +464,18 @@ public sealed partial class ServiceQuotaGrain(
         }
     }
 
-    private async Task PublishAsync(string user)
+    /// <summary>Whether anyone watches the user, as the feed answered; null when the publish failed.</summary>
+    private async Task<bool?> PublishAsync(string user)
     {
         try
         {
-            await GrainFactory.GetGrain<IUserFeedGrain>(user).PublishQuotaAsync(user, UsageOf(user));
+            return await GrainFactory.GetGrain<IUserFeedGrain>(user).PublishQuotaAsync(user, UsageOf(user));
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
             // Live figures only: the persisted state is what counts, and the next change publishes again.
             LogPublishFailed(user, Service, error.Message);
+            return null;
         }
     }
 
