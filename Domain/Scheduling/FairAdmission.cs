@@ -29,13 +29,15 @@ public static class FairAdmission
     /// <param name="waiting">The waiting jobs, in each user's line.</param>
     /// <param name="turns">The users with waiting jobs, next in turn first.</param>
     /// <param name="usage">Each user's recent usage, lowest first in line; null for round-robin.</param>
+    /// <param name="onAdmitted">Told each admitted job as it left the line (its priority and arrival), if given.</param>
     public static List<(string User, string JobId)> Fill(
         int cap,
         int perUserLimit,
         Dictionary<string, List<string>> holders,
         WaitingQueue waiting,
         List<string> turns,
-        Func<string, double>? usage = null)
+        Func<string, double>? usage = null,
+        Action<WaitingJob>? onAdmitted = null)
     {
         var admitted = new List<(string User, string JobId)>();
         var running = Running(holders);
@@ -49,7 +51,9 @@ public static class FairAdmission
 
             var next = turns[at];
             turns.RemoveAt(at);
-            var job = waiting.TakeNext(next)!.JobId;
+            var taken = waiting.TakeNext(next)!;
+            onAdmitted?.Invoke(taken);
+            var job = taken.JobId;
             if (waiting.CountOf(next) > 0)
             {
                 turns.Add(next);

@@ -45,6 +45,11 @@ public sealed partial class ServiceQuotaGrain(
 
     private ServiceQuotaState S => state.State;
 
+    /// <summary>How often victims that have not yet been requeued are asked again (a one-way message may be lost).</summary>
+    private static readonly TimeSpan PreemptionRetryPeriod = TimeSpan.FromSeconds(10);
+
+    private IGrainTimer? _preemptionRetry;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _waiting = new StoredWaitingQueue(waitingStore, this.GetGrainId(), StateName, clock);
@@ -65,6 +70,8 @@ public sealed partial class ServiceQuotaGrain(
             await SaveAsync();
             LogQueueMoved(Service, moving);
         }
+
+        KeepAskingVictims();
     }
 
     /// <summary>As <see cref="QuotaGrain"/>: state and queue changes together; after a failed write, start again from storage.</summary>
@@ -72,6 +79,12 @@ public sealed partial class ServiceQuotaGrain(
 
     public async Task<QuotaDecision> EnqueueAsync(string user, string jobId, JobPriority priority = JobPriority.Normal)
     {
+        if (S.Preempting.ContainsKey(jobId))
+        {
+            // A victim asks once it has written that it waits again: now its slot goes to the job it made way for.
+            return await RequeueAsync(user, jobId, priority);
+        }
+
         if (Holds(user, jobId) || PositionOf(user, jobId) is not null)
         {
             // Asked again (the job's reconcile step): answer only what is stored, as the first answer was.
@@ -81,7 +94,9 @@ public sealed partial class ServiceQuotaGrain(
 
         FairAdmission.Wait(Waiting, S.Turns, _waiting.Arrival(jobId, user, priority, S.NextSeq++));
         var admitted = Fill();
+        var victims = ChooseVictims();
         await SaveAsync();
+        await AskVictimsAsync(victims);
         var isAdmitted = admitted.Any(a => a.JobId == jobId);
         if (!isAdmitted)
         {
@@ -119,7 +134,9 @@ public sealed partial class ServiceQuotaGrain(
             return false;
         }
 
+        var victims = ChooseVictims();
         await SaveAsync();
+        await AskVictimsAsync(victims);
         await NoteQueuePositionsAsync(user, 0);
         return true;
     }
@@ -134,7 +151,10 @@ public sealed partial class ServiceQuotaGrain(
             AddUsage(user, cpuSeconds);
         }
 
-        var admitted = Fill();
+        S.Admitted.Remove(jobId);
+        // A victim that ended before it was requeued: its slot still goes to the job it was promised to.
+        var admitted = S.Preempting.Remove(jobId, out var promised) ? HandOver(promised) : [];
+        admitted.AddRange(Fill());
         if (!removed && admitted.Count == 0)
         {
             // Released before (perhaps by a call whose write is still in flight): done once that is stored.
@@ -142,7 +162,9 @@ public sealed partial class ServiceQuotaGrain(
             return;
         }
 
+        var victims = ChooseVictims();
         await SaveAsync();
+        await AskVictimsAsync(victims);
         await AnnounceAsync([(user, jobId), .. admitted], admitted);
 
         // Queues that moved: the leaving job's user's from its place on, and every admitted user's from the head.
@@ -166,7 +188,139 @@ public sealed partial class ServiceQuotaGrain(
         Func<string, double>? usage = options.FairnessFor(Service) == Fairness.Usage
             ? user => S.Usage.TryGetValue(user, out var used) ? UsageDecay.At(used.CpuSeconds, used.AsOf, now, halfLife) : 0
             : null;
-        return FairAdmission.Fill(Cap, UserLimit, S.Holders, Waiting, S.Turns, usage);
+        return FairAdmission.Fill(Cap, UserLimit, S.Holders, Waiting, S.Turns, usage, NoteAdmitted);
+    }
+
+    private void NoteAdmitted(WaitingJob job) => S.Admitted[job.JobId] = new AdmittedJob(job.Priority, S.NextAdmission++, job.Seq);
+
+    /// <summary>
+    /// A victim of preemption has stopped and written that it waits again: it leaves its slot for the head of its
+    /// user's line (keeping its arrival number, so it stands first among its equals), and the slot goes to the job it
+    /// was promised to. Idempotent: a repeated call finds the victim waiting and answers its place.
+    /// </summary>
+    private async Task<QuotaDecision> RequeueAsync(string user, string jobId, JobPriority priority)
+    {
+        S.Preempting.Remove(jobId, out var promised);
+        FairAdmission.Remove(S.Holders, Waiting, S.Turns, user, jobId);
+        var seq = S.Admitted.Remove(jobId, out var was) ? was.Seq : S.NextSeq++;
+        FairAdmission.Wait(Waiting, S.Turns, new WaitingJob(jobId, user, priority, seq, clock.GetUtcNow()));
+        var admitted = promised is null ? [] : HandOver(promised);
+        admitted.AddRange(Fill());
+        var victims = ChooseVictims();
+        await SaveAsync();
+        LogRequeued(user, jobId, Service, promised?.ForJob);
+        await AskVictimsAsync(victims);
+        await AnnounceAsync([(user, jobId), .. admitted], admitted.Where(a => a.JobId != jobId));
+        foreach (var who in admitted.Select(a => a.User).Append(user).Distinct(StringComparer.Ordinal))
+        {
+            await NoteQueuePositionsAsync(who, 0);
+        }
+
+        // Other calls ran while this one awaited: where the job stands now.
+        return Decision(user, jobId);
+    }
+
+    /// <summary>Admits the job a victim's slot was promised to, if it still waits and the limits allow it.</summary>
+    private List<(string User, string JobId)> HandOver(PreemptionUnderway promised)
+    {
+        if (Waiting.Find(promised.ForJob) is not { } job
+            || FairAdmission.Held(S.Holders, job.User) >= UserLimit
+            || FairAdmission.Running(S.Holders) >= Cap)
+        {
+            return [];
+        }
+
+        FairAdmission.Remove(S.Holders, Waiting, S.Turns, job.User, job.JobId);
+        if (!S.Holders.TryGetValue(job.User, out var held))
+        {
+            S.Holders[job.User] = held = [];
+        }
+
+        held.Add(job.JobId);
+        NoteAdmitted(job);
+        return [(job.User, job.JobId)];
+    }
+
+    /// <summary>
+    /// With preemption on, chooses the running jobs that make way for waiting high-priority jobs
+    /// (<see cref="Preemption.ChooseVictims"/>) and notes them in the state; the caller saves, then asks them.
+    /// </summary>
+    private List<string> ChooseVictims()
+    {
+        if (!options.PreemptionFor(Service) || !IsCapped || Waiting.Count == 0)
+        {
+            return [];
+        }
+
+        var promised = S.Preempting.Values.Select(p => p.ForJob).ToHashSet(StringComparer.Ordinal);
+        var waiting = S.Turns
+            .SelectMany(user => Waiting.Front(user, Cap).TakeWhile(j => j.Priority == JobPriority.High))
+            .Where(j => !promised.Contains(j.JobId))
+            .ToList();
+        if (waiting.Count == 0)
+        {
+            return [];
+        }
+
+        var held = S.Holders
+            .SelectMany(h => h.Value.Select(id => S.Admitted.TryGetValue(id, out var a)
+                ? new HeldJob(id, h.Key, a.Priority, a.Admission)
+                : new HeldJob(id, h.Key, JobPriority.Normal, -1)))
+            .ToList();
+        var underway = S.Preempting.Select(p => (p.Key, p.Value.ForUser)).ToList();
+        var chosen = Preemption.ChooseVictims(Cap, UserLimit, held, underway, waiting);
+        foreach (var (victim, waitingJob) in chosen)
+        {
+            S.Preempting[victim.JobId] = new PreemptionUnderway(victim.User, waitingJob.JobId, waitingJob.User, waitingJob.Priority);
+            LogPreempting(victim.JobId, victim.User, Service, waitingJob.JobId, waitingJob.User);
+        }
+
+        return [.. chosen.Select(c => c.Victim.JobId)];
+    }
+
+    /// <summary>Tells the chosen victims (one-way), and keeps asking every unfinished one until it is requeued or ends.</summary>
+    private async Task AskVictimsAsync(IEnumerable<string> victims)
+    {
+        foreach (var victim in victims)
+        {
+            await AskVictimAsync(victim);
+        }
+
+        KeepAskingVictims();
+    }
+
+    /// <summary>Asks a victim (one-way), unless another call saw it requeued or ended meanwhile.</summary>
+    private Task AskVictimAsync(string victim) =>
+        S.Preempting.TryGetValue(victim, out var promised)
+            ? GrainFactory.GetGrain<IJobGrain>(victim).PreemptAsync(Preemption.Reason(promised.ForJob, promised.ForPriority, Service))
+            : Task.CompletedTask;
+
+    private void KeepAskingVictims()
+    {
+        if (S.Preempting.Count == 0 || _preemptionRetry is not null)
+        {
+            return;
+        }
+
+        _preemptionRetry = this.RegisterGrainTimer(
+            async _ =>
+            {
+                if (S.Preempting.Count == 0)
+                {
+                    _preemptionRetry?.Dispose();
+                    _preemptionRetry = null;
+                    return;
+                }
+
+                // Only once their choice is stored: a victim is never told before that.
+                var asking = S.Preempting.Keys.ToList();
+                await _writes.StoredAsync();
+                foreach (var victim in asking)
+                {
+                    await AskVictimAsync(victim);
+                }
+            },
+            new GrainTimerCreationOptions(PreemptionRetryPeriod, PreemptionRetryPeriod));
     }
 
     /// <summary>Adds a finished job's CPU time to its user's decayed usage, and forgets users whose usage has decayed away.</summary>
@@ -306,6 +460,12 @@ public sealed partial class ServiceQuotaGrain(
             LogPublishFailed(user, Service, error.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': job {JobId} of {User} is preempted for job {ForJob} of {ForUser}")]
+    private partial void LogPreempting(string jobId, string user, string service, string forJob, string forUser);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {User}: preempted job {JobId} waits again for service '{Service}'; its slot went to {ForJob}")]
+    private partial void LogRequeued(string user, string jobId, string service, string? forJob);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': limits changed at run time to {RunsPerUser} per user, {Cap} in all; {Admitted} waiting jobs admitted")]
     private partial void LogLimitsChanged(string service, int runsPerUser, int cap, int admitted);

@@ -30,4 +30,15 @@ public sealed class ServiceQuotaState
 
     /// <summary>Limits an admin set at run time; null fields (or none) keep the settings' values.</summary>
     [Id(6)] public LimitOverrides? Overrides { get; set; }
+
+    // Ids from 20 on, so fields other admission rules add can go on from 7.
+
+    /// <summary>Job id to what preemption weighs of it (<see cref="AdmittedJob"/>), for each job holding a slot.</summary>
+    [Id(20)] public Dictionary<string, AdmittedJob> Admitted { get; set; } = [];
+
+    /// <summary>The number the next admitted job gets in <see cref="Admitted"/>.</summary>
+    [Id(21)] public long NextAdmission { get; set; }
+
+    /// <summary>Victim job id to the preemption under way (SERVICE_&lt;NAME&gt;_PREEMPTION); it keeps its slot until requeued.</summary>
+    [Id(22)] public Dictionary<string, PreemptionUnderway> Preempting { get; set; } = [];
 }
