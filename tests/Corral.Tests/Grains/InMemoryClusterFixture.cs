@@ -25,6 +25,9 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
     /// <summary>Services "fairshare" (by usage, the default) and "rrshare" (SERVICE_RRSHARE_FAIRNESS=round_robin): this cap.</summary>
     public const int FairShareCap = 2;
 
+    /// <summary>Service "preemptive": this cap, <see cref="TightLimit"/> per user, and SERVICE_PREEMPTIVE_PREEMPTION=true.</summary>
+    public const int PreemptiveCap = 2;
+
     /// <summary>Service "limited": a job's maximum duration is at most this (SERVICE_LIMITED_MAX_DURATION_SECONDS)...</summary>
     public const int LimitedCeiling = 60;
 
@@ -78,16 +81,18 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
             silo.Services.AddSingleton(new QuotaOptions(
-                new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit },
+                new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit, ["PREEMPTIVE"] = TightLimit },
                 new Dictionary<string, int>
                 {
                     ["CAPPED"] = CappedCap, ["TIGHTCAPPED"] = TightCappedCap, ["FAIRSHARE"] = FairShareCap, ["RRSHARE"] = FairShareCap,
+                    ["PREEMPTIVE"] = PreemptiveCap,
                 },
                 new Dictionary<string, int> { ["LIMITED"] = LimitedCeiling },
                 new Dictionary<string, int> { ["LIMITED"] = LimitedDefault })
             {
                 FairnessPolicies = new Dictionary<string, Corral.Scheduling.Fairness> { ["RRSHARE"] = Corral.Scheduling.Fairness.RoundRobin }
                     .ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
+                Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, "PREEMPTIVE"),
             });
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
