@@ -28,6 +28,9 @@ public class PostgresClusterFixture : IAsyncLifetime
     public const string CappedService = "shared";
 
     public const int Cap = 3;
+
+    /// <summary>A service capped at <see cref="Cap"/> whose high-priority jobs preempt (SERVICE_RUSH_PREEMPTION=true).</summary>
+    public const string PreemptiveService = "rush";
     private const string ConnectionKey = "CorralTestPostgres";
     private const string ClockKeyName = "CorralTestNoCapacityClock";
 
@@ -122,9 +125,12 @@ public class PostgresClusterFixture : IAsyncLifetime
                 .AddCorralStorage(silo.Configuration[ConnectionKey]!)
                 .AddCorralServices(new QuotaOptions(
                     new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit },
-                    new Dictionary<string, int> { [CappedService.ToUpperInvariant()] = Cap },
+                    new Dictionary<string, int> { [CappedService.ToUpperInvariant()] = Cap, [PreemptiveService.ToUpperInvariant()] = Cap },
                     new Dictionary<string, int>(),
-                    new Dictionary<string, int>()),
+                    new Dictionary<string, int>())
+                    {
+                        Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, PreemptiveService.ToUpperInvariant()),
+                    },
                     null,
                     new NoCapacityPolicy(NoCapacityGrace, Clocks[silo.Configuration[ClockKeyName]!]));
 
