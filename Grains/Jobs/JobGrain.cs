@@ -686,6 +686,11 @@ public sealed partial class JobGrain(
             // One-way: the user's count of waiting jobs (USER_MAX_QUEUED_JOBS) drops by this one.
             await GrainFactory.GetGrain<IUserGrain>(S.User!).LeftQueueAsync(Id);
         }
+        else if (to == JobStatus.Queued)
+        {
+            // Preempted: it waits again, and leaves the queue once more when admitted.
+            await GrainFactory.GetGrain<IUserGrain>(S.User!).ReturnedToQueueAsync(Id);
+        }
 
         await PublishAsync();
     }
@@ -718,7 +723,7 @@ public sealed partial class JobGrain(
             S.SubmittedAt, S.StartedAt, S.FinishedAt, spec.Resources, S.Limits,
             S.Counters.LogBytesThisHour, S.Counters.LogBytesTotal, S.Counters.EgressBytes, S.Ssh,
             spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds, Attempt, spec.Retry,
-            S.Counters.CpuSeconds, GpuSeconds());
+            S.Counters.CpuSeconds, GpuSeconds(), S.Preemptions);
     }
 
     /// <summary>GPUs held times the seconds the job has run (until now, while it runs).</summary>

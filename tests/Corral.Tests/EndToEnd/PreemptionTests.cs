@@ -49,6 +49,7 @@ public sealed class PreemptionTests(CorralSystem system)
             ["queued", "pending", "starting", "running", "queued", "pending", "starting", "running", "succeeded"],
             Statuses(ended[newer]));
         Assert.Equal(2, ended[newer]["attempt"]!.GetValue<int>());
+        Assert.Equal((1, 0), (ended[newer]["preemptions"]!.GetValue<int>(), ended[older]["preemptions"]!.GetValue<int>()));
         Assert.Equal(["queued", "pending", "starting", "running", "succeeded"], Statuses(ended[older]));
         Assert.True(MostRunningAtOnce(ended.Values) <= Cap, "the histories show more running than the cap");
         // The second attempt ran to its end after the high job had.

@@ -27,7 +27,7 @@ public sealed class PreemptionGrainTests(InMemoryClusterFixture fixture)
             await CappedServiceJobs.EventuallyAsync(async () => (await _jobs.ViewAsync(high)).Status == JobStatus.Pending);
             var victim = await _jobs.ViewAsync(newer);
             Assert.Equal(JobStatus.Queued, victim.Status);
-            Assert.Equal(2, victim.Attempt);
+            Assert.Equal((2, 1), (victim.Attempt, victim.Preemptions));
             // It keeps its arrival number: ahead of alice's job that came after it.
             Assert.Equal(1, victim.QueuePosition);
             Assert.Equal(2, (await _jobs.ViewAsync(later)).QueuePosition);
