@@ -57,6 +57,35 @@ public sealed class PreemptionTests(CorralSystem system)
     }
 
     [Fact]
+    public async Task AJobCancelledOnceItWasPreempted_EndsCancelledOnce_ItsContainerGone_AndTheHighJobRuns()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        using var bob = system.Client(await system.CreateUserAsync("bob"));
+        var lows = new List<string>();
+        for (var i = 0; i < Cap; i++)
+        {
+            lows.Add(await Jobs.SubmitAsync(alice, Sleep("preemptive", "normal", 60)));
+            await system.WaitForJobAsync(alice, lows[^1], j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        }
+
+        // Long enough that the victim cannot have its slot back before it is cancelled.
+        var high = await Jobs.SubmitAsync(bob, Sleep("preemptive", "high", 5));
+        var victim = lows[^1];
+        await system.WaitForJobAsync(alice, victim, j => Jobs.Status(j) == "queued", TimeSpan.FromSeconds(30));
+        var cancel = await alice.PostAsync($"/api/jobs/{victim}/cancel", null);
+        Assert.True(cancel.IsSuccessStatusCode, await cancel.Content.ReadAsStringAsync());
+
+        var cancelled = await CorralSystem.Terminal(system, alice, victim);
+        Assert.Equal(["queued", "pending", "starting", "running", "queued", "cancelled"], Statuses(cancelled));
+        await WaitUntilAsync(async () => await RunningContainersAsync(victim, attempt: 1) == string.Empty, TimeSpan.FromSeconds(30));
+        Assert.Equal("succeeded", Jobs.Status(await CorralSystem.Terminal(system, bob, high)));
+        // The other job ran on untouched; it is ended here rather than waited for.
+        Assert.Equal("running", Jobs.Status(await system.WaitForJobAsync(alice, lows[0], _ => true, TimeSpan.FromSeconds(5))));
+        await alice.PostAsync($"/api/jobs/{lows[0]}/cancel", null);
+        Assert.Equal("cancelled", Jobs.Status(await CorralSystem.Terminal(system, alice, lows[0])));
+    }
+
+    [Fact]
     public async Task WithPreemptionOff_AHighJobWaitsForAFreeSlot_AndNoJobIsStopped()
     {
         using var alice = system.Client(await system.CreateUserAsync("alice"));
