@@ -59,7 +59,7 @@ public static class ServiceLimitsApi
 
     /// <summary>
     /// The body: an object with <c>runsPerUser</c> and/or <c>maxRuns</c>, each a whole number from 1 to
-    /// <see cref="MaxValue"/>; a field left out keeps its setting's value.
+    /// <see cref="MaxValue"/>, and/or <c>preemption</c>, true or false; a field left out keeps its setting's value.
     /// </summary>
     public static (LimitOverrides? Overrides, Dictionary<string, string[]> Errors) Parse(JsonElement? body)
     {
@@ -72,6 +72,7 @@ public static class ServiceLimitsApi
 
         int? runsPerUser = null;
         int? maxRuns = null;
+        bool? preemption = null;
         foreach (var field in json.EnumerateObject())
         {
             switch (field.Name)
@@ -82,18 +83,32 @@ public static class ServiceLimitsApi
                 case "maxRuns":
                     maxRuns = Limit(field, errors);
                     break;
+                case "preemption":
+                    preemption = Switch(field, errors);
+                    break;
                 default:
-                    errors[field.Name] = ["is not a limit that can be changed: use runsPerUser or maxRuns"];
+                    errors[field.Name] = ["is not a limit that can be changed: use runsPerUser, maxRuns or preemption"];
                     break;
             }
         }
 
-        if (errors.Count == 0 && runsPerUser is null && maxRuns is null)
+        if (errors.Count == 0 && runsPerUser is null && maxRuns is null && preemption is null)
         {
-            errors["body"] = ["names no limit: give runsPerUser or maxRuns (DELETE returns to the settings)"];
+            errors["body"] = ["names no limit: give runsPerUser, maxRuns or preemption (DELETE returns to the settings)"];
         }
 
-        return (new LimitOverrides(runsPerUser, maxRuns), errors);
+        return (new LimitOverrides(runsPerUser, maxRuns, preemption), errors);
+    }
+
+    private static bool? Switch(JsonProperty field, Dictionary<string, string[]> errors)
+    {
+        if (field.Value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            return field.Value.GetBoolean();
+        }
+
+        errors[field.Name] = ["must be true or false"];
+        return null;
     }
 
     private static int? Limit(JsonProperty field, Dictionary<string, string[]> errors)

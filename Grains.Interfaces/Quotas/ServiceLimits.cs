@@ -5,7 +5,8 @@ namespace Corral.Quotas;
 public sealed record ServiceLimits(
     [property: Id(0)] string Service,
     [property: Id(1)] EffectiveLimit RunsPerUser,
-    [property: Id(2)] EffectiveLimit MaxRuns);
+    [property: Id(2)] EffectiveLimit MaxRuns,
+    [property: Id(20)] EffectiveSwitch? Preemption = null);
 
 /// <summary>
 /// A limit's value and its source: <c>override</c> (set through the API), the environment variable that set it, or
@@ -13,3 +14,7 @@ public sealed record ServiceLimits(
 /// </summary>
 [GenerateSerializer, Immutable, Alias("corral.effective-limit")]
 public sealed record EffectiveLimit([property: Id(0)] int Value, [property: Id(1)] string Source);
+
+/// <summary>An on/off setting's value and its source, as <see cref="EffectiveLimit"/>.</summary>
+[GenerateSerializer, Immutable, Alias("corral.effective-switch")]
+public sealed record EffectiveSwitch([property: Id(0)] bool Value, [property: Id(1)] string Source);

@@ -43,6 +43,8 @@ public sealed partial class ServiceQuotaGrain(
 
     private bool IsCapped => options.MaxRunsFor(Service) is not null;
 
+    private bool PreemptionOn => S.Overrides?.Preemption ?? options.PreemptionFor(Service);
+
     private ServiceQuotaState S => state.State;
 
     /// <summary>How often victims that have not yet been requeued are asked again (a one-way message may be lost).</summary>
@@ -247,7 +249,7 @@ public sealed partial class ServiceQuotaGrain(
     /// </summary>
     private List<string> ChooseVictims()
     {
-        if (!options.PreemptionFor(Service) || !IsCapped || Waiting.Count == 0)
+        if (!PreemptionOn || !IsCapped || Waiting.Count == 0)
         {
             return [];
         }
@@ -373,8 +375,11 @@ public sealed partial class ServiceQuotaGrain(
 
         S.Overrides = overrides is null || overrides.IsEmpty ? null : overrides;
         var admitted = Fill();
+        // Preemption turned on (or a lowered limit) may let waiting high jobs take lower ones' places now.
+        var victims = ChooseVictims();
         await SaveAsync();
         LogLimitsChanged(Service, UserLimit, Cap, admitted.Count);
+        await AskVictimsAsync(victims);
         // Turns lists every user with waiting jobs.
         var concerned = S.Holders.Keys.Union(S.Turns).Select(user => (user, string.Empty)).ToList();
         await AnnounceAsync(concerned, admitted);
@@ -399,7 +404,10 @@ public sealed partial class ServiceQuotaGrain(
             ? new EffectiveLimit(r, Override)
             : new EffectiveLimit(options.LimitFor(Service), options.Limits.ContainsKey(name) ? $"SERVICE_{name}_RUNS_PER_USER" : "default");
         var maxRuns = new EffectiveLimit(Cap, S.Overrides?.MaxRuns is null ? $"SERVICE_{name}_MAX_RUNS" : Override);
-        return new ServiceLimits(Service, runsPerUser, maxRuns);
+        var preemption = S.Overrides?.Preemption is { } on
+            ? new EffectiveSwitch(on, Override)
+            : new EffectiveSwitch(options.PreemptionFor(Service), options.PreemptionFor(Service) ? $"SERVICE_{name}_PREEMPTION" : "default");
+        return new ServiceLimits(Service, runsPerUser, maxRuns, preemption);
     }
 
     private const string Override = "override";

@@ -102,6 +102,8 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
     [InlineData("{\"maxRuns\": 2.5}", "maxRuns")]
     [InlineData("{\"runsPerUser\": 1000000}", "runsPerUser")]
     [InlineData("{\"cpuSecondsPerDay\": 10}", "cpuSecondsPerDay")]
+    [InlineData("{\"preemption\": \"yes\"}", "preemption")]
+    [InlineData("{\"preemption\": 1}", "preemption")]
     [InlineData("{}", "body")]
     [InlineData("[1]", "body")]
     public async Task Put_BadBody_Is400NamingTheField(string body, string field)

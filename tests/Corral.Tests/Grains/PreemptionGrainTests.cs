@@ -133,6 +133,35 @@ public sealed class PreemptionGrainTests(InMemoryClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task PreemptionTurnedOnAtRunTime_LetsAWaitingHighJobTakeALowJobsPlace_AndTurnsOffAgain()
+    {
+        var service = fixture.Grains.GetGrain<Corral.Quotas.IServiceQuotaGrain>("capped");
+        var (alice, bob) = (CappedServiceJobs.NewUser(), CappedServiceJobs.NewUser());
+        var lows = new[] { await SubmitAsync(alice, "capped", JobPriority.Low), await SubmitAsync(alice, "capped", JobPriority.Low) };
+        var high = await SubmitAsync(bob, "capped", JobPriority.High);
+        try
+        {
+            Assert.Equal(new Corral.Quotas.EffectiveSwitch(false, "default"), (await service.GetLimitsAsync())!.Preemption);
+            Assert.Equal(
+                new Corral.Quotas.EffectiveSwitch(true, "override"),
+                (await service.SetLimitsAsync(new Corral.Quotas.LimitOverrides(Preemption: true)))!.Preemption);
+
+            await CappedServiceJobs.EventuallyAsync(async () => (await _jobs.ViewAsync(high)).Status == JobStatus.Pending);
+            Assert.Equal([JobStatus.Pending, JobStatus.Queued], await Task.WhenAll(lows.Select(async id => (await _jobs.ViewAsync(id)).Status)));
+            Assert.Equal(
+                new Corral.Quotas.EffectiveSwitch(true, "SERVICE_PREEMPTIVE_PREEMPTION"),
+                (await fixture.Grains.GetGrain<Corral.Quotas.IServiceQuotaGrain>("preemptive").GetLimitsAsync())!.Preemption);
+        }
+        finally
+        {
+            await service.SetLimitsAsync(null);
+            await _jobs.CancelAllAsync([.. lows, high]);
+        }
+
+        Assert.Equal(new Corral.Quotas.EffectiveSwitch(false, "default"), (await service.GetLimitsAsync())!.Preemption);
+    }
+
     private Task<Corral.Quotas.QuotaUsage> QuotaOf(string user, string service) =>
         fixture.Grains.GetGrain<Corral.Quotas.IQuotaGrain>(Corral.Quotas.QuotaKey.For(user, service)).GetUsageAsync();
 
