@@ -31,8 +31,9 @@ public static class CoreSiloSetup
 
     /// <summary>What the core grains need besides storage.</summary>
     public static ISiloBuilder AddCorralServices(
-        this ISiloBuilder silo, QuotaOptions quotas, WorkerLiveness? liveness = null, NoCapacityPolicy? noCapacity = null)
+        this ISiloBuilder silo, QuotaOptions quotas, WorkerLiveness? liveness = null, NoCapacityPolicy? noCapacity = null, BudgetClock? budgetClock = null)
     {
+        silo.Services.AddSingleton(budgetClock ?? BudgetClock.System);
         silo.Services.AddSingleton(liveness ?? WorkerLiveness.Default);
         silo.Services.AddSingleton(noCapacity ?? NoCapacityPolicy.Default);
         silo.Services.AddSingleton(quotas);

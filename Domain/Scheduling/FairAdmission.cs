@@ -8,8 +8,13 @@ namespace Corral.Scheduling;
 /// are admitted in their queue's order (FIFO). Two users flooding the service so get its slots alternately.
 /// </summary>
 /// <remarks>
+/// A user out of budget (<see cref="IAdmissionGate"/>) is skipped as one at quota. Burst
+/// (SERVICE_&lt;NAME&gt;_BURST_PER_USER): once no waiting user may run within their quota, a user may go up to quota
+/// plus burst while the service has room; so burst is never granted while anyone else who could run waits, and burst
+/// jobs are the last admitted. <see cref="BurstJobs"/> names the held jobs beyond quota (those to preempt first).
 /// A user skipped for their own quota keeps their place, so they are first among equals once it allows. After every
-/// <see cref="Fill"/> either the service is full or every waiting user is at their own quota; a newcomer therefore
+/// <see cref="Fill"/> either the service is full or every waiting user is at their own quota (plus burst) or out of
+/// budget; a newcomer therefore
 /// never overtakes anyone who could run.
 /// </remarks>
 public static class FairAdmission
@@ -29,6 +34,8 @@ public static class FairAdmission
     /// <param name="waiting">The waiting jobs, in each user's line.</param>
     /// <param name="turns">The users with waiting jobs, next in turn first.</param>
     /// <param name="usage">Each user's recent usage, lowest first in line; null for round-robin.</param>
+    /// <param name="gate">Whether a user may start another job besides slots (their budgets); null: always.</param>
+    /// <param name="burst">How many jobs beyond their quota a user may hold while nobody else who could run waits.</param>
     /// <param name="onAdmitted">Told each admitted job as it left the line (its priority and arrival), if given.</param>
     public static List<(string User, string JobId)> Fill(
         int cap,
@@ -37,13 +44,21 @@ public static class FairAdmission
         WaitingQueue waiting,
         List<string> turns,
         Func<string, double>? usage = null,
+        IAdmissionGate? gate = null,
+        int burst = 0,
         Action<WaitingJob>? onAdmitted = null)
     {
         var admitted = new List<(string User, string JobId)>();
         var running = Running(holders);
         while (running < cap)
         {
-            var at = NextInTurn(perUserLimit, holders, waiting, turns, usage);
+            var at = NextInTurn(perUserLimit, holders, waiting, turns, usage, gate);
+            if (at < 0 && burst > 0)
+            {
+                // Nobody waiting may run within their quota: the room goes to burst.
+                at = NextInTurn(perUserLimit + burst, holders, waiting, turns, usage, gate);
+            }
+
             if (at < 0)
             {
                 break;
@@ -65,6 +80,7 @@ public static class FairAdmission
             }
 
             held.Add(job);
+            gate?.Started(next);
             running++;
             admitted.Add((next, job));
         }
@@ -82,7 +98,8 @@ public static class FairAdmission
         Dictionary<string, List<string>> holders,
         WaitingQueue waiting,
         List<string> turns,
-        Func<string, double>? usage)
+        Func<string, double>? usage,
+        IAdmissionGate? gate)
     {
         var best = -1;
         var least = double.MaxValue;
@@ -96,7 +113,8 @@ public static class FairAdmission
             }
 
             var used = usage?.Invoke(turns[at]) ?? 0;
-            if (used < least || (used == least && held < fewest))
+            // The budget is asked last, and only of a user who would be next: it is the costly question.
+            if ((used < least || (used == least && held < fewest)) && gate?.MayStart(turns[at]) != false)
             {
                 best = at;
                 least = used;
@@ -144,9 +162,31 @@ public static class FairAdmission
         return true;
     }
 
-    /// <summary>What holds a waiting job: its user's own quota, or else the service's cap.</summary>
-    public static string WaitReason(int cap, int perUserLimit, int running, int heldByUser) =>
-        heldByUser >= perUserLimit ? UserQuota(heldByUser, perUserLimit) : $"waiting: service cap {running}/{cap}";
+    /// <summary>
+    /// What holds a waiting job: its user's own quota, else their spent budget (<paramref name="budgetSpent"/>, as
+    /// <see cref="UsageBudget.Spent"/> says it), else the service's cap.
+    /// </summary>
+    public static string WaitReason(int cap, int perUserLimit, int running, int heldByUser, string? budgetSpent = null) =>
+        heldByUser >= perUserLimit ? UserQuota(heldByUser, perUserLimit) : budgetSpent ?? $"waiting: service cap {running}/{cap}";
+
+    /// <summary>
+    /// The held jobs granted as burst: each user's jobs beyond their quota, the most recently admitted first (a
+    /// user's jobs hold slots in the order admitted). These are the ones to preempt first, or to let end before
+    /// anyone waiting within quota is passed over.
+    /// </summary>
+    public static List<(string User, string JobId)> BurstJobs(IReadOnlyDictionary<string, List<string>> holders, int perUserLimit)
+    {
+        var burst = new List<(string User, string JobId)>();
+        foreach (var (user, held) in holders)
+        {
+            for (var at = held.Count - 1; at >= perUserLimit; at--)
+            {
+                burst.Add((user, held[at]));
+            }
+        }
+
+        return burst;
+    }
 
     public static string UserQuota(int held, int limit) => $"waiting: user quota {held}/{limit}";
 }

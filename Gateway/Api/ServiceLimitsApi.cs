@@ -7,14 +7,31 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Corral.Gateway.Api;
 
 /// <summary>
-/// An admin's view and run-time change of a capped service's limits (/api/quotas/services/{service}): each user's runs
-/// and the service's cap. The settings (SERVICE_&lt;NAME&gt;_RUNS_PER_USER, SERVICE_&lt;NAME&gt;_MAX_RUNS) stay the
+/// An admin's view and run-time change of a capped service's limits (/api/quotas/services/{service}): each user's runs,
+/// the service's cap, each user's burst and budgets. The settings (SERVICE_&lt;NAME&gt;_RUNS_PER_USER, _MAX_RUNS,
+/// _BURST_PER_USER, _JOBS_PER_USER_PER_HOUR, _CPU_SECONDS_PER_USER_PER_DAY, _GPU_SECONDS_PER_USER_PER_DAY) stay the
 /// defaults; an override is persisted by the service's admission grain and applies to its next decision.
 /// </summary>
 public static class ServiceLimitsApi
 {
     /// <summary>The most a limit may be set to: well past any cluster's slots, so a typo does not read as "unlimited".</summary>
     public const int MaxValue = 100_000;
+
+    /// <summary>The most a CPU- or GPU-seconds budget may be set to: a thousand cores busy all day, and then some.</summary>
+    public const int MaxSeconds = 1_000_000_000;
+
+    /// <summary>The fields a body may hold: name, least value, most value.</summary>
+    private static readonly (string Name, int Min, int Max)[] Fields =
+    [
+        ("runsPerUser", 1, MaxValue),
+        ("maxRuns", 1, MaxValue),
+        ("burstPerUser", 0, MaxValue),
+        ("jobsPerHour", 1, MaxValue),
+        ("cpuSecondsPerDay", 1, MaxSeconds),
+        ("gpuSecondsPerDay", 1, MaxSeconds),
+    ];
+
+    private static readonly string FieldNames = string.Join(", ", Fields.Select(f => f.Name));
 
     private const string Route = "/api/quotas/services/{service}";
 
@@ -58,8 +75,9 @@ public static class ServiceLimitsApi
     }
 
     /// <summary>
-    /// The body: an object with <c>runsPerUser</c> and/or <c>maxRuns</c>, each a whole number from 1 to
-    /// <see cref="MaxValue"/>, and/or <c>preemption</c>, true or false; a field left out keeps its setting's value.
+    /// The body: an object with any of <c>runsPerUser</c>, <c>maxRuns</c>, <c>jobsPerHour</c> (each a whole number from
+    /// 1 to <see cref="MaxValue"/>), <c>burstPerUser</c> (0 to <see cref="MaxValue"/>), <c>cpuSecondsPerDay</c>,
+    /// <c>gpuSecondsPerDay</c> (1 to <see cref="MaxSeconds"/>), <c>preemption</c> (true or false); a field left out keeps its setting's value.
     /// </summary>
     public static (LimitOverrides? Overrides, Dictionary<string, string[]> Errors) Parse(JsonElement? body)
     {
@@ -70,35 +88,40 @@ public static class ServiceLimitsApi
             return (null, errors);
         }
 
-        int? runsPerUser = null;
-        int? maxRuns = null;
+        var values = new Dictionary<string, int>(StringComparer.Ordinal);
         bool? preemption = null;
         foreach (var field in json.EnumerateObject())
         {
-            switch (field.Name)
+            if (Array.FindIndex(Fields, f => f.Name == field.Name) is var at and >= 0)
             {
-                case "runsPerUser":
-                    runsPerUser = Limit(field, errors);
-                    break;
-                case "maxRuns":
-                    maxRuns = Limit(field, errors);
-                    break;
-                case "preemption":
-                    preemption = Switch(field, errors);
-                    break;
-                default:
-                    errors[field.Name] = ["is not a limit that can be changed: use runsPerUser, maxRuns or preemption"];
-                    break;
+                if (Limit(field, Fields[at].Min, Fields[at].Max, errors) is { } value)
+                {
+                    values[field.Name] = value;
+                }
+            }
+            else if (field.Name == PreemptionField)
+            {
+                preemption = Switch(field, errors);
+            }
+            else
+            {
+                errors[field.Name] = [$"is not a limit that can be changed: use {FieldNames} or {PreemptionField}"];
             }
         }
 
-        if (errors.Count == 0 && runsPerUser is null && maxRuns is null && preemption is null)
+        if (errors.Count == 0 && values.Count == 0 && preemption is null)
         {
-            errors["body"] = ["names no limit: give runsPerUser, maxRuns or preemption (DELETE returns to the settings)"];
+            errors["body"] = [$"names no limit: give any of {FieldNames} or {PreemptionField} (DELETE returns to the settings)"];
         }
 
-        return (new LimitOverrides(runsPerUser, maxRuns, preemption), errors);
+        int? Value(string name) => values.TryGetValue(name, out var v) ? v : null;
+        return (new LimitOverrides(
+            Value("runsPerUser"), Value("maxRuns"), Value("burstPerUser"), Value("jobsPerHour"), Value("cpuSecondsPerDay"), Value("gpuSecondsPerDay"),
+            preemption), errors);
     }
+
+    /// <summary>SERVICE_&lt;NAME&gt;_PREEMPTION at run time: true or false.</summary>
+    private const string PreemptionField = "preemption";
 
     private static bool? Switch(JsonProperty field, Dictionary<string, string[]> errors)
     {
@@ -111,14 +134,14 @@ public static class ServiceLimitsApi
         return null;
     }
 
-    private static int? Limit(JsonProperty field, Dictionary<string, string[]> errors)
+    private static int? Limit(JsonProperty field, int min, int max, Dictionary<string, string[]> errors)
     {
-        if (field.Value.ValueKind == JsonValueKind.Number && field.Value.TryGetInt32(out var value) && value is >= 1 and <= MaxValue)
+        if (field.Value.ValueKind == JsonValueKind.Number && field.Value.TryGetInt32(out var value) && value >= min && value <= max)
         {
             return value;
         }
 
-        errors[field.Name] = [$"must be a whole number from 1 to {MaxValue}"];
+        errors[field.Name] = [$"must be a whole number from {min} to {max}"];
         return null;
     }
 
@@ -127,5 +150,5 @@ public static class ServiceLimitsApi
 
     private static ValidationProblem Uncapped(string service) => Problems.Invalid(
         "service",
-        $"'{service}' has no cap (SERVICE_{service.ToUpperInvariant().Replace('-', '_')}_MAX_RUNS): only a capped service's limits change at run time");
+        $"'{service}' has no cap (SERVICE_{service.ToUpperInvariant().Replace('-', '_')}_MAX_RUNS): only a capped service's limits change at run time; an uncapped service's runs per user and budgets come from its settings only, since each user's own grain admits there");
 }

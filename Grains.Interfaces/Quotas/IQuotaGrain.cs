@@ -15,9 +15,13 @@ public interface IQuotaGrain : IGrainWithStringKey
 
     /// <summary>
     /// The job ended (however): free its slot or drop it from the queue, then admit the head. <paramref name="cpuSeconds"/>
-    /// (its measured CPU time) counts toward its user's usage in a service shared by usage.
+    /// (its measured CPU time) counts toward its user's usage in a service shared by usage; it and
+    /// <paramref name="gpuSeconds"/> (GPUs held × seconds run) count against the service's budgets.
     /// </summary>
-    Task ReleaseAsync(string jobId, double cpuSeconds = 0);
+    Task ReleaseAsync(string jobId, double cpuSeconds = 0, double gpuSeconds = 0);
+
+    /// <summary>A spent budget's window moved on (the grain's budget timer): admits the waiting jobs that may now run.</summary>
+    Task RecheckBudgetsAsync();
 
     Task<QuotaUsage> GetUsageAsync();
 

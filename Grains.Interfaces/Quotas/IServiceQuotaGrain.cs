@@ -13,9 +13,12 @@ public interface IServiceQuotaGrain : IGrainWithStringKey
 
     /// <summary>
     /// The job ended (however): free its slot or drop it from the queue, add its CPU time to its user's decayed usage
-    /// (once), then admit whoever is next.
+    /// and its CPU- and GPU-seconds to their budgets (once), then admit whoever is next.
     /// </summary>
-    Task ReleaseAsync(string user, string jobId, double cpuSeconds = 0);
+    Task ReleaseAsync(string user, string jobId, double cpuSeconds = 0, double gpuSeconds = 0);
+
+    /// <summary>A spent budget's window moved on (the grain's budget timer): admits whoever may now run.</summary>
+    Task RecheckBudgetsAsync();
 
     /// <summary>The limits admitted by now and their sources; null when the service has no cap (SERVICE_&lt;NAME&gt;_MAX_RUNS).</summary>
     Task<ServiceLimits?> GetLimitsAsync();

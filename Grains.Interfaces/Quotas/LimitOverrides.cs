@@ -2,13 +2,20 @@ namespace Corral.Quotas;
 
 /// <summary>
 /// Limits of a capped service set at run time by an admin (PUT /api/quotas/services/{service}); a null field keeps the
-/// setting's value (SERVICE_&lt;NAME&gt;_RUNS_PER_USER, SERVICE_&lt;NAME&gt;_MAX_RUNS, SERVICE_&lt;NAME&gt;_PREEMPTION).
+/// setting's value (SERVICE_&lt;NAME&gt;_RUNS_PER_USER, _MAX_RUNS, _BURST_PER_USER, _JOBS_PER_USER_PER_HOUR,
+/// _CPU_SECONDS_PER_USER_PER_DAY, _GPU_SECONDS_PER_USER_PER_DAY, _PREEMPTION).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("corral.limit-overrides")]
 public sealed record LimitOverrides(
     [property: Id(0)] int? RunsPerUser = null,
     [property: Id(1)] int? MaxRuns = null,
+    [property: Id(2)] int? BurstPerUser = null,
+    [property: Id(3)] int? JobsPerHour = null,
+    [property: Id(4)] int? CpuSecondsPerDay = null,
+    [property: Id(5)] int? GpuSecondsPerDay = null,
     [property: Id(20)] bool? Preemption = null)
 {
-    public bool IsEmpty => RunsPerUser is null && MaxRuns is null && Preemption is null;
+    public bool IsEmpty =>
+        RunsPerUser is null && MaxRuns is null && BurstPerUser is null && JobsPerHour is null && CpuSecondsPerDay is null
+        && GpuSecondsPerDay is null && Preemption is null;
 }

@@ -651,8 +651,9 @@ public sealed partial class JobGrain(
         {
             if (!S.QuotaReleased)
             {
-                // Its CPU time weighs on its user's next turns in a service shared by usage (FairAdmission).
-                await Quota.ReleaseAsync(Id, S.Counters.CpuSeconds);
+                // Its CPU time weighs on its user's next turns in a service shared by usage (FairAdmission), and it
+                // and its GPU time count against the service's budgets (UsageBudget).
+                await Quota.ReleaseAsync(Id, S.Counters.CpuSeconds, GpuSeconds());
                 S.QuotaReleased = true;
             }
 

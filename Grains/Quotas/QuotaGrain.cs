@@ -15,6 +15,7 @@ public sealed partial class QuotaGrain(
     IWaitingJobStore waitingStore,
     QuotaOptions options,
     TimeProvider clock,
+    BudgetClock budgetClock,
     ILogger<QuotaGrain> logger) : Grain, IQuotaGrain
 {
     private const string StateName = "quota";
@@ -28,6 +29,14 @@ public sealed partial class QuotaGrain(
     private string Service => QuotaKey.Parse(this.GetPrimaryKeyString()).Service;
 
     private int Limit => options.LimitFor(Service);
+
+    /// <summary>
+    /// The user's budgets in this service, from the settings only: run-time overrides live in a capped service's one
+    /// grain, and telling every user's grain of an uncapped service would cost a call per user.
+    /// </summary>
+    private UsageBudget Budget => options.BudgetFor(Service);
+
+    private BudgetTimer _budgetTimer = null!;
 
     /// <summary>
     /// A service with a cap keeps all its admission state in one grain, so the cap and the users' quotas are one
@@ -49,6 +58,20 @@ public sealed partial class QuotaGrain(
         await _waiting.LoadAsync();
         var s = state.State;
         s.NextSeq = _waiting.NextSeq(s.NextSeq);
+        var self = this.AsReference<IQuotaGrain>();
+        _budgetTimer = new BudgetTimer(budgetClock.Time, async () =>
+        {
+            try
+            {
+                await self.RecheckBudgetsAsync();
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                // The next release, enqueue or activation arms it again.
+                LogBudgetWakeFailed(User, Service, error.Message);
+            }
+        });
+        ArmBudgetTimer();
         if (s.Queue.Count > 0)
         {
             // State written before the waiting jobs had rows: move them there, in their order.
@@ -59,6 +82,12 @@ public sealed partial class QuotaGrain(
             await SaveAsync();
             LogQueueMoved(User, Service, moving);
         }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _budgetTimer.Dispose();
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -97,9 +126,10 @@ public sealed partial class QuotaGrain(
         }
 
         // FIFO: a newcomer never overtakes someone already waiting.
-        if (Queue.Count == 0 && s.Holders.Count < Limit)
+        if (Queue.Count == 0 && s.Holders.Count < Limit && Budget.Allows(s.Budget, budgetClock.Time.GetUtcNow()))
         {
             s.Holders.Add(jobId);
+            Budget.RecordStart(s.Budget, budgetClock.Time.GetUtcNow());
             await SaveAsync();
             LogSlotAvailable(User, jobId, Service);
             await PublishAsync();
@@ -107,6 +137,7 @@ public sealed partial class QuotaGrain(
         }
 
         Queue.Add(_waiting.Arrival(jobId, User, priority, s.NextSeq++));
+        ArmBudgetTimer();
         await SaveAsync();
         LogRemainsQueued(User, s.Holders.Count, Limit, Service, jobId);
         await PublishAsync();
@@ -120,25 +151,59 @@ public sealed partial class QuotaGrain(
         return new QuotaDecision(false, position, FairAdmission.UserQuota(s.Holders.Count, Limit));
     }
 
-    public async Task ReleaseAsync(string jobId, double cpuSeconds = 0)
+    public async Task ReleaseAsync(string jobId, double cpuSeconds = 0, double gpuSeconds = 0)
     {
         if (Capped is { } capped)
         {
-            await capped.ReleaseAsync(User, jobId, cpuSeconds);
+            await capped.ReleaseAsync(User, jobId, cpuSeconds, gpuSeconds);
             return;
         }
 
         var s = state.State;
         // Jobs from here on move up: the leaving job's place, or the head when a slot admits the first waiting.
         var leftQueueAt = Queue.PositionOf(jobId) - 1 ?? -1;
-        var changed = s.Holders.Remove(jobId) | (Queue.Remove(jobId) is not null);
+        var held = s.Holders.Remove(jobId);
+        if (held)
+        {
+            // Counted once: a repeated release finds the job gone.
+            var now = budgetClock.Time.GetUtcNow();
+            UsageBudget.Prune(s.Budget, now);
+            Budget.RecordEnd(s.Budget, now, cpuSeconds, gpuSeconds);
+        }
+
+        var changed = held | (Queue.Remove(jobId) is not null);
+        await AdmitAsync(changed, leftQueueAt);
+    }
+
+    public async Task RecheckBudgetsAsync()
+    {
+        if (Capped is { } capped)
+        {
+            await capped.RecheckBudgetsAsync();
+            return;
+        }
+
+        await AdmitAsync(false, -1);
+    }
+
+    /// <summary>
+    /// Admits the head of the queue while the user's quota and budgets allow, then saves and tells everyone concerned
+    /// when anything changed (<paramref name="changed"/>: a job left); waiting jobs from <paramref name="leftQueueAt"/>
+    /// on moved up.
+    /// </summary>
+    private async Task AdmitAsync(bool changed, int leftQueueAt)
+    {
+        var s = state.State;
+        var now = budgetClock.Time.GetUtcNow();
         var admitted = new List<string>();
-        while (s.Holders.Count < Limit && Queue.TakeNext(User) is { } next)
+        while (s.Holders.Count < Limit && Budget.Allows(s.Budget, now) && Queue.TakeNext(User) is { } next)
         {
             s.Holders.Add(next.JobId);
+            Budget.RecordStart(s.Budget, now);
             admitted.Add(next.JobId);
         }
 
+        ArmBudgetTimer();
         if (!changed && admitted.Count == 0)
         {
             return;
@@ -161,6 +226,28 @@ public sealed partial class QuotaGrain(
         }
     }
 
+    /// <summary>Sets the budget timer for when the spent budget frees, while jobs wait below the quota.</summary>
+    private void ArmBudgetTimer()
+    {
+        var now = budgetClock.Time.GetUtcNow();
+        var due = Queue.Count > 0 && !Budget.IsNone ? Budget.FreesAt(state.State.Budget, now) : null;
+        _budgetTimer.Arm(due);
+        if (due is { } at)
+        {
+            // The timer lives in this activation: keep it until then (a crash's reconcile of the waiting jobs re-arms it).
+            DelayDeactivation(at - now + TimeSpan.FromMinutes(1));
+        }
+    }
+
+    /// <summary>What holds the waiting jobs: the user's quota, else a spent budget.</summary>
+    private string WaitReason()
+    {
+        var held = state.State.Holders.Count;
+        return held < Limit && Budget.Spent(state.State.Budget, budgetClock.Time.GetUtcNow()) is { } spent
+            ? spent
+            : FairAdmission.UserQuota(held, Limit);
+    }
+
     /// <summary>Tells the waiting jobs from index <paramref name="from"/> on (up to a bound) their new positions.</summary>
     /// <remarks>Only while someone watches: a notice is two grain calls per job, one question is one.</remarks>
     private async Task NoteQueuePositionsAsync(int from)
@@ -171,7 +258,7 @@ public sealed partial class QuotaGrain(
             return;
         }
 
-        var reason = FairAdmission.UserQuota(state.State.Holders.Count, Limit);
+        var reason = WaitReason();
         var at = 0;
         foreach (var job in Queue.Front(User, end))
         {
@@ -231,9 +318,12 @@ public sealed partial class QuotaGrain(
         }
 
         return Task.FromResult(Queue.PositionOf(jobId) is { } position
-            ? new QueueWait(position, FairAdmission.UserQuota(state.State.Holders.Count, Limit))
+            ? new QueueWait(position, WaitReason())
             : null);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Quota of {User} for '{Service}': waking for a freed budget failed: {Error}")]
+    private partial void LogBudgetWakeFailed(string user, string service, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Quota of {User} for '{Service}': {Count} waiting jobs moved from the old state to their own rows")]
     private partial void LogQueueMoved(string user, string service, int count);

@@ -10,7 +10,9 @@ namespace Corral.Quotas;
 /// (seed 003); a service without one gets <see cref="DefaultLimit"/>. Running jobs of a service across all users,
 /// from SERVICE_&lt;NAME&gt;_MAX_RUNS (job-orchestrator's name); unset is uncapped. A job's maximum duration: its
 /// own maxDurationSeconds, else SERVICE_&lt;NAME&gt;_DEFAULT_DURATION_SECONDS, never more than
-/// SERVICE_&lt;NAME&gt;_MAX_DURATION_SECONDS. Names match case-insensitively; '-' in a service name is '_'
+/// SERVICE_&lt;NAME&gt;_MAX_DURATION_SECONDS. Budgets per user (<see cref="Corral.Scheduling.UsageBudget"/>):
+/// SERVICE_&lt;NAME&gt;_JOBS_PER_USER_PER_HOUR, _CPU_SECONDS_PER_USER_PER_DAY, _GPU_SECONDS_PER_USER_PER_DAY (unset:
+/// none); a capped service's SERVICE_&lt;NAME&gt;_BURST_PER_USER (default 0). Names match case-insensitively; '-' in a service name is '_'
 /// in its variable, since variable names cannot hold '-'.
 /// </summary>
 public sealed partial class QuotaOptions
@@ -66,6 +68,30 @@ public sealed partial class QuotaOptions
     /// <summary>SERVICE_&lt;NAME&gt;_MAX_RUNS, keyed like <see cref="Limits"/>.</summary>
     public ImmutableDictionary<string, int> MaxRuns { get; }
 
+    /// <summary>SERVICE_&lt;NAME&gt;_JOBS_PER_USER_PER_HOUR, keyed like <see cref="Limits"/>.</summary>
+    public ImmutableDictionary<string, int> JobsPerHour { get; init; } = ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>SERVICE_&lt;NAME&gt;_CPU_SECONDS_PER_USER_PER_DAY, keyed like <see cref="Limits"/>.</summary>
+    public ImmutableDictionary<string, int> CpuSecondsPerDay { get; init; } = ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>SERVICE_&lt;NAME&gt;_GPU_SECONDS_PER_USER_PER_DAY, keyed like <see cref="Limits"/>.</summary>
+    public ImmutableDictionary<string, int> GpuSecondsPerDay { get; init; } = ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>SERVICE_&lt;NAME&gt;_BURST_PER_USER, keyed like <see cref="Limits"/>; only capped services have one.</summary>
+    public ImmutableDictionary<string, int> Bursts { get; init; } = ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The budgets each user of the service has by the settings (<see cref="Corral.Scheduling.UsageBudget.None"/> when none).</summary>
+    public Corral.Scheduling.UsageBudget BudgetFor(string service)
+    {
+        var name = VariableName(service);
+        return new Corral.Scheduling.UsageBudget(Find(JobsPerHour, name), Find(CpuSecondsPerDay, name), Find(GpuSecondsPerDay, name));
+    }
+
+    /// <summary>How many jobs beyond their quota a user of a capped service may hold while the service has idle room.</summary>
+    public int BurstFor(string service) => Find(Bursts, VariableName(service)) ?? 0;
+
+    private static int? Find(ImmutableDictionary<string, int> values, string name) => values.TryGetValue(name, out var value) ? value : null;
+
     /// <summary>SERVICE_&lt;NAME&gt;_MAX_DURATION_SECONDS (the ceiling), keyed like <see cref="Limits"/>.</summary>
     public ImmutableDictionary<string, int> MaxDurations { get; }
 
@@ -116,6 +142,17 @@ public sealed partial class QuotaOptions
             }
         }
 
+        var bursts = Read(environment, BurstPattern(), "burst per user", minimum: 0);
+        foreach (var name in bursts.Keys)
+        {
+            if (!maxRuns.ContainsKey(name))
+            {
+                // Burst lends a capped service's idle slots; an uncapped service has no idle slots to lend.
+                throw new InvalidOperationException(
+                    $"SERVICE_{name}_BURST_PER_USER is set but SERVICE_{name}_MAX_RUNS is not: only a capped service has burst.");
+            }
+        }
+
         var halfLives = Read(environment, HalfLifePattern(), "fair-share half-life in seconds");
         var globalHalfLife = Read(environment, GlobalHalfLifePattern(), "fair-share half-life in seconds");
         return new QuotaOptions(limits, maxRuns, maxDurations, defaultDurations)
@@ -125,6 +162,10 @@ public sealed partial class QuotaOptions
             FairShareHalfLife = globalHalfLife.Count > 0 ? TimeSpan.FromSeconds(globalHalfLife.Values.Single()) : DefaultHalfLife,
             FairnessPolicies = ReadFairness(environment),
             Preemptive = ReadPreemption(environment, maxRuns),
+            JobsPerHour = Read(environment, JobsPerHourPattern(), "job budget per hour").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
+            CpuSecondsPerDay = Read(environment, CpuSecondsPerDayPattern(), "CPU-seconds budget per day").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
+            GpuSecondsPerDay = Read(environment, GpuSecondsPerDayPattern(), "GPU-seconds budget per day").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
+            Bursts = bursts.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
         };
     }
 
@@ -192,7 +233,7 @@ public sealed partial class QuotaOptions
         return policies.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
     }
 
-    private static Dictionary<string, int> Read(IDictionary environment, Regex pattern, string what)
+    private static Dictionary<string, int> Read(IDictionary environment, Regex pattern, string what, int minimum = 1)
     {
         var values = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry entry in environment)
@@ -205,10 +246,10 @@ public sealed partial class QuotaOptions
             }
 
             var value = (string?)entry.Value ?? string.Empty;
-            if (!int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
+            if (!int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < minimum)
             {
                 throw new InvalidOperationException(
-                    $"{name}='{value}' is not a valid {what}: it must be a whole number of at least 1.");
+                    $"{name}='{value}' is not a valid {what}: it must be a whole number of at least {minimum}.");
             }
 
             values[match.Groups["name"].Value] = number;
@@ -231,6 +272,18 @@ public sealed partial class QuotaOptions
 
     [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_PREEMPTION$", RegexOptions.CultureInvariant)]
     private static partial Regex PreemptionPattern();
+
+    [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_BURST_PER_USER$", RegexOptions.CultureInvariant)]
+    private static partial Regex BurstPattern();
+
+    [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_JOBS_PER_USER_PER_HOUR$", RegexOptions.CultureInvariant)]
+    private static partial Regex JobsPerHourPattern();
+
+    [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_CPU_SECONDS_PER_USER_PER_DAY$", RegexOptions.CultureInvariant)]
+    private static partial Regex CpuSecondsPerDayPattern();
+
+    [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_GPU_SECONDS_PER_USER_PER_DAY$", RegexOptions.CultureInvariant)]
+    private static partial Regex GpuSecondsPerDayPattern();
 
     [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_MAX_RUNS$", RegexOptions.CultureInvariant)]
     private static partial Regex MaxRunsPattern();

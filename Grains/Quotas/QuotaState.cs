@@ -18,4 +18,7 @@ public sealed class QuotaState
 
     /// <summary>The arrival number the next waiting job gets (<see cref="Scheduling.WaitingJob.Seq"/>).</summary>
     [Id(3)] public long NextSeq { get; set; }
+
+    /// <summary>The user's spending counted against the service's budgets (<see cref="Scheduling.UsageBudget"/>), only while one is set.</summary>
+    [Id(4)] public BudgetUsage Budget { get; set; } = new();
 }

@@ -21,6 +21,7 @@ public sealed partial class ServiceQuotaGrain(
     IWaitingJobStore waitingStore,
     QuotaOptions options,
     TimeProvider clock,
+    BudgetClock budgetClock,
     ILogger<ServiceQuotaGrain> logger) : Grain, IServiceQuotaGrain
 {
     private const string StateName = "service-quota";
@@ -45,6 +46,23 @@ public sealed partial class ServiceQuotaGrain(
 
     private bool PreemptionOn => S.Overrides?.Preemption ?? options.PreemptionFor(Service);
 
+    /// <summary>Each user's budgets: the overrides', else the settings'.</summary>
+    private UsageBudget Budget
+    {
+        get
+        {
+            var settings = options.BudgetFor(Service);
+            return new UsageBudget(
+                S.Overrides?.JobsPerHour ?? settings.JobsPerHour,
+                S.Overrides?.CpuSecondsPerDay ?? settings.CpuSecondsPerDay,
+                S.Overrides?.GpuSecondsPerDay ?? settings.GpuSecondsPerDay);
+        }
+    }
+
+    private int Burst => S.Overrides?.BurstPerUser ?? options.BurstFor(Service);
+
+    private BudgetTimer _budgetTimer = null!;
+
     private ServiceQuotaState S => state.State;
 
     /// <summary>How often victims that have not yet been requeued are asked again (a one-way message may be lost).</summary>
@@ -58,6 +76,20 @@ public sealed partial class ServiceQuotaGrain(
         _writes = new CoalescedWrites(() => _waiting.SaveAsync(state.WriteStateAsync), DeactivateOnIdle);
         await _waiting.LoadAsync();
         S.NextSeq = _waiting.NextSeq(S.NextSeq);
+        var self = this.AsReference<IServiceQuotaGrain>();
+        _budgetTimer = new BudgetTimer(budgetClock.Time, async () =>
+        {
+            try
+            {
+                await self.RecheckBudgetsAsync();
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                // The next release, enqueue or activation arms it again.
+                LogBudgetWakeFailed(Service, error.Message);
+            }
+        });
+        ArmBudgetTimer();
         if (S.Queues.Count > 0)
         {
             // State written before the waiting jobs had rows: move them there, each user's in their order.
@@ -74,6 +106,12 @@ public sealed partial class ServiceQuotaGrain(
         }
 
         KeepAskingVictims();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _budgetTimer.Dispose();
+        return Task.CompletedTask;
     }
 
     /// <summary>As <see cref="QuotaGrain"/>: state and queue changes together; after a failed write, start again from storage.</summary>
@@ -143,7 +181,7 @@ public sealed partial class ServiceQuotaGrain(
         return true;
     }
 
-    public async Task ReleaseAsync(string user, string jobId, double cpuSeconds = 0)
+    public async Task ReleaseAsync(string user, string jobId, double cpuSeconds = 0, double gpuSeconds = 0)
     {
         var leftQueueAt = PositionOf(user, jobId);
         var removed = FairAdmission.Remove(S.Holders, Waiting, S.Turns, user, jobId);
@@ -151,6 +189,7 @@ public sealed partial class ServiceQuotaGrain(
         {
             // Counted once: a repeated release finds the job gone and adds nothing.
             AddUsage(user, cpuSeconds);
+            AddSpending(user, cpuSeconds, gpuSeconds);
         }
 
         S.Admitted.Remove(jobId);
@@ -182,7 +221,10 @@ public sealed partial class ServiceQuotaGrain(
         }
     }
 
-    /// <summary>Admits whoever is next while the service has room (by recent usage, unless the service shares by turns).</summary>
+    /// <summary>
+    /// Admits whoever is next while the service has room (by recent usage, unless the service shares by turns), within
+    /// each user's budgets and burst; then sets the budget timer for whoever still waits on a spent budget.
+    /// </summary>
     private List<(string User, string JobId)> Fill()
     {
         var now = clock.GetUtcNow();
@@ -190,8 +232,89 @@ public sealed partial class ServiceQuotaGrain(
         Func<string, double>? usage = options.FairnessFor(Service) == Fairness.Usage
             ? user => S.Usage.TryGetValue(user, out var used) ? UsageDecay.At(used.CpuSeconds, used.AsOf, now, halfLife) : 0
             : null;
-        return FairAdmission.Fill(Cap, UserLimit, S.Holders, Waiting, S.Turns, usage, NoteAdmitted);
+        var budget = Budget;
+        var gate = budget.IsNone ? null : new BudgetGate(budget, S.Budgets, budgetClock.Time.GetUtcNow());
+        var admitted = FairAdmission.Fill(Cap, UserLimit, S.Holders, Waiting, S.Turns, usage, gate, Burst, NoteAdmitted);
+        ArmBudgetTimer();
+        return admitted;
     }
+
+    public async Task RecheckBudgetsAsync()
+    {
+        var admitted = Fill();
+        if (admitted.Count == 0)
+        {
+            return;
+        }
+
+        await SaveAsync();
+        await AnnounceAsync(admitted, admitted);
+        foreach (var user in admitted.Select(a => a.User).Distinct(StringComparer.Ordinal))
+        {
+            await NoteQueuePositionsAsync(user, 0);
+        }
+    }
+
+    /// <summary>Sets the budget timer for when the first waiting user held back only by a spent budget may run again.</summary>
+    private void ArmBudgetTimer()
+    {
+        var budget = Budget;
+        if (budget.IsNone)
+        {
+            _budgetTimer.Arm(null);
+            return;
+        }
+
+        var now = budgetClock.Time.GetUtcNow();
+        DateTimeOffset? first = null;
+        foreach (var user in S.Turns)
+        {
+            if (S.Budgets.TryGetValue(user, out var spent) && budget.FreesAt(spent, now) is { } at && (first is null || at < first))
+            {
+                first = at;
+            }
+        }
+
+        _budgetTimer.Arm(first);
+        if (first is { } due)
+        {
+            // The timer lives in this activation: keep it until then (a crash's reconcile of the waiting jobs re-arms it).
+            DelayDeactivation(due - now + TimeSpan.FromMinutes(1));
+        }
+    }
+
+    /// <summary>Counts an ended job's measured time against its user's budgets, and forgets spending past every window.</summary>
+    private void AddSpending(string user, double cpuSeconds, double gpuSeconds)
+    {
+        var now = budgetClock.Time.GetUtcNow();
+        foreach (var (who, spent) in S.Budgets.ToList())
+        {
+            if (UsageBudget.Prune(spent, now))
+            {
+                S.Budgets.Remove(who);
+            }
+        }
+
+        var budget = Budget;
+        if (budget.CpuSecondsPerDay is null && budget.GpuSecondsPerDay is null)
+        {
+            return;
+        }
+
+        if (!S.Budgets.TryGetValue(user, out var usage))
+        {
+            S.Budgets[user] = usage = new BudgetUsage();
+        }
+
+        budget.RecordEnd(usage, now, cpuSeconds, gpuSeconds);
+        if (usage.IsEmpty)
+        {
+            S.Budgets.Remove(user);
+        }
+    }
+
+    /// <summary>The users' budgets as admission weighs them now; null when the service has none.</summary>
+    private BudgetGate? BudgetGate() => Budget.IsNone ? null : new BudgetGate(Budget, S.Budgets, budgetClock.Time.GetUtcNow());
 
     private void NoteAdmitted(WaitingJob job) => S.Admitted[job.JobId] = new AdmittedJob(job.Priority, S.NextAdmission++, job.Seq);
 
@@ -225,12 +348,16 @@ public sealed partial class ServiceQuotaGrain(
     /// <summary>Admits the job a victim's slot was promised to, if it still waits and the limits allow it.</summary>
     private List<(string User, string JobId)> HandOver(PreemptionUnderway promised)
     {
+        var gate = BudgetGate();
         if (Waiting.Find(promised.ForJob) is not { } job
             || FairAdmission.Held(S.Holders, job.User) >= UserLimit
-            || FairAdmission.Running(S.Holders) >= Cap)
+            || FairAdmission.Running(S.Holders) >= Cap
+            || gate?.MayStart(job.User) == false)
         {
             return [];
         }
+
+        gate?.Started(job.User);
 
         FairAdmission.Remove(S.Holders, Waiting, S.Turns, job.User, job.JobId);
         if (!S.Holders.TryGetValue(job.User, out var held))
@@ -255,7 +382,10 @@ public sealed partial class ServiceQuotaGrain(
         }
 
         var promised = S.Preempting.Values.Select(p => p.ForJob).ToHashSet(StringComparer.Ordinal);
+        // A user whose budget is spent waits for it, not for a slot: preempting for them would free nothing they may use.
+        var gate = BudgetGate();
         var waiting = S.Turns
+            .Where(user => gate?.MayStart(user) != false)
             .SelectMany(user => Waiting.Front(user, Cap).TakeWhile(j => j.Priority == JobPriority.High))
             .Where(j => !promised.Contains(j.JobId))
             .ToList();
@@ -407,13 +537,34 @@ public sealed partial class ServiceQuotaGrain(
         var preemption = S.Overrides?.Preemption is { } on
             ? new EffectiveSwitch(on, Override)
             : new EffectiveSwitch(options.PreemptionFor(Service), options.PreemptionFor(Service) ? $"SERVICE_{name}_PREEMPTION" : "default");
-        return new ServiceLimits(Service, runsPerUser, maxRuns, preemption);
+        var burst = S.Overrides?.BurstPerUser is { } b
+            ? new EffectiveLimit(b, Override)
+            : new EffectiveLimit(Burst, options.Bursts.ContainsKey(name) ? $"SERVICE_{name}_BURST_PER_USER" : "default");
+        var settings = options.BudgetFor(Service);
+        return new ServiceLimits(
+            Service,
+            runsPerUser,
+            maxRuns,
+            burst,
+            Effective(S.Overrides?.JobsPerHour, settings.JobsPerHour, $"SERVICE_{name}_JOBS_PER_USER_PER_HOUR"),
+            Effective(S.Overrides?.CpuSecondsPerDay, settings.CpuSecondsPerDay, $"SERVICE_{name}_CPU_SECONDS_PER_USER_PER_DAY"),
+            Effective(S.Overrides?.GpuSecondsPerDay, settings.GpuSecondsPerDay, $"SERVICE_{name}_GPU_SECONDS_PER_USER_PER_DAY"),
+            preemption);
     }
+
+    /// <summary>A budget's value and source; null when neither an override nor a setting gives one.</summary>
+    private static EffectiveLimit? Effective(int? overridden, int? setting, string variable) =>
+        overridden is { } o ? new EffectiveLimit(o, Override) : setting is { } v ? new EffectiveLimit(v, variable) : null;
 
     private const string Override = "override";
 
     private string WaitReason(string user) =>
-        FairAdmission.WaitReason(Cap, UserLimit, FairAdmission.Running(S.Holders), FairAdmission.Held(S.Holders, user));
+        FairAdmission.WaitReason(
+            Cap,
+            UserLimit,
+            FairAdmission.Running(S.Holders),
+            FairAdmission.Held(S.Holders, user),
+            Budget.Spent(S.Budgets.TryGetValue(user, out var spent) ? spent : null, budgetClock.Time.GetUtcNow()));
 
     private int? PositionOf(string user, string jobId) =>
         Waiting.Find(jobId)?.User == user ? Waiting.PositionOf(jobId) : null;
@@ -477,6 +628,9 @@ public sealed partial class ServiceQuotaGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': limits changed at run time to {RunsPerUser} per user, {Cap} in all; {Admitted} waiting jobs admitted")]
     private partial void LogLimitsChanged(string service, int runsPerUser, int cap, int admitted);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service '{Service}': waking for users' freed budgets failed: {Error}")]
+    private partial void LogBudgetWakeFailed(string service, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': {Count} waiting jobs moved from the old state to their own rows")]
     private partial void LogQueueMoved(string service, int count);

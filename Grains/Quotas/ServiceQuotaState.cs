@@ -31,7 +31,13 @@ public sealed class ServiceQuotaState
     /// <summary>Limits an admin set at run time; null fields (or none) keep the settings' values.</summary>
     [Id(6)] public LimitOverrides? Overrides { get; set; }
 
-    // Ids from 20 on, so fields other admission rules add can go on from 7.
+    /// <summary>
+    /// User to their spending counted against the service's budgets (<see cref="Scheduling.UsageBudget"/>), only while
+    /// a budget is set; users whose spending has left every window are absent.
+    /// </summary>
+    [Id(10)] public Dictionary<string, BudgetUsage> Budgets { get; set; } = [];
+
+    // Ids from 20 on: preemption's.
 
     /// <summary>Job id to what preemption weighs of it (<see cref="AdmittedJob"/>), for each job holding a slot.</summary>
     [Id(20)] public Dictionary<string, AdmittedJob> Admitted { get; set; } = [];

@@ -84,6 +84,8 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
             var changed = (await admin.GetFromJsonAsync<JsonObject>(Route))!;
             Assert.Equal((4, "override"), Limit(changed, "maxRuns"));
             Assert.Equal((1, "SERVICE_LIVELIMITS_RUNS_PER_USER"), Limit(changed, "runsPerUser"));
+            Assert.Equal((0, "default"), Limit(changed, "burstPerUser"));
+            Assert.Null(changed["jobsPerHour"]);
 
             var reset = await admin.DeleteAsync(Route);
             Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
@@ -96,12 +98,62 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
         }
     }
 
+    [Fact]
+    public async Task AJobBudgetSetAtRunTime_HoldsTheNextJobWithItsReason_RaisingItStartsTheJob()
+    {
+        var token = await system.CreateUserAsync("carol");
+        using var carol = system.Client(token);
+        using var admin = system.Client(system.AdminToken);
+        var ids = new List<string>();
+        try
+        {
+            var set = await PutAsync(admin, new { jobsPerHour = 1, burstPerUser = 0 });
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+            var limits = (await set.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Equal((1, "override"), Limit(limits, "jobsPerHour"));
+            Assert.Equal((0, "override"), Limit(limits, "burstPerUser"));
+            Assert.Null(limits["cpuSecondsPerDay"]);
+            Assert.Null(limits["gpuSecondsPerDay"]);
+
+            ids.Add(await Jobs.SubmitAsync(carol, Sleeper()));
+            ids.Add(await Jobs.SubmitAsync(carol, Sleeper()));
+            await system.WaitForJobAsync(carol, ids[0], Started, TimeSpan.FromSeconds(60));
+            var waiting = await system.WaitForJobAsync(carol, ids[1], j => Jobs.Status(j) == "queued", TimeSpan.FromSeconds(10));
+            Assert.Equal("waiting: user quota 1/1", waiting["message"]!.GetValue<string>());
+
+            // The first job ends: her quota has room, but this hour's one job is spent, so the second still waits.
+            await CancelAsync(carol, ids[0]);
+            await CorralSystem.Terminal(system, carol, ids[0]);
+            var spent = await system.WaitForJobAsync(
+                carol, ids[1], j => j["message"]?.GetValue<string>() == "waiting: budget spent (jobs 1/1 per hour)", TimeSpan.FromSeconds(10));
+            Assert.Equal("queued", Jobs.Status(spent));
+
+            // Raised at run time: applied to the next decision at once.
+            Assert.Equal(HttpStatusCode.OK, (await PutAsync(admin, new { jobsPerHour = 2 })).StatusCode);
+            await system.WaitForJobAsync(carol, ids[1], Started, TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            foreach (var id in ids)
+            {
+                await CancelAsync(carol, id);
+            }
+
+            await admin.DeleteAsync(Route);
+        }
+    }
+
     [Theory]
     [InlineData("{\"runsPerUser\": 0}", "runsPerUser")]
     [InlineData("{\"maxRuns\": \"ten\"}", "maxRuns")]
     [InlineData("{\"maxRuns\": 2.5}", "maxRuns")]
     [InlineData("{\"runsPerUser\": 1000000}", "runsPerUser")]
-    [InlineData("{\"cpuSecondsPerDay\": 10}", "cpuSecondsPerDay")]
+    [InlineData("{\"cpuSecondsPerDay\": 0}", "cpuSecondsPerDay")]
+    [InlineData("{\"gpuSecondsPerDay\": 2000000000}", "gpuSecondsPerDay")]
+    [InlineData("{\"jobsPerHour\": -1}", "jobsPerHour")]
+    [InlineData("{\"burstPerUser\": -1}", "burstPerUser")]
+    [InlineData("{\"burstPerUser\": null}", "burstPerUser")]
+    [InlineData("{\"hoursPerDay\": 3}", "hoursPerDay")]
     [InlineData("{\"preemption\": \"yes\"}", "preemption")]
     [InlineData("{\"preemption\": 1}", "preemption")]
     [InlineData("{}", "body")]

@@ -34,17 +34,33 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
     /// <summary>...and this when the job asks for none (SERVICE_LIMITED_DEFAULT_DURATION_SECONDS).</summary>
     public const int LimitedDefault = 30;
 
+    /// <summary>Service "budgeted": this cap, and each user's CPU-seconds per day (SERVICE_BUDGETED_CPU_SECONDS_PER_USER_PER_DAY).</summary>
+    public const int BudgetedCap = 2;
+
+    public const int BudgetedCpuSecondsPerDay = 100;
+
+    /// <summary>Service "hourly" (uncapped): each user's jobs per hour (SERVICE_HOURLY_JOBS_PER_USER_PER_HOUR).</summary>
+    public const int HourlyJobsPerHour = 2;
+
+    /// <summary>Service "bursty": this cap, one run per user, and this burst per user (SERVICE_BURSTY_BURST_PER_USER).</summary>
+    public const int BurstyCap = 3;
+
+    public const int BurstyBurst = 1;
+
     /// <summary>The no-capacity grace of this cluster, measured on <see cref="NoCapacityClock"/>.</summary>
     public static readonly TimeSpan NoCapacityGrace = TimeSpan.FromSeconds(600);
 
     // The silo is built from a configurator type, so each cluster finds its clock here by a key in its configuration.
     private static readonly ConcurrentDictionary<string, FakeTimeProvider> Clocks = new(StringComparer.Ordinal);
 
+    private static readonly ConcurrentDictionary<string, FakeTimeProvider> BudgetClocks = new(StringComparer.Ordinal);
+
     private readonly string _clockKey = Guid.NewGuid().ToString("N");
 
     public InMemoryClusterFixture()
     {
         Clocks[_clockKey] = NoCapacityClock;
+        BudgetClocks[_clockKey] = BudgetClock;
         var builder = new TestClusterBuilder(1).AddSiloBuilderConfigurator<Configurator>();
         builder.Properties[ClockKeyName] = _clockKey;
         Cluster = builder.Build();
@@ -58,6 +74,9 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
     /// </summary>
     public FakeTimeProvider NoCapacityClock { get; } = new(DateTimeOffset.UtcNow);
 
+    /// <summary>The clock users' budgets are measured and woken on; tests move it (Orleans' timers keep the real clock).</summary>
+    public FakeTimeProvider BudgetClock { get; } = new(DateTimeOffset.UtcNow);
+
     public TestCluster Cluster { get; }
 
     public IGrainFactory Grains => Cluster.GrainFactory;
@@ -68,6 +87,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
     {
         await Cluster.DisposeAsync();
         Clocks.TryRemove(_clockKey, out _);
+        BudgetClocks.TryRemove(_clockKey, out _);
     }
 
     private sealed class Configurator : ISiloConfigurator
@@ -81,10 +101,11 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
             silo.Services.AddSingleton(new QuotaOptions(
-                new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit, ["PREEMPTIVE"] = TightLimit },
+                new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit, ["BURSTY"] = 1, ["PREEMPTIVE"] = TightLimit },
                 new Dictionary<string, int>
                 {
                     ["CAPPED"] = CappedCap, ["TIGHTCAPPED"] = TightCappedCap, ["FAIRSHARE"] = FairShareCap, ["RRSHARE"] = FairShareCap,
+                    ["BUDGETED"] = BudgetedCap, ["BURSTY"] = BurstyCap,
                     ["PREEMPTIVE"] = PreemptiveCap,
                 },
                 new Dictionary<string, int> { ["LIMITED"] = LimitedCeiling },
@@ -92,8 +113,12 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             {
                 FairnessPolicies = new Dictionary<string, Corral.Scheduling.Fairness> { ["RRSHARE"] = Corral.Scheduling.Fairness.RoundRobin }
                     .ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
+                CpuSecondsPerDay = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add("BUDGETED", BudgetedCpuSecondsPerDay),
+                JobsPerHour = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add("HOURLY", HourlyJobsPerHour),
+                Bursts = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add("BURSTY", BurstyBurst),
                 Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, "PREEMPTIVE"),
             });
+            silo.Services.AddSingleton(new BudgetClock(BudgetClocks[silo.Configuration[ClockKeyName]!]));
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(Corral.Workers.WorkerLiveness.Default);
             silo.Services.AddSingleton(new Corral.Jobs.NoCapacityPolicy(NoCapacityGrace, Clocks[silo.Configuration[ClockKeyName]!]));

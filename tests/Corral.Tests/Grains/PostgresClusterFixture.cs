@@ -29,6 +29,9 @@ public class PostgresClusterFixture : IAsyncLifetime
 
     public const int Cap = 3;
 
+    /// <summary>A capped service (cap <see cref="Cap"/>) whose users may start one job per hour (SERVICE_METERED_JOBS_PER_USER_PER_HOUR).</summary>
+    public const string MeteredService = "metered";
+
     /// <summary>A service capped at <see cref="Cap"/> whose high-priority jobs preempt (SERVICE_RUSH_PREEMPTION=true).</summary>
     public const string PreemptiveService = "rush";
     private const string ConnectionKey = "CorralTestPostgres";
@@ -39,6 +42,8 @@ public class PostgresClusterFixture : IAsyncLifetime
 
     // Silos are built from a configurator type, so each fixture's silos find its clock here by a key.
     private static readonly ConcurrentDictionary<string, FakeTimeProvider> Clocks = new(StringComparer.Ordinal);
+
+    private static readonly ConcurrentDictionary<string, FakeTimeProvider> BudgetClocks = new(StringComparer.Ordinal);
 
     private readonly string _clockKey = Guid.NewGuid().ToString("N");
 
@@ -60,6 +65,9 @@ public class PostgresClusterFixture : IAsyncLifetime
     /// Only that policy reads it, so Orleans' own timers keep the real clock.
     /// </summary>
     public FakeTimeProvider NoCapacityClock { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>The clock users' budgets run on, kept across <see cref="RestartClusterAsync"/>; tests move it.</summary>
+    public FakeTimeProvider BudgetClock { get; } = new(DateTimeOffset.UtcNow);
 
     public string ConnectionString { get; private set; } = "";
 
@@ -86,6 +94,7 @@ public class PostgresClusterFixture : IAsyncLifetime
     {
         ConnectionString = await TestEnvironment.CreateDatabaseAsync(_database);
         Clocks[_clockKey] = NoCapacityClock;
+        BudgetClocks[_clockKey] = BudgetClock;
         await DeployAsync();
     }
 
@@ -112,6 +121,7 @@ public class PostgresClusterFixture : IAsyncLifetime
     {
         await Cluster.DisposeAsync();
         Clocks.TryRemove(_clockKey, out _);
+        BudgetClocks.TryRemove(_clockKey, out _);
         await TestEnvironment.DropDatabaseAsync(_database);
     }
 
@@ -125,14 +135,16 @@ public class PostgresClusterFixture : IAsyncLifetime
                 .AddCorralStorage(silo.Configuration[ConnectionKey]!)
                 .AddCorralServices(new QuotaOptions(
                     new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit },
-                    new Dictionary<string, int> { [CappedService.ToUpperInvariant()] = Cap, [PreemptiveService.ToUpperInvariant()] = Cap },
+                    new Dictionary<string, int> { [CappedService.ToUpperInvariant()] = Cap, [MeteredService.ToUpperInvariant()] = Cap, [PreemptiveService.ToUpperInvariant()] = Cap },
                     new Dictionary<string, int>(),
                     new Dictionary<string, int>())
-                    {
-                        Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, PreemptiveService.ToUpperInvariant()),
-                    },
+                {
+                    JobsPerHour = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add(MeteredService.ToUpperInvariant(), 1),
+                    Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, PreemptiveService.ToUpperInvariant()),
+                },
                     null,
-                    new NoCapacityPolicy(NoCapacityGrace, Clocks[silo.Configuration[ClockKeyName]!]));
+                    new NoCapacityPolicy(NoCapacityGrace, Clocks[silo.Configuration[ClockKeyName]!]),
+                    new BudgetClock(BudgetClocks[silo.Configuration[ClockKeyName]!]));
 
             // The product's HostGrain is this cluster's one implementation of IHostGrain.
             silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(RecordingHostGrain)));

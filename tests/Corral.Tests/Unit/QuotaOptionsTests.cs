@@ -122,6 +122,57 @@ public sealed class QuotaOptionsTests
     }
 
     [Fact]
+    public void Budgets_AndBurst_PerService_UnsetIsNone()
+    {
+        var options = QuotaOptions.FromEnvironment(new Hashtable
+        {
+            ["SERVICE_GPU_JOBS_MAX_RUNS"] = "8",
+            ["SERVICE_GPU_JOBS_BURST_PER_USER"] = "2",
+            ["SERVICE_GPU_JOBS_JOBS_PER_USER_PER_HOUR"] = "30",
+            ["SERVICE_GPU_JOBS_CPU_SECONDS_PER_USER_PER_DAY"] = "3600",
+            ["SERVICE_GPU_JOBS_GPU_SECONDS_PER_USER_PER_DAY"] = "7200",
+            ["SERVICE_IDLE_BURST_PER_USER"] = "0",
+            ["SERVICE_IDLE_MAX_RUNS"] = "2",
+        });
+
+        Assert.Equal(new Corral.Scheduling.UsageBudget(30, 3600, 7200), options.BudgetFor("gpu-jobs"));
+        Assert.Equal(2, options.BurstFor("gpu-jobs"));
+        Assert.Equal(0, options.BurstFor("idle"));
+        Assert.True(options.BudgetFor("other").IsNone);
+        Assert.Equal(0, options.BurstFor("other"));
+        // The budget variables are not read as run limits.
+        Assert.Equal(QuotaOptions.DefaultLimit, options.LimitFor("gpu-jobs"));
+    }
+
+    [Theory]
+    [InlineData("SERVICE_EXAMPLE_JOBS_PER_USER_PER_HOUR", "0")]
+    [InlineData("SERVICE_EXAMPLE_CPU_SECONDS_PER_USER_PER_DAY", "1h")]
+    [InlineData("SERVICE_EXAMPLE_GPU_SECONDS_PER_USER_PER_DAY", "-5")]
+    [InlineData("SERVICE_EXAMPLE_CPU_SECONDS_PER_USER_PER_DAY", "99999999999")]
+    [InlineData("SERVICE_EXAMPLE_BURST_PER_USER", "-1")]
+    public void FromEnvironment_BadBudgetOrBurst_NamesVariableAndValue(string name, string value)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => QuotaOptions.FromEnvironment(new Hashtable
+        {
+            [name] = value,
+            ["SERVICE_EXAMPLE_MAX_RUNS"] = "4",
+        }));
+        Assert.Contains(name, error.Message);
+        Assert.Contains($"'{value}'", error.Message);
+    }
+
+    [Fact]
+    public void FromEnvironment_BurstOnAnUncappedService_NamesBothVariables()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => QuotaOptions.FromEnvironment(new Hashtable
+        {
+            ["SERVICE_EXAMPLE_BURST_PER_USER"] = "2",
+        }));
+        Assert.Contains("SERVICE_EXAMPLE_BURST_PER_USER", error.Message);
+        Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", error.Message);
+    }
+
+    [Fact]
     public void FromEnvironment_Preemption_IsOffUnlessSetTrue_OnACappedService()
     {
         var options = QuotaOptions.FromEnvironment(new Hashtable

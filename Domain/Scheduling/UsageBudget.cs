@@ -1,0 +1,112 @@
+using System.Globalization;
+using Corral.Quotas;
+
+namespace Corral.Scheduling;
+
+/// <summary>
+/// A service's budgets per user (SERVICE_&lt;NAME&gt;_JOBS_PER_USER_PER_HOUR, _CPU_SECONDS_PER_USER_PER_DAY,
+/// _GPU_SECONDS_PER_USER_PER_DAY); a null budget is none. A user who has spent any of them starts no more jobs until
+/// enough of the spending leaves its sliding window (<see cref="BudgetWindow"/>); their jobs wait, never rejected.
+/// Jobs count when admitted; CPU- and GPU-seconds as measured when each job ends, so a running job's time is not
+/// counted until it ends, and a job admitted under budget runs to its end whatever it spends.
+/// </summary>
+public sealed record UsageBudget(int? JobsPerHour = null, int? CpuSecondsPerDay = null, int? GpuSecondsPerDay = null)
+{
+    public static readonly UsageBudget None = new();
+
+    public bool IsNone => JobsPerHour is null && CpuSecondsPerDay is null && GpuSecondsPerDay is null;
+
+    /// <summary>Whether the user may start another job now.</summary>
+    public bool Allows(BudgetUsage? usage, DateTimeOffset now) => Spent(usage, now) is null;
+
+    /// <summary>What the user has spent, as a wait reason ("waiting: budget spent (cpu-seconds 3600/3600 per day)"); null when within every budget.</summary>
+    public string? Spent(BudgetUsage? usage, DateTimeOffset now)
+    {
+        if (usage is null)
+        {
+            return null;
+        }
+
+        foreach (var (limit, buckets, window, what) in Budgets(usage))
+        {
+            var spent = window.Spent(buckets, now);
+            if (spent >= limit)
+            {
+                var per = window == BudgetWindow.Hour ? "hour" : "day";
+                return string.Create(CultureInfo.InvariantCulture, $"waiting: budget spent ({what} {Math.Floor(spent)}/{limit} per {per})");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>When every spent budget allows another job again; null when none is spent.</summary>
+    public DateTimeOffset? FreesAt(BudgetUsage? usage, DateTimeOffset now)
+    {
+        if (usage is null)
+        {
+            return null;
+        }
+
+        DateTimeOffset? latest = null;
+        foreach (var (limit, buckets, window, _) in Budgets(usage))
+        {
+            if (window.FreesAt(buckets, now, limit) is { } at && (latest is null || at > latest))
+            {
+                latest = at;
+            }
+        }
+
+        return latest;
+    }
+
+    /// <summary>Counts a job admitted at <paramref name="now"/> (only while a job budget is set, so usage stays small).</summary>
+    public void RecordStart(BudgetUsage usage, DateTimeOffset now)
+    {
+        if (JobsPerHour is not null)
+        {
+            BudgetWindow.Hour.Add(usage.Starts, now, 1);
+        }
+    }
+
+    /// <summary>Counts an ended job's measured CPU- and GPU-seconds (each only while its budget is set).</summary>
+    public void RecordEnd(BudgetUsage usage, DateTimeOffset now, double cpuSeconds, double gpuSeconds)
+    {
+        if (CpuSecondsPerDay is not null)
+        {
+            BudgetWindow.Day.Add(usage.CpuSeconds, now, cpuSeconds);
+        }
+
+        if (GpuSecondsPerDay is not null)
+        {
+            BudgetWindow.Day.Add(usage.GpuSeconds, now, gpuSeconds);
+        }
+    }
+
+    /// <summary>Drops spending that has left its window; true when nothing is left, so the user's entry can go.</summary>
+    public static bool Prune(BudgetUsage usage, DateTimeOffset now)
+    {
+        BudgetWindow.Hour.Prune(usage.Starts, now);
+        BudgetWindow.Day.Prune(usage.CpuSeconds, now);
+        BudgetWindow.Day.Prune(usage.GpuSeconds, now);
+        return usage.IsEmpty;
+    }
+
+    private IEnumerable<(int Limit, List<UsageBucket> Buckets, BudgetWindow Window, string What)> Budgets(BudgetUsage usage)
+    {
+        if (JobsPerHour is { } jobs)
+        {
+            yield return (jobs, usage.Starts, BudgetWindow.Hour, "jobs");
+        }
+
+        if (CpuSecondsPerDay is { } cpu)
+        {
+            yield return (cpu, usage.CpuSeconds, BudgetWindow.Day, "cpu-seconds");
+        }
+
+        if (GpuSecondsPerDay is { } gpu)
+        {
+            yield return (gpu, usage.GpuSeconds, BudgetWindow.Day, "gpu-seconds");
+        }
+    }
+}
