@@ -32,7 +32,8 @@ public sealed partial record HostAgentSettings(
     bool JobReadOnlyRootfs = true,
     long? JobOutputMaxBytesPerHourSetting = null,
     IReadOnlyList<IPNetwork>? JobAllowedCidrs = null,
-    IReadOnlyList<IPAddress>? JobDnsServers = null)
+    IReadOnlyList<IPAddress>? JobDnsServers = null,
+    long JobOutputMinFreeBytes = HostAgentSettings.DefaultJobOutputMinFreeBytes)
 {
     /// <summary>What a job's traffic may reach (JOB_ALLOWED_CIDRS, JOB_DNS_SERVERS), with the excluded ranges.</summary>
     public JobNetworkPolicy NetworkPolicy => new(DataTransferExcludedCidrs, JobAllowedCidrs ?? [], JobDnsServers ?? []);
@@ -61,6 +62,12 @@ public sealed partial record HostAgentSettings(
     public string JobWorkDirectory => JobWorkDirectorySetting ?? Path.Combine(JobOutputDirectory, WorkerName, "work");
 
     public const long DefaultLogQuotaPerJobHour = 52_428_800;
+
+    /// <summary>
+    /// The free space JOB_OUTPUT_DIR's file system must keep for jobs to start and go on (JOB_OUTPUT_MIN_FREE_BYTES):
+    /// 16 MiB, a few seconds of a fast writer's output.
+    /// </summary>
+    public const long DefaultJobOutputMinFreeBytes = 16L << 20;
 
     /// <summary>Where job output files live on the host (<see cref="Logs.JobOutputFiles"/>), one folder per worker name.</summary>
     public const string DefaultJobOutputDirectory = "/var/lib/corral/job-output";
@@ -92,7 +99,8 @@ public sealed partial record HostAgentSettings(
         // "0" turns the bound off, which a size setting refuses.
         settings.GetString("JOB_OUTPUT_MAX_BYTES_PER_HOUR")?.Trim() == "0" ? 0 : settings.GetByteSize("JOB_OUTPUT_MAX_BYTES_PER_HOUR"),
         ParseCidrs("JOB_ALLOWED_CIDRS", settings.GetString("JOB_ALLOWED_CIDRS", string.Empty)),
-        ReadDnsServers(settings)));
+        ReadDnsServers(settings),
+        settings.GetByteSize("JOB_OUTPUT_MIN_FREE_BYTES") ?? DefaultJobOutputMinFreeBytes));
 
     private static HostAgentSettings Validated(HostAgentSettings read)
     {

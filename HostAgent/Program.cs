@@ -67,6 +67,7 @@ try
     builder.Services.AddSingleton<ResultCollector>();
     builder.Services.AddSingleton<WorkspaceResults>();
     builder.Services.AddSingleton<IJobMonitor, DiskQuotaMonitor>();
+    builder.Services.AddSingleton<IJobMonitor, OutputDiskMonitor>();
     // Last of the monitors: disposed last, once the others have let go, it collects the job's results.
     builder.Services.AddSingleton<IJobMonitor, ResultsMonitor>();
     builder.UseOrleans(silo => silo.UseCorralCluster(cluster, endpoints));

@@ -28,4 +28,10 @@ public enum TerminationReason
     /// placement; it gave its quota slot back.
     /// </summary>
     NoCapacity,
+
+    /// <summary>
+    /// The file system of the host's job output (JOB_OUTPUT_DIR) had less free space than JOB_OUTPUT_MIN_FREE_BYTES:
+    /// the job was not started, or was ended rather than left to run with its output dropped.
+    /// </summary>
+    OutputDiskFull,
 }

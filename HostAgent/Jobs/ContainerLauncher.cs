@@ -50,17 +50,21 @@ public sealed partial class ContainerLauncher(
             LogClamped(launch.JobId, clamp);
         }
 
-        await EnsureMacIsFreeAsync(launch.JobId, cancellationToken);
         var ssh = launch.Spec.Kind == JobKind.Ssh;
         var bind = ssh ? BindAddress(settings.PublicAddress) : null;
         var options = bind is null ? null : new SshHostOptions(bind.ToString(), ProcBinds());
-        // An SSH session runs the agent's entry script in place of the image's entry point.
-        var imageEntrypoint = ssh ? [] : await runtime.GetImageEntrypointAsync(launch.Spec.Image, cancellationToken);
         var output = outputs.Create(launch.JobId);
         try
         {
+            // Three independent steps, each a round trip to the engine or the disk, at once: they are a user's wait.
+            var macFree = EnsureMacIsFreeAsync(launch.JobId, cancellationToken);
+            // An SSH session runs the agent's entry script in place of the image's entry point.
+            var entrypoint = ssh ? Task.FromResult<IReadOnlyList<string>>([]) : runtime.GetImageEntrypointAsync(launch.Spec.Image, cancellationToken);
             // Filled before the container exists: the job finds its inputs at its first instruction.
-            var work = await workspaces.PrepareAsync(launch.JobId, cancellationToken);
+            var preparing = workspaces.PrepareAsync(launch.JobId, cancellationToken);
+            // All three end before a failure is thrown, so the clean-up below never races a step still running.
+            await Task.WhenAll(macFree, entrypoint, preparing);
+            var (imageEntrypoint, work) = (await entrypoint, await preparing);
             var entry = new JobEntry(output, JobOutputFiles.RunnerPath, imageEntrypoint, work, settings.JobOutputMaxBytesPerHour);
             var containerId = await runtime.CreateAsync(ContainerSpecBuilder.Build(guarded.Launch, entry, options, settings.JobCgroupParent, settings.JobReadOnlyRootfs), cancellationToken);
             return new PreparedContainer(containerId, launch.JobId, bind);

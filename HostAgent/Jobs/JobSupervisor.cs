@@ -178,13 +178,18 @@ public sealed partial class JobSupervisor(
     private async Task<List<IAsyncDisposable>> StartMonitorsAsync(SupervisedJob job, string containerId)
     {
         var context = new JobMonitorContext(job, containerId, (reason, message) => KillAsync(job, reason, message));
-        var started = new List<IAsyncDisposable>();
-        foreach (var monitor in monitors)
+        // At once: each waits on its own thing (the firewall, the engine, the disk), and the job's start waits on all.
+        var starting = monitors.Select(monitor => monitor.StartAsync(context, Stopping)).ToList();
+        try
         {
-            started.Add(await monitor.StartAsync(context, Stopping));
+            return [.. await Task.WhenAll(starting)];
         }
-
-        return started;
+        catch
+        {
+            // The monitors that did start are stopped again, so a failed start leaves no rules or watchers behind.
+            await DisposeAllAsync([.. starting.Where(s => s.IsCompletedSuccessfully).Select(s => s.Result)]);
+            throw;
+        }
     }
 
     private static async Task DisposeAllAsync(List<IAsyncDisposable> monitors)

@@ -14,7 +14,7 @@ public static class FaultCatalog
         }),
         new("pg_kill", "PostgreSQL's postmaster killed with SIGKILL, then started again", async context =>
         {
-            context.Database.KillPostmaster();
+            await context.Database.KillPostmasterAsync();
             await context.Database.RestartAsync();
             return DateTime.UtcNow;
         }),
@@ -35,6 +35,15 @@ public static class FaultCatalog
             var first = await context.Probe.SecondsUntilServingAsync(DateTime.UtcNow);
             context.Report.Note($"silo_kill: serving again {first:0.00} s after the first silo died; killing a second");
             context.Cluster.KillSilo(1);
+            return DateTime.UtcNow;
+        }),
+        new GatewayKillFault().Fault,
+        new("output_disk_full", $"the agent's job output file system ({OutputFileSystem.SizeMiB} MiB) full for 20 s, then freed", async context =>
+        {
+            var taken = await context.OutputFiles.FillAsync();
+            context.Report.Note($"output_disk_full: {taken >> 20} MiB written until the file system was full; freed in 20 s");
+            await Task.Delay(TimeSpan.FromSeconds(20));
+            context.OutputFiles.Free();
             return DateTime.UtcNow;
         }),
     ];

@@ -20,10 +20,14 @@ public sealed class FaultCluster : IAsyncDisposable
     private readonly Dictionary<string, string>[] _gatewayEnvironments = new Dictionary<string, string>[GatewayCount];
     private ServerProcess _hostAgent = null!;
 
-    private FaultCluster(Dictionary<string, string> common)
+    private FaultCluster(Dictionary<string, string> common, string jobOutputDirectory)
     {
         _common = common;
+        JobOutputDirectory = jobOutputDirectory;
     }
+
+    /// <summary>The host agent's JOB_OUTPUT_DIR (its jobs' output files and working directories).</summary>
+    public string JobOutputDirectory { get; }
 
     public string WorkerName { get; } = "faults-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -31,16 +35,22 @@ public sealed class FaultCluster : IAsyncDisposable
 
     public Uri[] Gateways { get; } = new Uri[GatewayCount];
 
-    public string JobOutputFolder => Path.Combine(Corral.HostAgent.HostAgentSettings.DefaultJobOutputDirectory, WorkerName);
+    public string JobOutputFolder => Path.Combine(JobOutputDirectory, WorkerName);
 
-    /// <summary>Starts every process with <paramref name="settings"/> (quotas and such) on <paramref name="connectionString"/>.</summary>
-    public static async Task<FaultCluster> StartAsync(string connectionString, string clusterId, IReadOnlyDictionary<string, string> settings)
+    /// <summary>
+    /// Starts every process with <paramref name="settings"/> (quotas and such) on <paramref name="connectionString"/>,
+    /// the host agent's job output in <paramref name="jobOutputDirectory"/>.
+    /// </summary>
+    public static async Task<FaultCluster> StartAsync(
+        string connectionString, string clusterId, IReadOnlyDictionary<string, string> settings, string jobOutputDirectory)
     {
-        var cluster = new FaultCluster(new Dictionary<string, string>(settings)
-        {
-            ["CORRAL_POSTGRES"] = connectionString,
-            ["CORRAL_CLUSTER_ID"] = clusterId,
-        });
+        var cluster = new FaultCluster(
+            new Dictionary<string, string>(settings)
+            {
+                ["CORRAL_POSTGRES"] = connectionString,
+                ["CORRAL_CLUSTER_ID"] = clusterId,
+            },
+            jobOutputDirectory);
         for (var i = 0; i < SiloCount; i++)
         {
             cluster._siloEnvironments[i] = new Dictionary<string, string>(cluster._common)
@@ -98,6 +108,10 @@ public sealed class FaultCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Silos that exited although no fault killed them (a silo must ride out an outage), with their last lines.</summary>
+    public IReadOnlyList<string> ExitedSilos() =>
+        [.. _silos.Where(s => s.HasExited && !s.Killed).Select(s => $"{s.Name}:\n{Tail(s.OutputTail)}")];
+
     public void KillGateway(int index) => _gateways[index].Kill();
 
     public void StartGateway(int index)
@@ -117,6 +131,7 @@ public sealed class FaultCluster : IAsyncDisposable
             ["CORRAL_SILO_PORT"] = BenchmarkEnvironment.FreePort().ToString(),
             ["CORRAL_GATEWAY_PORT"] = "0",
             ["CORRAL_WORKER_NAME"] = WorkerName,
+            ["JOB_OUTPUT_DIR"] = JobOutputDirectory,
         });
         _hostAgent.Start();
     }
@@ -135,6 +150,10 @@ public sealed class FaultCluster : IAsyncDisposable
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
     }
+
+    /// <summary>Why each gateway answered 500 (its first such lines).</summary>
+    public IEnumerable<string> GatewayExceptionLines() =>
+        _gateways.SelectMany(g => g.ExceptionLines.Select(line => $"{g.Name}: {line}"));
 
     /// <summary>The last lines of every process, for a report of what went wrong.</summary>
     public string Diagnostics() => string.Join('\n', _silos.Concat(_gateways).Append(_hostAgent)

@@ -1,4 +1,9 @@
 namespace Corral.Benchmarks.Faults;
 
 /// <summary>What a fault acts on, and where it notes progress.</summary>
-public sealed record FaultContext(FaultCluster Cluster, FaultDatabaseServer Database, RecoveryProbe Probe, BenchmarkReport Report);
+public sealed record FaultContext(
+    FaultCluster Cluster, FaultDatabaseServer Database, OutputFileSystem OutputFiles, RecoveryProbe Probe, BenchmarkReport Report)
+{
+    /// <summary>The users of this fault's load.</summary>
+    public IReadOnlyList<LoadUser> Users { get; init; } = [];
+}

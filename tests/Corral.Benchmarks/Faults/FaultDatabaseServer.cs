@@ -56,10 +56,44 @@ public sealed class FaultDatabaseServer
     }
 
     /// <summary>SIGKILL to the postmaster, as in a crash: no shutdown checkpoint, backends left to notice.</summary>
-    public void KillPostmaster()
+    public async Task KillPostmasterAsync()
     {
-        var pid = int.Parse(File.ReadLines(Path.Combine(DataFolder, "postmaster.pid")).First());
-        Process.GetProcessById(pid).Kill();
+        var pidFile = Path.Combine(DataFolder, "postmaster.pid");
+        var pid = int.Parse(File.ReadLines(pidFile).First());
+        using (var postmaster = Process.GetProcessById(pid))
+        {
+            postmaster.Kill();
+        }
+
+        while (State(pid) is { } state && state != 'Z')
+        {
+            await Task.Delay(100);
+        }
+
+        // The killed postmaster is not our child: this machine's init reaps orphans only after minutes, and until then
+        // the zombie's pid makes pg_ctl and PostgreSQL itself take the server for running. Under systemd the postmaster
+        // is the service's main process, reaped at once; removing the stale pid file here does what that reaping
+        // would (the socket's lock file names the same pid). PostgreSQL still refuses to start while a backend of the
+        // old server holds its shared memory.
+        if (State(pid) == 'Z')
+        {
+            File.Delete(pidFile);
+            File.Delete(Path.Combine(DataFolder, $".s.PGSQL.{Port}.lock"));
+        }
+    }
+
+    /// <summary>A process's state letter from /proc (Z for a zombie), null when it is gone.</summary>
+    private static char? State(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0];
+        }
+        catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     public async Task<string> CreateDatabaseAsync(string name)

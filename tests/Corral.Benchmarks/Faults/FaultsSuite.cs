@@ -35,9 +35,11 @@ public sealed class FaultsSuite : IBenchmarkSuite
         // Longer than ten agent restarts in a row: an agent that comes back keeps its jobs.
         settings["CORRAL_WORKER_LOST_AFTER_SECONDS"] = "90";
         report.Note($"faults: PostgreSQL on port {database.Port}, database {name}; starting 3 silos, 2 gateways, a host agent");
-        await using var cluster = await FaultCluster.StartAsync(connectionString, name, settings);
+        // Declared first, so disposed last: the cluster's cleanup deletes its folder in it.
+        await using var outputFiles = await OutputFileSystem.MountAsync();
+        await using var cluster = await FaultCluster.StartAsync(connectionString, name, settings, outputFiles.Path);
         var probe = new RecoveryProbe(cluster, await cluster.CreateUserAsync("probe"));
-        var context = new FaultContext(cluster, database, probe, report);
+        var context = new FaultContext(cluster, database, outputFiles, probe, report);
         report.Note($"faults: serving after {await probe.SecondsUntilServingAsync(DateTime.UtcNow):0.00} s");
 
         var round = 0;
@@ -49,9 +51,9 @@ public sealed class FaultsSuite : IBenchmarkSuite
         }
     }
 
-    private static async Task RunOneAsync(Fault fault, FaultContext context, string connectionString, int round)
+    private static async Task RunOneAsync(Fault fault, FaultContext shared, string connectionString, int round)
     {
-        var (cluster, report) = (context.Cluster, context.Report);
+        var (cluster, report) = (shared.Cluster, shared.Report);
         report.Note($"{fault.Name}: {fault.Description}");
         var users = new List<LoadUser>();
         foreach (var index in Enumerable.Range(0, 4))
@@ -60,6 +62,7 @@ public sealed class FaultsSuite : IBenchmarkSuite
             users.Add(new LoadUser(user, await cluster.CreateUserAsync(user)));
         }
 
+        var context = shared with { Users = users };
         await using var load = new SteadyLoad(cluster, users, LoadServices);
         load.Start();
         await Task.Delay(LoadBefore);
@@ -71,9 +74,26 @@ public sealed class FaultsSuite : IBenchmarkSuite
         var check = new InvariantCheck(cluster, connectionString, Limits);
         await check.DrainAsync(users, DrainTimeout);
         var outcome = await check.CheckAsync(users, load.Accepted);
+        IReadOnlyDictionary<string, double> own = fault.AfterDrainAsync is { } afterDrain ? await afterDrain(context, check) : new Dictionary<string, double>();
         foreach (var detail in check.Details.Take(40))
         {
             report.Note($"{fault.Name}: {detail}");
+        }
+
+        foreach (var failure in load.Requests.Failures.Take(20))
+        {
+            report.Note($"{fault.Name}: request failed at {failure}");
+        }
+
+        if (load.Requests.Failed + load.Requests.Hung > 0)
+        {
+            report.Note($"{fault.Name}: why the gateways answered 500:\n{string.Join('\n', cluster.GatewayExceptionLines())}");
+        }
+
+        var exited = cluster.ExitedSilos();
+        foreach (var silo in exited)
+        {
+            report.Note($"{fault.Name}: a silo exited on its own, {silo}");
         }
 
         if (outcome.Lost + outcome.Doubled + outcome.SlotsLeaked + outcome.SlotsOverLimit + outcome.LogsWrong + outcome.IncoherentHistories > 0)
@@ -93,6 +113,11 @@ public sealed class FaultsSuite : IBenchmarkSuite
         report.Figure(prefix + "jobs_failed", outcome.JobsFailed);
         report.Figure(prefix + "requests_refused", load.Requests.Refused);
         report.Figure(prefix + "requests_failed", load.Requests.Failed + load.Requests.Hung);
+        report.Figure(prefix + "silos_exited", exited.Count);
+        foreach (var (name, value) in own)
+        {
+            report.Figure(prefix + name, value);
+        }
     }
 
     private static List<Fault> Chosen()

@@ -157,6 +157,23 @@ public sealed class InvariantCheck(FaultCluster cluster, string connectionString
         return leaked;
     }
 
+    /// <summary>Every stored job of <paramref name="users"/>: its user and its status as the API names it.</summary>
+    public async Task<IReadOnlyDictionary<string, (string User, string Status)>> StoredStatusesAsync(IReadOnlyList<LoadUser> users)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT job_id, user_name, status FROM corral_jobs WHERE user_name = ANY(@users)", connection);
+        command.Parameters.AddWithValue("users", users.Select(u => u.Name).ToArray());
+        await using var reader = await command.ExecuteReaderAsync();
+        var jobs = new Dictionary<string, (string User, string Status)>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            jobs[reader.GetString(0)] = (reader.GetString(1), reader.GetString(2).ToLowerInvariant());
+        }
+
+        return jobs;
+    }
+
     private async Task<Dictionary<string, StoredJob>> StoredJobsAsync(IReadOnlyList<LoadUser> users)
     {
         await using var connection = new NpgsqlConnection(connectionString);

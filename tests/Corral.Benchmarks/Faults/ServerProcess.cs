@@ -7,12 +7,17 @@ namespace Corral.Benchmarks.Faults;
 public sealed class ServerProcess(string name, string project, string assembly, IReadOnlyDictionary<string, string> environment) : IDisposable
 {
     private const int KeptOutput = 8000;
+    private const int KeptExceptionLines = 40;
     private readonly StringBuilder _output = new();
+    private readonly List<string> _exceptionLines = [];
     private Process? _process;
 
     public string Name { get; } = name;
 
     public bool HasExited => _process is null || _process.HasExited;
+
+    /// <summary>Whether <see cref="Kill"/> ended it (rather than the process exiting on its own).</summary>
+    public bool Killed { get; private set; }
 
     public string OutputTail
     {
@@ -21,6 +26,21 @@ public sealed class ServerProcess(string name, string project, string assembly, 
             lock (_output)
             {
                 return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first lines where a gateway says why it answered 500 ("not an outage", with the causes' types), kept
+    /// however much is logged after them.
+    /// </summary>
+    public IReadOnlyList<string> ExceptionLines
+    {
+        get
+        {
+            lock (_output)
+            {
+                return [.. _exceptionLines];
             }
         }
     }
@@ -47,6 +67,7 @@ public sealed class ServerProcess(string name, string project, string assembly, 
     {
         if (_process is { HasExited: false } process)
         {
+            Killed = true;
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
@@ -67,6 +88,11 @@ public sealed class ServerProcess(string name, string project, string assembly, 
 
         lock (_output)
         {
+            if (_exceptionLines.Count < KeptExceptionLines && line.Contains("not an outage", StringComparison.Ordinal))
+            {
+                _exceptionLines.Add(line.Length > 400 ? line[..400] : line);
+            }
+
             _output.AppendLine(line);
             if (_output.Length > 2 * KeptOutput)
             {

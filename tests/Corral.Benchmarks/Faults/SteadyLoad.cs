@@ -140,12 +140,13 @@ public sealed class SteadyLoad(FaultCluster cluster, IReadOnlyList<LoadUser> use
                 }
                 else
                 {
-                    Requests.CountFailed();
+                    var body = await response.Content.ReadAsStringAsync();
+                    Requests.CountFailed($"gateway {gateway} answered {(int)response.StatusCode}: {body[..Math.Min(body.Length, 400)]}");
                 }
             }
             catch (TaskCanceledException)
             {
-                Requests.CountHung();
+                Requests.CountHung($"gateway {gateway}, submission {key}");
             }
             catch (HttpRequestException)
             {

@@ -41,7 +41,7 @@ public sealed class UnavailabilityTests
         context.Response.Body = new MemoryStream();
         var outage = new NpgsqlException("Failed to connect to 127.0.0.1:5432", new SocketException((int)SocketError.ConnectionRefused));
 
-        Assert.True(await new ServiceUnavailableHandler().TryHandleAsync(context, outage, CancellationToken.None));
+        Assert.True(await new ServiceUnavailableHandler(Microsoft.Extensions.Logging.Abstractions.NullLogger<ServiceUnavailableHandler>.Instance).TryHandleAsync(context, outage, CancellationToken.None));
 
         Assert.Equal(503, context.Response.StatusCode);
         Assert.Equal("2", context.Response.Headers.RetryAfter.ToString());
@@ -55,7 +55,7 @@ public sealed class UnavailabilityTests
     public async Task AFaultOfTheRequest_IsLeftToTheNextHandler()
     {
         var context = new DefaultHttpContext();
-        Assert.False(await new ServiceUnavailableHandler().TryHandleAsync(context, new ArgumentException("bad spec"), CancellationToken.None));
+        Assert.False(await new ServiceUnavailableHandler(Microsoft.Extensions.Logging.Abstractions.NullLogger<ServiceUnavailableHandler>.Instance).TryHandleAsync(context, new ArgumentException("bad spec"), CancellationToken.None));
         Assert.Equal(200, context.Response.StatusCode);
     }
 
