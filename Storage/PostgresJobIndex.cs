@@ -35,7 +35,16 @@ public sealed class PostgresJobIndex(GroupCommitQueue statements, NpgsqlDataSour
         command.Parameters.Add(new NpgsqlParameter { Value = after ?? "" });
         command.Parameters.Add(new NpgsqlParameter { Value = quietFor });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
-        return await ReadIdsAsync(command);
+        return await ReadFirstColumnAsync(command);
+    }
+
+    public async Task<IReadOnlyList<string>> ListUsersWithUnfinishedJobsAsync(string service)
+    {
+        // The partial index of unfinished rows: only jobs in flight are read, however many have ended.
+        await using var command = database.CreateCommand(
+            "SELECT DISTINCT user_name FROM corral_jobs WHERE unfinished AND lower(service) = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = service.ToLowerInvariant() });
+        return await ReadFirstColumnAsync(command);
     }
 
     public async Task<ImmutableArray<string>> ListIdsAsync(string user, int limit)
@@ -44,7 +53,7 @@ public sealed class PostgresJobIndex(GroupCommitQueue statements, NpgsqlDataSour
             "SELECT job_id FROM corral_jobs WHERE user_name = $1 ORDER BY submitted_at DESC, job_id DESC LIMIT $2");
         command.Parameters.Add(new NpgsqlParameter { Value = user });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
-        return [.. await ReadIdsAsync(command)];
+        return [.. await ReadFirstColumnAsync(command)];
     }
 
     /// <summary>Enums as their names, times in UTC (what Npgsql takes for timestamptz).</summary>
@@ -55,7 +64,7 @@ public sealed class PostgresJobIndex(GroupCommitQueue statements, NpgsqlDataSour
         row.FinishedAt?.ToUniversalTime(), row.Unfinished,
     ];
 
-    private static async Task<List<string>> ReadIdsAsync(NpgsqlCommand command)
+    private static async Task<List<string>> ReadFirstColumnAsync(NpgsqlCommand command)
     {
         var ids = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();

@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Corral.Gateway.Api;
 
 /// <summary>
-/// An admin's view and run-time change of a capped service's limits (/api/quotas/services/{service}): each user's runs,
-/// the service's cap, each user's burst and budgets. The settings (SERVICE_&lt;NAME&gt;_RUNS_PER_USER, _MAX_RUNS,
+/// An admin's view and run-time change of a service's limits (/api/quotas/services/{service}): each user's runs and
+/// budgets, and for a service with a cap, the cap and each user's burst. The settings (SERVICE_&lt;NAME&gt;_RUNS_PER_USER, _MAX_RUNS,
 /// _BURST_PER_USER, _JOBS_PER_USER_PER_HOUR, _CPU_SECONDS_PER_USER_PER_DAY, _GPU_SECONDS_PER_USER_PER_DAY) stay the
 /// defaults; an override is persisted by the service's admission grain and applies to its next decision.
 /// </summary>
@@ -49,9 +49,7 @@ public static class ServiceLimitsApi
             return problem;
         }
 
-        return await grains.GetGrain<IServiceQuotaGrain>(service.ToLowerInvariant()).GetLimitsAsync() is { } limits
-            ? TypedResults.Ok(limits)
-            : Uncapped(service);
+        return TypedResults.Ok(await grains.GetGrain<IServiceQuotaGrain>(service.ToLowerInvariant()).GetLimitsAsync());
     }
 
     private static async Task<Results<Ok<ServiceLimits>, ValidationProblem>> SetAsync(
@@ -71,7 +69,7 @@ public static class ServiceLimitsApi
 
         return await grains.GetGrain<IServiceQuotaGrain>(service.ToLowerInvariant()).SetLimitsAsync(overrides) is { } limits
             ? TypedResults.Ok(limits)
-            : Uncapped(service);
+            : Uncapped(service, overrides);
     }
 
     /// <summary>
@@ -148,7 +146,8 @@ public static class ServiceLimitsApi
     private static ValidationProblem? Invalid(string service) =>
         JobSpecValidator.IsValidService(service) ? null : Problems.Invalid("service", JobSpecRules.Service);
 
-    private static ValidationProblem Uncapped(string service) => Problems.Invalid(
-        "service",
-        $"'{service}' has no cap (SERVICE_{service.ToUpperInvariant().Replace('-', '_')}_MAX_RUNS): only a capped service's limits change at run time; an uncapped service's runs per user and budgets come from its settings only, since each user's own grain admits there");
+    /// <summary>A cap, burst or preemption asked of a service without a cap: turning a cap on would move its admission state.</summary>
+    private static ValidationProblem Uncapped(string service, LimitOverrides? overrides) => Problems.Invalid(
+        overrides?.MaxRuns is not null ? "maxRuns" : overrides?.BurstPerUser is not null ? "burstPerUser" : PreemptionField,
+        $"'{service}' has no cap (SERVICE_{service.ToUpperInvariant().Replace('-', '_')}_MAX_RUNS): a cap, a burst and preemption apply only to a service started with a cap; its runsPerUser and budgets can change");
 }

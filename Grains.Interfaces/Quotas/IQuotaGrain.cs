@@ -23,6 +23,12 @@ public interface IQuotaGrain : IGrainWithStringKey
     /// <summary>A spent budget's window moved on (the grain's budget timer): admits the waiting jobs that may now run.</summary>
     Task RecheckBudgetsAsync();
 
+    /// <summary>
+    /// An admin changed the service's limits at run time (a service without a cap, whose users' grains admit): takes
+    /// them for every decision from now on and admits the waiting jobs a raised limit lets run.
+    /// </summary>
+    Task ApplyOverridesAsync(LimitOverrides? overrides);
+
     Task<QuotaUsage> GetUsageAsync();
 
     /// <summary>

@@ -20,15 +20,19 @@ public interface IServiceQuotaGrain : IGrainWithStringKey
     /// <summary>A spent budget's window moved on (the grain's budget timer): admits whoever may now run.</summary>
     Task RecheckBudgetsAsync();
 
-    /// <summary>The limits admitted by now and their sources; null when the service has no cap (SERVICE_&lt;NAME&gt;_MAX_RUNS).</summary>
-    Task<ServiceLimits?> GetLimitsAsync();
+    /// <summary>The limits admitted by now and their sources (a service without a cap has no <c>maxRuns</c> or burst).</summary>
+    Task<ServiceLimits> GetLimitsAsync();
 
     /// <summary>
     /// Replaces the run-time overrides (null or empty: back to the settings), persisted and applied at once: a raised
     /// limit admits waiting jobs, a lowered one admits no more until jobs end. Every user with jobs in the service is
-    /// sent their new figures (quotaUpdated). Null when the service has no cap.
+    /// sent their new figures (quotaUpdated). For a service without a cap, this grain keeps the overrides and hands
+    /// them to each user's <see cref="IQuotaGrain"/>; a cap or burst cannot be set there (null: refused).
     /// </summary>
     Task<ServiceLimits?> SetLimitsAsync(LimitOverrides? overrides);
+
+    /// <summary>The run-time overrides (null: none), which each user's grain of a service without a cap admits by.</summary>
+    Task<LimitOverrides?> GetOverridesAsync();
 
     Task<QuotaUsage> GetUsageAsync(string user);
 

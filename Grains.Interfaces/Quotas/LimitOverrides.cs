@@ -1,7 +1,7 @@
 namespace Corral.Quotas;
 
 /// <summary>
-/// Limits of a capped service set at run time by an admin (PUT /api/quotas/services/{service}); a null field keeps the
+/// Limits of a service set at run time by an admin (PUT /api/quotas/services/{service}); a null field keeps the
 /// setting's value (SERVICE_&lt;NAME&gt;_RUNS_PER_USER, _MAX_RUNS, _BURST_PER_USER, _JOBS_PER_USER_PER_HOUR,
 /// _CPU_SECONDS_PER_USER_PER_DAY, _GPU_SECONDS_PER_USER_PER_DAY, _PREEMPTION).
 /// </summary>

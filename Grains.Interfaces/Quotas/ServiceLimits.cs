@@ -1,14 +1,14 @@
 namespace Corral.Quotas;
 
 /// <summary>
-/// The limits a capped service admits by now, each with where it comes from; a budget without a setting or override is
-/// null (no budget).
+/// The limits a service admits by now, each with where it comes from; a budget without a setting or override is null
+/// (no budget), and so are the cap and the burst of a service without a cap.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("corral.service-limits")]
 public sealed record ServiceLimits(
     [property: Id(0)] string Service,
     [property: Id(1)] EffectiveLimit RunsPerUser,
-    [property: Id(2)] EffectiveLimit MaxRuns,
+    [property: Id(2)] EffectiveLimit? MaxRuns,
     [property: Id(3)] EffectiveLimit? BurstPerUser = null,
     [property: Id(4)] EffectiveLimit? JobsPerHour = null,
     [property: Id(5)] EffectiveLimit? CpuSecondsPerDay = null,

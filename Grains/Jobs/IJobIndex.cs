@@ -25,6 +25,12 @@ public interface IJobIndex
     /// </summary>
     Task<IReadOnlyList<string>> ListUnfinishedAsync(TimeSpan quietFor, string? after, int limit);
 
+    /// <summary>
+    /// The users with a job of <paramref name="service"/> (any case) that has not yet given back its quota slot or left
+    /// its queue: those whose quota grains a change of the service's limits must reach.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListUsersWithUnfinishedJobsAsync(string service);
+
     /// <summary>The user's newest <paramref name="limit"/> job ids, newest first.</summary>
     Task<ImmutableArray<string>> ListIdsAsync(string user, int limit);
 }

@@ -33,6 +33,15 @@ public sealed class MemoryJobIndex(TimeProvider clock) : IJobIndex
         return Task.FromResult(ids);
     }
 
+    public Task<IReadOnlyList<string>> ListUsersWithUnfinishedJobsAsync(string service)
+    {
+        IReadOnlyList<string> users = [.. _rows.Values
+            .Where(v => v.Row.Unfinished && string.Equals(v.Row.Service, service, StringComparison.OrdinalIgnoreCase))
+            .Select(v => v.Row.User)
+            .Distinct(StringComparer.Ordinal)];
+        return Task.FromResult(users);
+    }
+
     public Task<ImmutableArray<string>> ListIdsAsync(string user, int limit) => Task.FromResult(_rows.Values
         .Where(v => v.Row.User == user)
         .OrderByDescending(v => v.Row.SubmittedAt)

@@ -28,13 +28,22 @@ public sealed partial class QuotaGrain(
 
     private string Service => QuotaKey.Parse(this.GetPrimaryKeyString()).Service;
 
-    private int Limit => options.LimitFor(Service);
+    private int Limit => EffectiveLimits.RunsPerUser(options, Service, _overrides);
 
     /// <summary>
     /// The user's budgets in this service, from the settings only: run-time overrides live in a capped service's one
     /// grain, and telling every user's grain of an uncapped service would cost a call per user.
     /// </summary>
-    private UsageBudget Budget => options.BudgetFor(Service);
+    private UsageBudget Budget => EffectiveLimits.Budget(options, Service, _overrides);
+
+    /// <summary>
+    /// An admin's run-time limits for the service (kept by its <see cref="IServiceQuotaGrain"/>), read when this grain
+    /// starts and when it starts admitting again after holding and queuing nothing, and handed over when they change
+    /// while it has jobs in flight.
+    /// </summary>
+    private LimitOverrides? _overrides;
+
+    private IServiceQuotaGrain ServiceGrain => GrainFactory.GetGrain<IServiceQuotaGrain>(Service);
 
     private BudgetTimer _budgetTimer = null!;
 
@@ -56,6 +65,11 @@ public sealed partial class QuotaGrain(
     {
         _waiting = new StoredWaitingQueue(waitingStore, this.GetGrainId(), StateName, clock);
         await _waiting.LoadAsync();
+        if (Capped is null)
+        {
+            _overrides = await ServiceGrain.GetOverridesAsync();
+        }
+
         var s = state.State;
         s.NextSeq = _waiting.NextSeq(s.NextSeq);
         var self = this.AsReference<IQuotaGrain>();
@@ -122,7 +136,13 @@ public sealed partial class QuotaGrain(
 
         if (Queue.PositionOf(jobId) is { } waiting)
         {
-            return new QuotaDecision(false, waiting, FairAdmission.UserQuota(s.Holders.Count, Limit));
+            return new QuotaDecision(false, waiting, WaitReason());
+        }
+
+        if (Queue.Count == 0 && s.Holders.Count == 0)
+        {
+            // Holding and queuing nothing, this grain was in no list a change of the limits went to: read them afresh.
+            _overrides = await ServiceGrain.GetOverridesAsync();
         }
 
         // FIFO: a newcomer never overtakes someone already waiting.
@@ -148,7 +168,7 @@ public sealed partial class QuotaGrain(
             await NoteQueuePositionsAsync(position);
         }
 
-        return new QuotaDecision(false, position, FairAdmission.UserQuota(s.Holders.Count, Limit));
+        return new QuotaDecision(false, position, WaitReason());
     }
 
     public async Task ReleaseAsync(string jobId, double cpuSeconds = 0, double gpuSeconds = 0)
@@ -173,6 +193,13 @@ public sealed partial class QuotaGrain(
 
         var changed = held | (Queue.Remove(jobId) is not null);
         await AdmitAsync(changed, leftQueueAt);
+    }
+
+    public async Task ApplyOverridesAsync(LimitOverrides? overrides)
+    {
+        _overrides = overrides;
+        // A raised limit admits; either way what holds the waiting jobs changed, so all of them are told.
+        await AdmitAsync(true, 0);
     }
 
     public async Task RecheckBudgetsAsync()

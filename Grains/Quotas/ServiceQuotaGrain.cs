@@ -22,6 +22,7 @@ public sealed partial class ServiceQuotaGrain(
     QuotaOptions options,
     TimeProvider clock,
     BudgetClock budgetClock,
+    IJobIndex jobIndex,
     ILogger<ServiceQuotaGrain> logger) : Grain, IServiceQuotaGrain
 {
     private const string StateName = "service-quota";
@@ -40,24 +41,14 @@ public sealed partial class ServiceQuotaGrain(
     /// <summary>The cap; a service whose variable was removed keeps draining with no cap beyond each user's quota.</summary>
     private int Cap => IsCapped ? S.Overrides?.MaxRuns ?? options.MaxRunsFor(Service)!.Value : int.MaxValue;
 
-    private int UserLimit => S.Overrides?.RunsPerUser ?? options.LimitFor(Service);
+    private int UserLimit => EffectiveLimits.RunsPerUser(options, Service, S.Overrides);
 
     private bool IsCapped => options.MaxRunsFor(Service) is not null;
 
     private bool PreemptionOn => S.Overrides?.Preemption ?? options.PreemptionFor(Service);
 
     /// <summary>Each user's budgets: the overrides', else the settings'.</summary>
-    private UsageBudget Budget
-    {
-        get
-        {
-            var settings = options.BudgetFor(Service);
-            return new UsageBudget(
-                S.Overrides?.JobsPerHour ?? settings.JobsPerHour,
-                S.Overrides?.CpuSecondsPerDay ?? settings.CpuSecondsPerDay,
-                S.Overrides?.GpuSecondsPerDay ?? settings.GpuSecondsPerDay);
-        }
-    }
+    private UsageBudget Budget => EffectiveLimits.Budget(options, Service, S.Overrides);
 
     private int Burst => S.Overrides?.BurstPerUser ?? options.BurstFor(Service);
 
@@ -494,13 +485,15 @@ public sealed partial class ServiceQuotaGrain(
         IsCapped ? Cap : null,
         FairAdmission.Running(S.Holders));
 
-    public Task<ServiceLimits?> GetLimitsAsync() => Task.FromResult(Limits());
+    public Task<ServiceLimits> GetLimitsAsync() => Task.FromResult(Limits());
+
+    public Task<LimitOverrides?> GetOverridesAsync() => Task.FromResult(S.Overrides);
 
     public async Task<ServiceLimits?> SetLimitsAsync(LimitOverrides? overrides)
     {
         if (!IsCapped)
         {
-            return null;
+            return await SetUncappedLimitsAsync(overrides);
         }
 
         S.Overrides = overrides is null || overrides.IsEmpty ? null : overrides;
@@ -522,22 +515,39 @@ public sealed partial class ServiceQuotaGrain(
         return Limits();
     }
 
-    private ServiceLimits? Limits()
+    /// <summary>
+    /// A service without a cap: each user's own grain admits, so the overrides are stored here and handed to the grain
+    /// of every user with a job in flight; the others read them when their grain starts admitting again
+    /// (<see cref="QuotaGrain"/>). A cap, a burst or preemption cannot be set (turning a cap on would move the admission
+    /// state; burst and preemption weigh every user's jobs at once, which only a cap's grain sees).
+    /// </summary>
+    private async Task<ServiceLimits?> SetUncappedLimitsAsync(LimitOverrides? overrides)
     {
-        if (!IsCapped)
+        if (overrides is { MaxRuns: not null } or { BurstPerUser: not null } or { Preemption: not null })
         {
             return null;
         }
 
+        S.Overrides = overrides is null || overrides.IsEmpty ? null : overrides;
+        await SaveAsync();
+        var users = await jobIndex.ListUsersWithUnfinishedJobsAsync(Service);
+        await Task.WhenAll(users.Select(user =>
+            GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.For(user, Service)).ApplyOverridesAsync(S.Overrides)));
+        LogUncappedLimitsChanged(Service, UserLimit, users.Count);
+        return Limits();
+    }
+
+    private ServiceLimits Limits()
+    {
         var name = QuotaOptions.VariableName(Service);
         var runsPerUser = S.Overrides?.RunsPerUser is { } r
             ? new EffectiveLimit(r, Override)
             : new EffectiveLimit(options.LimitFor(Service), options.Limits.ContainsKey(name) ? $"SERVICE_{name}_RUNS_PER_USER" : "default");
-        var maxRuns = new EffectiveLimit(Cap, S.Overrides?.MaxRuns is null ? $"SERVICE_{name}_MAX_RUNS" : Override);
-        var preemption = S.Overrides?.Preemption is { } on
+        var maxRuns = IsCapped ? new EffectiveLimit(Cap, S.Overrides?.MaxRuns is null ? $"SERVICE_{name}_MAX_RUNS" : Override) : null;
+        var preemption = !IsCapped ? null : S.Overrides?.Preemption is { } on
             ? new EffectiveSwitch(on, Override)
             : new EffectiveSwitch(options.PreemptionFor(Service), options.PreemptionFor(Service) ? $"SERVICE_{name}_PREEMPTION" : "default");
-        var burst = S.Overrides?.BurstPerUser is { } b
+        var burst = !IsCapped ? null : S.Overrides?.BurstPerUser is { } b
             ? new EffectiveLimit(b, Override)
             : new EffectiveLimit(Burst, options.Bursts.ContainsKey(name) ? $"SERVICE_{name}_BURST_PER_USER" : "default");
         var settings = options.BudgetFor(Service);
@@ -625,6 +635,9 @@ public sealed partial class ServiceQuotaGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {User}: preempted job {JobId} waits again for service '{Service}'; its slot went to {ForJob}")]
     private partial void LogRequeued(string user, string jobId, string service, string? forJob);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}' (no cap): limits changed at run time to {RunsPerUser} per user; handed to the quotas of {Users} users with jobs in flight")]
+    private partial void LogUncappedLimitsChanged(string service, int runsPerUser, int users);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': limits changed at run time to {RunsPerUser} per user, {Cap} in all; {Admitted} waiting jobs admitted")]
     private partial void LogLimitsChanged(string service, int runsPerUser, int cap, int admitted);

@@ -6,7 +6,7 @@ using Xunit;
 namespace Corral.Tests.EndToEnd;
 
 /// <summary>
-/// An admin changes a capped service's limits at run time (PUT/GET/DELETE /api/quotas/services/{service}, issue 18).
+/// An admin changes a service's limits at run time (PUT/GET/DELETE /api/quotas/services/{service}, issue 18).
 /// Service "livelimits" has SERVICE_LIVELIMITS_RUNS_PER_USER=1 and SERVICE_LIVELIMITS_MAX_RUNS=10.
 /// </summary>
 [Collection(SystemCollection.Name)]
@@ -168,15 +168,76 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
         Assert.NotNull(problem["errors"]![field]);
     }
 
-    [Fact]
-    public async Task Put_UncappedService_Is400NamingTheService()
+    [Theory]
+    [InlineData("maxRuns")]
+    [InlineData("burstPerUser")]
+    public async Task Put_ACapOrBurstOnAServiceWithoutACap_Is400NamingTheFieldAndTheSetting(string field)
     {
         using var admin = system.Client(system.AdminToken);
-        var response = await admin.PutAsJsonAsync("/api/quotas/services/example", new { runsPerUser = 2 });
+        var response = await admin.PutAsJsonAsync("/api/quotas/services/example", new Dictionary<string, int> { [field] = 2 });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-        Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", problem["errors"]!["service"]![0]!.GetValue<string>());
+        Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", problem["errors"]![field]![0]!.GetValue<string>());
+        var limits = (await admin.GetFromJsonAsync<JsonObject>("/api/quotas/services/example"))!;
+        Assert.Null(limits["maxRuns"]);
+        Assert.NotEqual("override", limits["runsPerUser"]!["source"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Put_PreemptionOnAServiceWithoutACap_Is400NamingTheFieldAndTheSetting()
+    {
+        using var admin = system.Client(system.AdminToken);
+        var response = await admin.PutAsJsonAsync("/api/quotas/services/example", new { preemption = true });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", problem["errors"]!["preemption"]![0]!.GetValue<string>());
+        Assert.Null((await admin.GetFromJsonAsync<JsonObject>("/api/quotas/services/example"))!["preemption"]);
+    }
+
+    /// <summary>
+    /// A service without a cap admits in each user's own grain: a limit set before the user's first job is read when
+    /// that grain starts; one raised while jobs wait reaches it and starts them at once.
+    /// </summary>
+    [Fact]
+    public async Task AServiceWithoutACap_TakesItsRunsPerUserAtRunTime()
+    {
+        const string route = "/api/quotas/services/nocaplimits";
+        var token = await system.CreateUserAsync("dora");
+        using var dora = system.Client(token);
+        using var admin = system.Client(system.AdminToken);
+        var ids = new List<string>();
+        try
+        {
+            var set = await admin.PutAsJsonAsync(route, new { runsPerUser = 1 });
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+            var limits = (await set.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Equal((1, "override"), Limit(limits, "runsPerUser"));
+            Assert.Null(limits["maxRuns"]);
+
+            ids.Add(await Jobs.SubmitAsync(dora, Sleeper("nocaplimits")));
+            ids.Add(await Jobs.SubmitAsync(dora, Sleeper("nocaplimits")));
+            await system.WaitForJobAsync(dora, ids[0], Started, TimeSpan.FromSeconds(60));
+            var waiting = await system.WaitForJobAsync(dora, ids[1], j => Jobs.Status(j) == "queued", TimeSpan.FromSeconds(10));
+            Assert.Equal("waiting: user quota 1/1", waiting["message"]!.GetValue<string>());
+
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync(route, new { runsPerUser = 2 })).StatusCode);
+            await system.WaitForJobAsync(dora, ids[1], Started, TimeSpan.FromSeconds(60));
+
+            // Back to the settings (DELETE): the source says so.
+            Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync(route)).StatusCode);
+            Assert.NotEqual("override", (await admin.GetFromJsonAsync<JsonObject>(route))!["runsPerUser"]!["source"]!.GetValue<string>());
+        }
+        finally
+        {
+            foreach (var id in ids)
+            {
+                await CancelAsync(dora, id);
+            }
+
+            await admin.DeleteAsync(route);
+        }
     }
 
     [Fact]
@@ -201,9 +262,9 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
 
     private static async Task CancelAsync(HttpClient client, string id) => await client.PostAsync($"/api/jobs/{id}/cancel", null);
 
-    private static object Sleeper() => new
+    private static object Sleeper(string service = "livelimits") => new
     {
-        service = "livelimits",
+        service,
         image = "corral/busybox:latest",
         command = new[] { "sleep", "300" },
         resources = new { cpu = 0.1, memory = "16Mi", pids = 16 },
