@@ -21,6 +21,8 @@ public static class JobStateMachine
             // Starting -> Pending: the chosen worker refused the job before anything ran; place it again.
             // Running -> Pending: its worker was lost and the spec asks for a retry (it keeps its quota slot).
             JobStatus.Pending => from is JobStatus.Queued or JobStatus.Starting or JobStatus.Running,
+            // Preempted for a higher-priority job (SERVICE_<NAME>_PREEMPTION): it waits for a slot again.
+            JobStatus.Queued => from is JobStatus.Pending or JobStatus.Starting or JobStatus.Running,
             JobStatus.Starting => from == JobStatus.Pending,
             JobStatus.Running => from == JobStatus.Starting,
             JobStatus.Succeeded => from == JobStatus.Running,

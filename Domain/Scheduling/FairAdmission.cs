@@ -36,6 +36,7 @@ public static class FairAdmission
     /// <param name="usage">Each user's recent usage, lowest first in line; null for round-robin.</param>
     /// <param name="gate">Whether a user may start another job besides slots (their budgets); null: always.</param>
     /// <param name="burst">How many jobs beyond their quota a user may hold while nobody else who could run waits.</param>
+    /// <param name="onAdmitted">Told each admitted job as it left the line (its priority and arrival), if given.</param>
     public static List<(string User, string JobId)> Fill(
         int cap,
         int perUserLimit,
@@ -44,7 +45,8 @@ public static class FairAdmission
         List<string> turns,
         Func<string, double>? usage = null,
         IAdmissionGate? gate = null,
-        int burst = 0)
+        int burst = 0,
+        Action<WaitingJob>? onAdmitted = null)
     {
         var admitted = new List<(string User, string JobId)>();
         var running = Running(holders);
@@ -64,7 +66,9 @@ public static class FairAdmission
 
             var next = turns[at];
             turns.RemoveAt(at);
-            var job = waiting.TakeNext(next)!.JobId;
+            var taken = waiting.TakeNext(next)!;
+            onAdmitted?.Invoke(taken);
+            var job = taken.JobId;
             if (waiting.CountOf(next) > 0)
             {
                 turns.Add(next);

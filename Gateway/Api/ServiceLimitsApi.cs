@@ -75,7 +75,7 @@ public static class ServiceLimitsApi
     /// <summary>
     /// The body: an object with any of <c>runsPerUser</c>, <c>maxRuns</c>, <c>jobsPerHour</c> (each a whole number from
     /// 1 to <see cref="MaxValue"/>), <c>burstPerUser</c> (0 to <see cref="MaxValue"/>), <c>cpuSecondsPerDay</c>,
-    /// <c>gpuSecondsPerDay</c> (1 to <see cref="MaxSeconds"/>); a field left out keeps its setting's value.
+    /// <c>gpuSecondsPerDay</c> (1 to <see cref="MaxSeconds"/>), <c>preemption</c> (true or false); a field left out keeps its setting's value.
     /// </summary>
     public static (LimitOverrides? Overrides, Dictionary<string, string[]> Errors) Parse(JsonElement? body)
     {
@@ -87,6 +87,7 @@ public static class ServiceLimitsApi
         }
 
         var values = new Dictionary<string, int>(StringComparer.Ordinal);
+        bool? preemption = null;
         foreach (var field in json.EnumerateObject())
         {
             if (Array.FindIndex(Fields, f => f.Name == field.Name) is var at and >= 0)
@@ -96,20 +97,39 @@ public static class ServiceLimitsApi
                     values[field.Name] = value;
                 }
             }
+            else if (field.Name == PreemptionField)
+            {
+                preemption = Switch(field, errors);
+            }
             else
             {
-                errors[field.Name] = [$"is not a limit that can be changed: use {FieldNames}"];
+                errors[field.Name] = [$"is not a limit that can be changed: use {FieldNames} or {PreemptionField}"];
             }
         }
 
-        if (errors.Count == 0 && values.Count == 0)
+        if (errors.Count == 0 && values.Count == 0 && preemption is null)
         {
-            errors["body"] = [$"names no limit: give any of {FieldNames} (DELETE returns to the settings)"];
+            errors["body"] = [$"names no limit: give any of {FieldNames} or {PreemptionField} (DELETE returns to the settings)"];
         }
 
         int? Value(string name) => values.TryGetValue(name, out var v) ? v : null;
         return (new LimitOverrides(
-            Value("runsPerUser"), Value("maxRuns"), Value("burstPerUser"), Value("jobsPerHour"), Value("cpuSecondsPerDay"), Value("gpuSecondsPerDay")), errors);
+            Value("runsPerUser"), Value("maxRuns"), Value("burstPerUser"), Value("jobsPerHour"), Value("cpuSecondsPerDay"), Value("gpuSecondsPerDay"),
+            preemption), errors);
+    }
+
+    /// <summary>SERVICE_&lt;NAME&gt;_PREEMPTION at run time: true or false.</summary>
+    private const string PreemptionField = "preemption";
+
+    private static bool? Switch(JsonProperty field, Dictionary<string, string[]> errors)
+    {
+        if (field.Value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            return field.Value.GetBoolean();
+        }
+
+        errors[field.Name] = ["must be true or false"];
+        return null;
     }
 
     private static int? Limit(JsonProperty field, int min, int max, Dictionary<string, string[]> errors)
@@ -126,8 +146,8 @@ public static class ServiceLimitsApi
     private static ValidationProblem? Invalid(string service) =>
         JobSpecValidator.IsValidService(service) ? null : Problems.Invalid("service", JobSpecRules.Service);
 
-    /// <summary>A cap or burst asked of a service without a cap: turning a cap on would move its admission state.</summary>
+    /// <summary>A cap, burst or preemption asked of a service without a cap: turning a cap on would move its admission state.</summary>
     private static ValidationProblem Uncapped(string service, LimitOverrides? overrides) => Problems.Invalid(
-        overrides?.MaxRuns is not null ? "maxRuns" : "burstPerUser",
-        $"'{service}' has no cap (SERVICE_{service.ToUpperInvariant().Replace('-', '_')}_MAX_RUNS): a cap and a burst apply only to a service started with a cap; its runsPerUser and budgets can change");
+        overrides?.MaxRuns is not null ? "maxRuns" : overrides?.BurstPerUser is not null ? "burstPerUser" : PreemptionField,
+        $"'{service}' has no cap (SERVICE_{service.ToUpperInvariant().Replace('-', '_')}_MAX_RUNS): a cap, a burst and preemption apply only to a service started with a cap; its runsPerUser and budgets can change");
 }

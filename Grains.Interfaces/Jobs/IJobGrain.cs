@@ -32,6 +32,14 @@ public interface IJobGrain : IGrainWithStringKey
     Task AssignAsync(string worker, EffectiveLimits limits);
 
     /// <summary>
+    /// The service's admission preempts the job for a waiting higher-priority one (SERVICE_&lt;NAME&gt;_PREEMPTION):
+    /// its container is stopped and it waits again (queued, under a new attempt), with <paramref name="reason"/> in its
+    /// history. Idempotent; a job that already ended ignores it.
+    /// </summary>
+    [OneWay]
+    Task PreemptAsync(string reason);
+
+    /// <summary>
     /// The job's place in its quota queue changed (jobs ahead of it were admitted or cancelled), so watchers are
     /// told its new position and what holds it. Sent by the quota grain, one-way: the job never waits on the quota
     /// grain's reply.

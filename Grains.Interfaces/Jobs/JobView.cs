@@ -30,4 +30,5 @@ public sealed record JobView(
     [property: Id(24)] int Attempt = 1,
     [property: Id(25)] RetryPolicy? Retry = null,
     [property: Id(26)] double CpuSeconds = 0,
-    [property: Id(27)] double GpuSeconds = 0);
+    [property: Id(27)] double GpuSeconds = 0,
+    [property: Id(28)] int Preemptions = 0);

@@ -3,7 +3,7 @@ namespace Corral.Quotas;
 /// <summary>
 /// Limits of a service set at run time by an admin (PUT /api/quotas/services/{service}); a null field keeps the
 /// setting's value (SERVICE_&lt;NAME&gt;_RUNS_PER_USER, _MAX_RUNS, _BURST_PER_USER, _JOBS_PER_USER_PER_HOUR,
-/// _CPU_SECONDS_PER_USER_PER_DAY, _GPU_SECONDS_PER_USER_PER_DAY).
+/// _CPU_SECONDS_PER_USER_PER_DAY, _GPU_SECONDS_PER_USER_PER_DAY, _PREEMPTION).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("corral.limit-overrides")]
 public sealed record LimitOverrides(
@@ -12,8 +12,10 @@ public sealed record LimitOverrides(
     [property: Id(2)] int? BurstPerUser = null,
     [property: Id(3)] int? JobsPerHour = null,
     [property: Id(4)] int? CpuSecondsPerDay = null,
-    [property: Id(5)] int? GpuSecondsPerDay = null)
+    [property: Id(5)] int? GpuSecondsPerDay = null,
+    [property: Id(20)] bool? Preemption = null)
 {
     public bool IsEmpty =>
-        RunsPerUser is null && MaxRuns is null && BurstPerUser is null && JobsPerHour is null && CpuSecondsPerDay is null && GpuSecondsPerDay is null;
+        RunsPerUser is null && MaxRuns is null && BurstPerUser is null && JobsPerHour is null && CpuSecondsPerDay is null
+        && GpuSecondsPerDay is null && Preemption is null;
 }

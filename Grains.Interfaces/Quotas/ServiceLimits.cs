@@ -12,7 +12,8 @@ public sealed record ServiceLimits(
     [property: Id(3)] EffectiveLimit? BurstPerUser = null,
     [property: Id(4)] EffectiveLimit? JobsPerHour = null,
     [property: Id(5)] EffectiveLimit? CpuSecondsPerDay = null,
-    [property: Id(6)] EffectiveLimit? GpuSecondsPerDay = null);
+    [property: Id(6)] EffectiveLimit? GpuSecondsPerDay = null,
+    [property: Id(20)] EffectiveSwitch? Preemption = null);
 
 /// <summary>
 /// A limit's value and its source: <c>override</c> (set through the API), the environment variable that set it, or
@@ -20,3 +21,7 @@ public sealed record ServiceLimits(
 /// </summary>
 [GenerateSerializer, Immutable, Alias("corral.effective-limit")]
 public sealed record EffectiveLimit([property: Id(0)] int Value, [property: Id(1)] string Source);
+
+/// <summary>An on/off setting's value and its source, as <see cref="EffectiveLimit"/>.</summary>
+[GenerateSerializer, Immutable, Alias("corral.effective-switch")]
+public sealed record EffectiveSwitch([property: Id(0)] bool Value, [property: Id(1)] string Source);

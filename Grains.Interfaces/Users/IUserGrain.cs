@@ -18,6 +18,10 @@ public interface IUserGrain : IGrainWithStringKey
     [OneWay]
     Task LeftQueueAsync(string jobId);
 
+    /// <summary>The job was preempted and waits again: it counts as waiting until it leaves the queue once more.</summary>
+    [OneWay]
+    Task ReturnedToQueueAsync(string jobId);
+
     /// <summary>The user's newest job ids (at most 1,000), newest first; whole lists are paged from the job index.</summary>
     Task<ImmutableArray<string>> GetJobIdsAsync();
 

@@ -169,6 +169,71 @@ public sealed partial class JobGrain(
         await StartOnHostAsync();
     }
 
+    public async Task PreemptAsync(string reason)
+    {
+        if (S.Spec is null || JobStateMachine.IsTerminal(S.Status))
+        {
+            return;
+        }
+
+        if (S.Status is JobStatus.Pending or JobStatus.Starting or JobStatus.Running)
+        {
+            var was = S.Status;
+            // A new attempt: the stopped container's exit report (the old attempt's) is ignored, so the job does not end.
+            S.Attempt = Attempt + 1;
+            S.StopOnWorker = S.Worker;
+            S.Worker = null;
+            S.Limits = null;
+            S.StartedAt = null;
+            S.Ssh = null;
+            S.Message = null;
+            S.UnplaceableSince = null;
+            S.Preemptions++;
+            _sessionEnd?.Dispose();
+            _sessionEnd = null;
+            _placeAgain?.Dispose();
+            _placeAgain = null;
+            await MoveAsync(JobStatus.Queued, reason);
+            LogPreempted(Id, reason);
+            if (was == JobStatus.Pending)
+            {
+                await Dispatcher.RemoveAsync(Id);
+            }
+        }
+
+        // Stops the old attempt, then gives the slot back to the quota, which requeues the job (repeated until done).
+        await AdvanceAsync();
+    }
+
+    /// <summary>
+    /// Stops a preempted attempt's container and gives its worker's room back, once: saved before the job asks for a
+    /// slot again, so the next attempt never meets the old one's stop.
+    /// </summary>
+    private async Task StopPreemptedAttemptAsync()
+    {
+        if (S.StopOnWorker is not { } worker)
+        {
+            return;
+        }
+
+        try
+        {
+            if (await LiveHostAsync(worker) is { } host)
+            {
+                await host.StopAsync(Id, TerminationReason.CancelledByUser, "preempted");
+            }
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // As a cancel: the host agent removes containers of jobs that moved on when it can reach us again.
+            LogAdvanceFailed(Id, S.Status, error.Message);
+        }
+
+        await GrainFactory.GetGrain<IWorkerGrain>(worker).ReleaseAsync(Id);
+        S.StopOnWorker = null;
+        await SaveAsync();
+    }
+
     public async Task NoteQueuePositionAsync(QueueWait wait)
     {
         if (S.Spec is not null && S.Status == JobStatus.Queued)
@@ -309,6 +374,7 @@ public sealed partial class JobGrain(
         switch (S.Status)
         {
             case JobStatus.Queued:
+                await StopPreemptedAttemptAsync();
                 var decision = await Quota.EnqueueAsync(Id, S.Spec!.Priority);
                 _lastWait = decision.Wait;
                 if (decision.Admitted)
@@ -549,9 +615,11 @@ public sealed partial class JobGrain(
         return true;
     }
 
-    private async Task<IHostGrain?> LiveHostAsync()
+    private Task<IHostGrain?> LiveHostAsync() => LiveHostAsync(S.Worker!);
+
+    private async Task<IHostGrain?> LiveHostAsync(string worker)
     {
-        var key = await GrainFactory.GetGrain<IWorkerGrain>(S.Worker!).GetLiveHostKeyAsync();
+        var key = await GrainFactory.GetGrain<IWorkerGrain>(worker).GetLiveHostKeyAsync();
         return key is null ? null : GrainFactory.GetGrain<IHostGrain>(key);
     }
 
@@ -577,6 +645,8 @@ public sealed partial class JobGrain(
     /// </remarks>
     private async Task ReleaseAsync()
     {
+        // A job cancelled while it was being preempted: its old attempt is stopped too.
+        await StopPreemptedAttemptAsync();
         if (!S.QuotaReleased || !S.WorkerReleased)
         {
             if (!S.QuotaReleased)
@@ -617,6 +687,11 @@ public sealed partial class JobGrain(
             // One-way: the user's count of waiting jobs (USER_MAX_QUEUED_JOBS) drops by this one.
             await GrainFactory.GetGrain<IUserGrain>(S.User!).LeftQueueAsync(Id);
         }
+        else if (to == JobStatus.Queued)
+        {
+            // Preempted: it waits again, and leaves the queue once more when admitted.
+            await GrainFactory.GetGrain<IUserGrain>(S.User!).ReturnedToQueueAsync(Id);
+        }
 
         await PublishAsync();
     }
@@ -649,7 +724,7 @@ public sealed partial class JobGrain(
             S.SubmittedAt, S.StartedAt, S.FinishedAt, spec.Resources, S.Limits,
             S.Counters.LogBytesThisHour, S.Counters.LogBytesTotal, S.Counters.EgressBytes, S.Ssh,
             spec.Image, spec.Command, [.. S.History], spec.Priority, spec.MaxDurationSeconds, Attempt, spec.Retry,
-            S.Counters.CpuSeconds, GpuSeconds());
+            S.Counters.CpuSeconds, GpuSeconds(), S.Preemptions);
     }
 
     /// <summary>GPUs held times the seconds the job has run (until now, while it runs).</summary>
@@ -671,6 +746,9 @@ public sealed partial class JobGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: worker lost, placing attempt {Attempt} of {MaxAttempts}: {Why}")]
     private partial void LogRetrying(string jobId, int attempt, int maxAttempts, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Reason}")]
+    private partial void LogPreempted(string jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: live update not delivered: {Error}")]
     private partial void LogPublishFailed(string jobId, string error);

@@ -47,8 +47,18 @@ public sealed class JobState
     [Id(17)] public DateTimeOffset? UnplaceableSince { get; set; }
 
     /// <summary>
+    /// The worker a preempted attempt ran on, until its container was told to stop and its room given back; null
+    /// otherwise. Kept apart from <see cref="Worker"/>, which the next attempt's placement sets.
+    /// </summary>
+    [Id(18)] public string? StopOnWorker { get; set; }
+
+    /// <summary>How many times the job was preempted and requeued (SERVICE_&lt;NAME&gt;_PREEMPTION).</summary>
+    [Id(19)] public int Preemptions { get; set; }
+
+    /// <summary>
     /// Until it ended and gave back its slot and its room, a job may need waking after a crash: written to the job's
     /// row in the job index (<see cref="IJobIndex"/>), where the job reconciler looks for it.
     /// </summary>
-    public bool NeedsReconciling => Spec is not null && !(JobStateMachine.IsTerminal(Status) && QuotaReleased && WorkerReleased);
+    public bool NeedsReconciling =>
+        Spec is not null && !(JobStateMachine.IsTerminal(Status) && QuotaReleased && WorkerReleased && StopOnWorker is null);
 }

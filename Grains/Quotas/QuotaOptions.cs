@@ -51,6 +51,14 @@ public sealed partial class QuotaOptions
     public ImmutableDictionary<string, Corral.Scheduling.Fairness> FairnessPolicies { get; init; } =
         ImmutableDictionary<string, Corral.Scheduling.Fairness>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The services with SERVICE_&lt;NAME&gt;_PREEMPTION=true, keyed like <see cref="Limits"/>: a waiting high-priority
+    /// job may end a running lower-priority one (<see cref="Corral.Scheduling.Preemption"/>). Off unless set.
+    /// </summary>
+    public ImmutableHashSet<string> Preemptive { get; init; } = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.OrdinalIgnoreCase);
+
+    public bool PreemptionFor(string service) => Preemptive.Contains(VariableName(service));
+
     public TimeSpan HalfLifeFor(string service) =>
         HalfLives.TryGetValue(VariableName(service), out var seconds) ? TimeSpan.FromSeconds(seconds) : FairShareHalfLife;
 
@@ -153,11 +161,51 @@ public sealed partial class QuotaOptions
             HalfLives = halfLives.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             FairShareHalfLife = globalHalfLife.Count > 0 ? TimeSpan.FromSeconds(globalHalfLife.Values.Single()) : DefaultHalfLife,
             FairnessPolicies = ReadFairness(environment),
+            Preemptive = ReadPreemption(environment, maxRuns),
             JobsPerHour = Read(environment, JobsPerHourPattern(), "job budget per hour").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             CpuSecondsPerDay = Read(environment, CpuSecondsPerDayPattern(), "CPU-seconds budget per day").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             GpuSecondsPerDay = Read(environment, GpuSecondsPerDayPattern(), "GPU-seconds budget per day").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             Bursts = bursts.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
         };
+    }
+
+    /// <summary>
+    /// SERVICE_&lt;NAME&gt;_PREEMPTION: <c>true</c> or <c>false</c>, and true only for a service with a cap, since only
+    /// a capped service's admission sees every running job at once; anything else stops the process.
+    /// </summary>
+    private static ImmutableHashSet<string> ReadPreemption(IDictionary environment, Dictionary<string, int> maxRuns)
+    {
+        var preemptive = ImmutableHashSet.CreateBuilder<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry entry in environment)
+        {
+            var name = (string)entry.Key;
+            var match = PreemptionPattern().Match(name);
+            if (!match.Success)
+            {
+                continue;
+            }
+
+            var service = match.Groups["name"].Value;
+            var value = ((string?)entry.Value ?? string.Empty).Trim();
+            var on = value.ToLowerInvariant() switch
+            {
+                "true" => true,
+                "false" => false,
+                _ => throw new InvalidOperationException($"{name}='{value}' is not a switch: it must be 'true' or 'false'."),
+            };
+            if (on && !maxRuns.ContainsKey(service))
+            {
+                throw new InvalidOperationException(
+                    $"{name}=true needs SERVICE_{service}_MAX_RUNS: preemption applies to a service with a cap.");
+            }
+
+            if (on)
+            {
+                preemptive.Add(service);
+            }
+        }
+
+        return preemptive.ToImmutable();
     }
 
     /// <summary>SERVICE_&lt;NAME&gt;_FAIRNESS: <c>usage</c> or <c>round_robin</c>; anything else stops the process.</summary>
@@ -221,6 +269,9 @@ public sealed partial class QuotaOptions
 
     [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_FAIRNESS$", RegexOptions.CultureInvariant)]
     private static partial Regex FairnessPattern();
+
+    [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_PREEMPTION$", RegexOptions.CultureInvariant)]
+    private static partial Regex PreemptionPattern();
 
     [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_BURST_PER_USER$", RegexOptions.CultureInvariant)]
     private static partial Regex BurstPattern();

@@ -45,6 +45,8 @@ public sealed partial class ServiceQuotaGrain(
 
     private bool IsCapped => options.MaxRunsFor(Service) is not null;
 
+    private bool PreemptionOn => S.Overrides?.Preemption ?? options.PreemptionFor(Service);
+
     /// <summary>Each user's budgets: the overrides', else the settings'.</summary>
     private UsageBudget Budget => EffectiveLimits.Budget(options, Service, S.Overrides);
 
@@ -53,6 +55,11 @@ public sealed partial class ServiceQuotaGrain(
     private BudgetTimer _budgetTimer = null!;
 
     private ServiceQuotaState S => state.State;
+
+    /// <summary>How often victims that have not yet been requeued are asked again (a one-way message may be lost).</summary>
+    private static readonly TimeSpan PreemptionRetryPeriod = TimeSpan.FromSeconds(10);
+
+    private IGrainTimer? _preemptionRetry;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -88,6 +95,8 @@ public sealed partial class ServiceQuotaGrain(
             await SaveAsync();
             LogQueueMoved(Service, moving);
         }
+
+        KeepAskingVictims();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -101,6 +110,12 @@ public sealed partial class ServiceQuotaGrain(
 
     public async Task<QuotaDecision> EnqueueAsync(string user, string jobId, JobPriority priority = JobPriority.Normal)
     {
+        if (S.Preempting.ContainsKey(jobId))
+        {
+            // A victim asks once it has written that it waits again: now its slot goes to the job it made way for.
+            return await RequeueAsync(user, jobId, priority);
+        }
+
         if (Holds(user, jobId) || PositionOf(user, jobId) is not null)
         {
             // Asked again (the job's reconcile step): answer only what is stored, as the first answer was.
@@ -110,7 +125,9 @@ public sealed partial class ServiceQuotaGrain(
 
         FairAdmission.Wait(Waiting, S.Turns, _waiting.Arrival(jobId, user, priority, S.NextSeq++));
         var admitted = Fill();
+        var victims = ChooseVictims();
         await SaveAsync();
+        await AskVictimsAsync(victims);
         var isAdmitted = admitted.Any(a => a.JobId == jobId);
         if (!isAdmitted)
         {
@@ -148,7 +165,9 @@ public sealed partial class ServiceQuotaGrain(
             return false;
         }
 
+        var victims = ChooseVictims();
         await SaveAsync();
+        await AskVictimsAsync(victims);
         await NoteQueuePositionsAsync(user, 0);
         return true;
     }
@@ -164,7 +183,10 @@ public sealed partial class ServiceQuotaGrain(
             AddSpending(user, cpuSeconds, gpuSeconds);
         }
 
-        var admitted = Fill();
+        S.Admitted.Remove(jobId);
+        // A victim that ended before it was requeued: its slot still goes to the job it was promised to.
+        var admitted = S.Preempting.Remove(jobId, out var promised) ? HandOver(promised) : [];
+        admitted.AddRange(Fill());
         if (!removed && admitted.Count == 0)
         {
             // Released before (perhaps by a call whose write is still in flight): done once that is stored.
@@ -172,7 +194,9 @@ public sealed partial class ServiceQuotaGrain(
             return;
         }
 
+        var victims = ChooseVictims();
         await SaveAsync();
+        await AskVictimsAsync(victims);
         var watched = await AnnounceAsync([(user, jobId), .. admitted], admitted);
 
         // Queues that moved: the leaving job's user's from its place on, and every admitted user's from the head.
@@ -201,7 +225,7 @@ public sealed partial class ServiceQuotaGrain(
             : null;
         var budget = Budget;
         var gate = budget.IsNone ? null : new BudgetGate(budget, S.Budgets, budgetClock.Time.GetUtcNow());
-        var admitted = FairAdmission.Fill(Cap, UserLimit, S.Holders, Waiting, S.Turns, usage, gate, Burst);
+        var admitted = FairAdmission.Fill(Cap, UserLimit, S.Holders, Waiting, S.Turns, usage, gate, Burst, NoteAdmitted);
         ArmBudgetTimer();
         return admitted;
     }
@@ -280,6 +304,148 @@ public sealed partial class ServiceQuotaGrain(
         }
     }
 
+    /// <summary>The users' budgets as admission weighs them now; null when the service has none.</summary>
+    private BudgetGate? BudgetGate() => Budget.IsNone ? null : new BudgetGate(Budget, S.Budgets, budgetClock.Time.GetUtcNow());
+
+    private void NoteAdmitted(WaitingJob job) => S.Admitted[job.JobId] = new AdmittedJob(job.Priority, S.NextAdmission++, job.Seq);
+
+    /// <summary>
+    /// A victim of preemption has stopped and written that it waits again: it leaves its slot for the head of its
+    /// user's line (keeping its arrival number, so it stands first among its equals), and the slot goes to the job it
+    /// was promised to. Idempotent: a repeated call finds the victim waiting and answers its place.
+    /// </summary>
+    private async Task<QuotaDecision> RequeueAsync(string user, string jobId, JobPriority priority)
+    {
+        S.Preempting.Remove(jobId, out var promised);
+        FairAdmission.Remove(S.Holders, Waiting, S.Turns, user, jobId);
+        var seq = S.Admitted.Remove(jobId, out var was) ? was.Seq : S.NextSeq++;
+        FairAdmission.Wait(Waiting, S.Turns, new WaitingJob(jobId, user, priority, seq, clock.GetUtcNow()));
+        var admitted = promised is null ? [] : HandOver(promised);
+        admitted.AddRange(Fill());
+        var victims = ChooseVictims();
+        await SaveAsync();
+        LogRequeued(user, jobId, Service, promised?.ForJob);
+        await AskVictimsAsync(victims);
+        await AnnounceAsync([(user, jobId), .. admitted], admitted.Where(a => a.JobId != jobId));
+        foreach (var who in admitted.Select(a => a.User).Append(user).Distinct(StringComparer.Ordinal))
+        {
+            await NoteQueuePositionsAsync(who, 0);
+        }
+
+        // Other calls ran while this one awaited: where the job stands now.
+        return Decision(user, jobId);
+    }
+
+    /// <summary>Admits the job a victim's slot was promised to, if it still waits and the limits allow it.</summary>
+    private List<(string User, string JobId)> HandOver(PreemptionUnderway promised)
+    {
+        var gate = BudgetGate();
+        if (Waiting.Find(promised.ForJob) is not { } job
+            || FairAdmission.Held(S.Holders, job.User) >= UserLimit
+            || FairAdmission.Running(S.Holders) >= Cap
+            || gate?.MayStart(job.User) == false)
+        {
+            return [];
+        }
+
+        gate?.Started(job.User);
+
+        FairAdmission.Remove(S.Holders, Waiting, S.Turns, job.User, job.JobId);
+        if (!S.Holders.TryGetValue(job.User, out var held))
+        {
+            S.Holders[job.User] = held = [];
+        }
+
+        held.Add(job.JobId);
+        NoteAdmitted(job);
+        return [(job.User, job.JobId)];
+    }
+
+    /// <summary>
+    /// With preemption on, chooses the running jobs that make way for waiting high-priority jobs
+    /// (<see cref="Preemption.ChooseVictims"/>) and notes them in the state; the caller saves, then asks them.
+    /// </summary>
+    private List<string> ChooseVictims()
+    {
+        if (!PreemptionOn || !IsCapped || Waiting.Count == 0)
+        {
+            return [];
+        }
+
+        var promised = S.Preempting.Values.Select(p => p.ForJob).ToHashSet(StringComparer.Ordinal);
+        // A user whose budget is spent waits for it, not for a slot: preempting for them would free nothing they may use.
+        var gate = BudgetGate();
+        var waiting = S.Turns
+            .Where(user => gate?.MayStart(user) != false)
+            .SelectMany(user => Waiting.Front(user, Cap).TakeWhile(j => j.Priority == JobPriority.High))
+            .Where(j => !promised.Contains(j.JobId))
+            .ToList();
+        if (waiting.Count == 0)
+        {
+            return [];
+        }
+
+        var held = S.Holders
+            .SelectMany(h => h.Value.Select(id => S.Admitted.TryGetValue(id, out var a)
+                ? new HeldJob(id, h.Key, a.Priority, a.Admission)
+                : new HeldJob(id, h.Key, JobPriority.Normal, -1)))
+            .ToList();
+        var underway = S.Preempting.Select(p => (p.Key, p.Value.ForUser)).ToList();
+        var chosen = Preemption.ChooseVictims(Cap, UserLimit, held, underway, waiting);
+        foreach (var (victim, waitingJob) in chosen)
+        {
+            S.Preempting[victim.JobId] = new PreemptionUnderway(victim.User, waitingJob.JobId, waitingJob.User, waitingJob.Priority);
+            LogPreempting(victim.JobId, victim.User, Service, waitingJob.JobId, waitingJob.User);
+        }
+
+        return [.. chosen.Select(c => c.Victim.JobId)];
+    }
+
+    /// <summary>Tells the chosen victims (one-way), and keeps asking every unfinished one until it is requeued or ends.</summary>
+    private async Task AskVictimsAsync(IEnumerable<string> victims)
+    {
+        foreach (var victim in victims)
+        {
+            await AskVictimAsync(victim);
+        }
+
+        KeepAskingVictims();
+    }
+
+    /// <summary>Asks a victim (one-way), unless another call saw it requeued or ended meanwhile.</summary>
+    private Task AskVictimAsync(string victim) =>
+        S.Preempting.TryGetValue(victim, out var promised)
+            ? GrainFactory.GetGrain<IJobGrain>(victim).PreemptAsync(Preemption.Reason(promised.ForJob, promised.ForPriority, Service))
+            : Task.CompletedTask;
+
+    private void KeepAskingVictims()
+    {
+        if (S.Preempting.Count == 0 || _preemptionRetry is not null)
+        {
+            return;
+        }
+
+        _preemptionRetry = this.RegisterGrainTimer(
+            async _ =>
+            {
+                if (S.Preempting.Count == 0)
+                {
+                    _preemptionRetry?.Dispose();
+                    _preemptionRetry = null;
+                    return;
+                }
+
+                // Only once their choice is stored: a victim is never told before that.
+                var asking = S.Preempting.Keys.ToList();
+                await _writes.StoredAsync();
+                foreach (var victim in asking)
+                {
+                    await AskVictimAsync(victim);
+                }
+            },
+            new GrainTimerCreationOptions(PreemptionRetryPeriod, PreemptionRetryPeriod));
+    }
+
     /// <summary>Adds a finished job's CPU time to its user's decayed usage, and forgets users whose usage has decayed away.</summary>
     private void AddUsage(string user, double cpuSeconds)
     {
@@ -332,8 +498,11 @@ public sealed partial class ServiceQuotaGrain(
 
         S.Overrides = overrides is null || overrides.IsEmpty ? null : overrides;
         var admitted = Fill();
+        // Preemption turned on (or a lowered limit) may let waiting high jobs take lower ones' places now.
+        var victims = ChooseVictims();
         await SaveAsync();
         LogLimitsChanged(Service, UserLimit, Cap, admitted.Count);
+        await AskVictimsAsync(victims);
         // Turns lists every user with waiting jobs.
         var concerned = S.Holders.Keys.Union(S.Turns).Select(user => (user, string.Empty)).ToList();
         await AnnounceAsync(concerned, admitted);
@@ -349,11 +518,12 @@ public sealed partial class ServiceQuotaGrain(
     /// <summary>
     /// A service without a cap: each user's own grain admits, so the overrides are stored here and handed to the grain
     /// of every user with a job in flight; the others read them when their grain starts admitting again
-    /// (<see cref="QuotaGrain"/>). A cap or a burst cannot be set (turning a cap on would move the admission state).
+    /// (<see cref="QuotaGrain"/>). A cap, a burst or preemption cannot be set (turning a cap on would move the admission
+    /// state; burst and preemption weigh every user's jobs at once, which only a cap's grain sees).
     /// </summary>
     private async Task<ServiceLimits?> SetUncappedLimitsAsync(LimitOverrides? overrides)
     {
-        if (overrides is { MaxRuns: not null } or { BurstPerUser: not null })
+        if (overrides is { MaxRuns: not null } or { BurstPerUser: not null } or { Preemption: not null })
         {
             return null;
         }
@@ -374,6 +544,9 @@ public sealed partial class ServiceQuotaGrain(
             ? new EffectiveLimit(r, Override)
             : new EffectiveLimit(options.LimitFor(Service), options.Limits.ContainsKey(name) ? $"SERVICE_{name}_RUNS_PER_USER" : "default");
         var maxRuns = IsCapped ? new EffectiveLimit(Cap, S.Overrides?.MaxRuns is null ? $"SERVICE_{name}_MAX_RUNS" : Override) : null;
+        var preemption = !IsCapped ? null : S.Overrides?.Preemption is { } on
+            ? new EffectiveSwitch(on, Override)
+            : new EffectiveSwitch(options.PreemptionFor(Service), options.PreemptionFor(Service) ? $"SERVICE_{name}_PREEMPTION" : "default");
         var burst = !IsCapped ? null : S.Overrides?.BurstPerUser is { } b
             ? new EffectiveLimit(b, Override)
             : new EffectiveLimit(Burst, options.Bursts.ContainsKey(name) ? $"SERVICE_{name}_BURST_PER_USER" : "default");
@@ -385,7 +558,8 @@ public sealed partial class ServiceQuotaGrain(
             burst,
             Effective(S.Overrides?.JobsPerHour, settings.JobsPerHour, $"SERVICE_{name}_JOBS_PER_USER_PER_HOUR"),
             Effective(S.Overrides?.CpuSecondsPerDay, settings.CpuSecondsPerDay, $"SERVICE_{name}_CPU_SECONDS_PER_USER_PER_DAY"),
-            Effective(S.Overrides?.GpuSecondsPerDay, settings.GpuSecondsPerDay, $"SERVICE_{name}_GPU_SECONDS_PER_USER_PER_DAY"));
+            Effective(S.Overrides?.GpuSecondsPerDay, settings.GpuSecondsPerDay, $"SERVICE_{name}_GPU_SECONDS_PER_USER_PER_DAY"),
+            preemption);
     }
 
     /// <summary>A budget's value and source; null when neither an override nor a setting gives one.</summary>
@@ -478,6 +652,12 @@ public sealed partial class ServiceQuotaGrain(
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': job {JobId} of {User} is preempted for job {ForJob} of {ForUser}")]
+    private partial void LogPreempting(string jobId, string user, string service, string forJob, string forUser);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {User}: preempted job {JobId} waits again for service '{Service}'; its slot went to {ForJob}")]
+    private partial void LogRequeued(string user, string jobId, string service, string? forJob);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}' (no cap): limits changed at run time to {RunsPerUser} per user; handed to the quotas of {Users} users with jobs in flight")]
     private partial void LogUncappedLimitsChanged(string service, int runsPerUser, int users);

@@ -36,4 +36,15 @@ public sealed class ServiceQuotaState
     /// a budget is set; users whose spending has left every window are absent.
     /// </summary>
     [Id(10)] public Dictionary<string, BudgetUsage> Budgets { get; set; } = [];
+
+    // Ids from 20 on: preemption's.
+
+    /// <summary>Job id to what preemption weighs of it (<see cref="AdmittedJob"/>), for each job holding a slot.</summary>
+    [Id(20)] public Dictionary<string, AdmittedJob> Admitted { get; set; } = [];
+
+    /// <summary>The number the next admitted job gets in <see cref="Admitted"/>.</summary>
+    [Id(21)] public long NextAdmission { get; set; }
+
+    /// <summary>Victim job id to the preemption under way (SERVICE_&lt;NAME&gt;_PREEMPTION); it keeps its slot until requeued.</summary>
+    [Id(22)] public Dictionary<string, PreemptionUnderway> Preempting { get; set; } = [];
 }

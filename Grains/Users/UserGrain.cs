@@ -72,6 +72,13 @@ public sealed class UserGrain(
         }
     }
 
+    public Task ReturnedToQueueAsync(string jobId)
+    {
+        // Accepted long ago: counted, never refused, whatever USER_MAX_QUEUED_JOBS says now.
+        _queued.Add(jobId);
+        return Task.CompletedTask;
+    }
+
     public Task LeftQueueAsync(string jobId)
     {
         if (!_queued.Remove(jobId) && _queuedBefore > 0)

@@ -17,13 +17,16 @@ public sealed class JobStateMachineTests
     [InlineData(JobStatus.Queued, JobStatus.Cancelled)]
     [InlineData(JobStatus.Pending, JobStatus.Cancelled)]
     [InlineData(JobStatus.Running, JobStatus.Cancelled)]
+    [InlineData(JobStatus.Pending, JobStatus.Queued)]
+    [InlineData(JobStatus.Starting, JobStatus.Queued)]
+    [InlineData(JobStatus.Running, JobStatus.Queued)]
     public void CanMove_AllowedStep_IsAllowed(JobStatus from, JobStatus to) => Assert.True(JobStateMachine.CanMove(from, to));
 
     [Theory]
     [InlineData(JobStatus.Queued, JobStatus.Running)]
     [InlineData(JobStatus.Queued, JobStatus.Failed)]
     [InlineData(JobStatus.Pending, JobStatus.Succeeded)]
-    [InlineData(JobStatus.Running, JobStatus.Queued)]
+    [InlineData(JobStatus.Queued, JobStatus.Queued)]
     [InlineData(JobStatus.Running, JobStatus.Starting)]
     public void CanMove_SkippedOrBackwardStep_IsRefused(JobStatus from, JobStatus to) => Assert.False(JobStateMachine.CanMove(from, to));
 

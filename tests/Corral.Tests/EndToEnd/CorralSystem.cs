@@ -65,6 +65,12 @@ public class CorralSystem : IAsyncLifetime
         // A capped service whose limits the run-time limits test changes through the API.
         _environment["SERVICE_LIVELIMITS_RUNS_PER_USER"] = "1";
         _environment["SERVICE_LIVELIMITS_MAX_RUNS"] = "10";
+        // Capped services of 2 (2 per user) for the preemption tests: one preempts, the other does not.
+        _environment["SERVICE_PREEMPTIVE_MAX_RUNS"] = "2";
+        _environment["SERVICE_PREEMPTIVE_RUNS_PER_USER"] = "2";
+        _environment["SERVICE_PREEMPTIVE_PREEMPTION"] = "true";
+        _environment["SERVICE_NONPREEMPTIVE_MAX_RUNS"] = "2";
+        _environment["SERVICE_NONPREEMPTIVE_RUNS_PER_USER"] = "2";
         _environment["LOG_QUOTA_PER_JOB_HOUR"] = "20000";
         // Short enough for the worker-lost test, long enough for an agent restart on a busy machine.
         _environment.TryAdd("CORRAL_WORKER_LOST_AFTER_SECONDS", "30");

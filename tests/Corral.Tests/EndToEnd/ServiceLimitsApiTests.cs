@@ -154,6 +154,8 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
     [InlineData("{\"burstPerUser\": -1}", "burstPerUser")]
     [InlineData("{\"burstPerUser\": null}", "burstPerUser")]
     [InlineData("{\"hoursPerDay\": 3}", "hoursPerDay")]
+    [InlineData("{\"preemption\": \"yes\"}", "preemption")]
+    [InlineData("{\"preemption\": 1}", "preemption")]
     [InlineData("{}", "body")]
     [InlineData("[1]", "body")]
     public async Task Put_BadBody_Is400NamingTheField(string body, string field)
@@ -180,6 +182,18 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
         var limits = (await admin.GetFromJsonAsync<JsonObject>("/api/quotas/services/example"))!;
         Assert.Null(limits["maxRuns"]);
         Assert.NotEqual("override", limits["runsPerUser"]!["source"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Put_PreemptionOnAServiceWithoutACap_Is400NamingTheFieldAndTheSetting()
+    {
+        using var admin = system.Client(system.AdminToken);
+        var response = await admin.PutAsJsonAsync("/api/quotas/services/example", new { preemption = true });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", problem["errors"]!["preemption"]![0]!.GetValue<string>());
+        Assert.Null((await admin.GetFromJsonAsync<JsonObject>("/api/quotas/services/example"))!["preemption"]);
     }
 
     /// <summary>

@@ -25,6 +25,9 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
     /// <summary>Services "fairshare" (by usage, the default) and "rrshare" (SERVICE_RRSHARE_FAIRNESS=round_robin): this cap.</summary>
     public const int FairShareCap = 2;
 
+    /// <summary>Service "preemptive": this cap, <see cref="TightLimit"/> per user, and SERVICE_PREEMPTIVE_PREEMPTION=true.</summary>
+    public const int PreemptiveCap = 2;
+
     /// <summary>Service "limited": a job's maximum duration is at most this (SERVICE_LIMITED_MAX_DURATION_SECONDS)...</summary>
     public const int LimitedCeiling = 60;
 
@@ -98,11 +101,12 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
             silo.Services.AddSingleton(new QuotaOptions(
-                new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit, ["BURSTY"] = 1 },
+                new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit, ["BURSTY"] = 1, ["PREEMPTIVE"] = TightLimit },
                 new Dictionary<string, int>
                 {
                     ["CAPPED"] = CappedCap, ["TIGHTCAPPED"] = TightCappedCap, ["FAIRSHARE"] = FairShareCap, ["RRSHARE"] = FairShareCap,
                     ["BUDGETED"] = BudgetedCap, ["BURSTY"] = BurstyCap,
+                    ["PREEMPTIVE"] = PreemptiveCap,
                 },
                 new Dictionary<string, int> { ["LIMITED"] = LimitedCeiling },
                 new Dictionary<string, int> { ["LIMITED"] = LimitedDefault })
@@ -112,6 +116,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
                 CpuSecondsPerDay = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add("BUDGETED", BudgetedCpuSecondsPerDay),
                 JobsPerHour = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add("HOURLY", HourlyJobsPerHour),
                 Bursts = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add("BURSTY", BurstyBurst),
+                Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, "PREEMPTIVE"),
             });
             silo.Services.AddSingleton(new BudgetClock(BudgetClocks[silo.Configuration[ClockKeyName]!]));
             silo.Services.AddSingleton(TimeProvider.System);

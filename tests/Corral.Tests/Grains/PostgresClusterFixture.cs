@@ -31,6 +31,9 @@ public class PostgresClusterFixture : IAsyncLifetime
 
     /// <summary>A capped service (cap <see cref="Cap"/>) whose users may start one job per hour (SERVICE_METERED_JOBS_PER_USER_PER_HOUR).</summary>
     public const string MeteredService = "metered";
+
+    /// <summary>A service capped at <see cref="Cap"/> whose high-priority jobs preempt (SERVICE_RUSH_PREEMPTION=true).</summary>
+    public const string PreemptiveService = "rush";
     private const string ConnectionKey = "CorralTestPostgres";
     private const string ClockKeyName = "CorralTestNoCapacityClock";
 
@@ -132,11 +135,12 @@ public class PostgresClusterFixture : IAsyncLifetime
                 .AddCorralStorage(silo.Configuration[ConnectionKey]!)
                 .AddCorralServices(new QuotaOptions(
                     new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit },
-                    new Dictionary<string, int> { [CappedService.ToUpperInvariant()] = Cap, [MeteredService.ToUpperInvariant()] = Cap },
+                    new Dictionary<string, int> { [CappedService.ToUpperInvariant()] = Cap, [MeteredService.ToUpperInvariant()] = Cap, [PreemptiveService.ToUpperInvariant()] = Cap },
                     new Dictionary<string, int>(),
                     new Dictionary<string, int>())
                 {
                     JobsPerHour = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add(MeteredService.ToUpperInvariant(), 1),
+                    Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, PreemptiveService.ToUpperInvariant()),
                 },
                     null,
                     new NoCapacityPolicy(NoCapacityGrace, Clocks[silo.Configuration[ClockKeyName]!]),

@@ -171,4 +171,47 @@ public sealed class QuotaOptionsTests
         Assert.Contains("SERVICE_EXAMPLE_BURST_PER_USER", error.Message);
         Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", error.Message);
     }
+
+    [Fact]
+    public void FromEnvironment_Preemption_IsOffUnlessSetTrue_OnACappedService()
+    {
+        var options = QuotaOptions.FromEnvironment(new Hashtable
+        {
+            ["SERVICE_GPU_BATCH_MAX_RUNS"] = "4",
+            ["SERVICE_GPU_BATCH_PREEMPTION"] = "TRUE",
+            ["SERVICE_CPU_MAX_RUNS"] = "4",
+            ["SERVICE_CPU_PREEMPTION"] = "false",
+            ["SERVICE_OTHER_PREEMPTION"] = "false",
+        });
+        Assert.True(options.PreemptionFor("gpu-batch"));
+        Assert.False(options.PreemptionFor("cpu"));
+        Assert.False(options.PreemptionFor("other"));
+        Assert.False(options.PreemptionFor("unset"));
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("1")]
+    [InlineData("")]
+    public void FromEnvironment_BadPreemptionSwitch_NamesVariableAndValue(string value)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => QuotaOptions.FromEnvironment(new Hashtable
+        {
+            ["SERVICE_EXAMPLE_MAX_RUNS"] = "2",
+            ["SERVICE_EXAMPLE_PREEMPTION"] = value,
+        }));
+        Assert.Contains("SERVICE_EXAMPLE_PREEMPTION", error.Message);
+        Assert.Contains($"'{value}'", error.Message);
+    }
+
+    [Fact]
+    public void FromEnvironment_PreemptionOnAServiceWithoutACap_NamesTheCapItNeeds()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => QuotaOptions.FromEnvironment(new Hashtable
+        {
+            ["SERVICE_EXAMPLE_PREEMPTION"] = "true",
+        }));
+        Assert.Contains("SERVICE_EXAMPLE_PREEMPTION", error.Message);
+        Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", error.Message);
+    }
 }

@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Corral.Tests.EndToEnd;
+
+/// <summary>
+/// Preemption on the running system (a silo over PostgreSQL, a host agent on the Docker engine): services
+/// "preemptive" (SERVICE_PREEMPTIVE_PREEMPTION=true) and "nonpreemptive", both capped at 2 with 2 per user.
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class PreemptionTests(CorralSystem system)
+{
+    private const int Cap = 2;
+
+    [Fact]
+    public async Task AHighJob_InAFullService_StopsTheNewestLowJob_WhichIsRequeued_AndRunsAgainAfterwards()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        using var bob = system.Client(await system.CreateUserAsync("bob"));
+        var older = await Jobs.SubmitAsync(alice, Sleep("preemptive", "low", 6));
+        await system.WaitForJobAsync(alice, older, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        var newer = await Jobs.SubmitAsync(alice, Sleep("preemptive", "low", 6));
+        await system.WaitForJobAsync(alice, newer, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+
+        var high = await Jobs.SubmitAsync(bob, Sleep("preemptive", "high", 2));
+
+        var requeued = await system.WaitForJobAsync(alice, newer, j => Jobs.Status(j) == "queued", TimeSpan.FromSeconds(30));
+        Assert.Equal(2, requeued["attempt"]!.GetValue<int>());
+        Assert.Contains($"preempted by job {high} (priority high) in service 'preemptive'; requeued", Notes(requeued));
+        await system.WaitForJobAsync(bob, high, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        // Its first attempt's container is stopped.
+        await WaitUntilAsync(async () => await RunningContainersAsync(newer, attempt: 1) == string.Empty, TimeSpan.FromSeconds(30));
+
+        var ended = new Dictionary<string, JsonObject>
+        {
+            [older] = await CorralSystem.Terminal(system, alice, older),
+            [high] = await CorralSystem.Terminal(system, bob, high),
+            [newer] = await CorralSystem.Terminal(system, alice, newer),
+        };
+
+        foreach (var (id, job) in ended)
+        {
+            Assert.True(Jobs.Status(job) == "succeeded", $"{id}: {job.ToJsonString()}");
+            Assert.Single(Statuses(job), s => s is "succeeded" or "failed" or "cancelled");
+        }
+
+        Assert.Equal(
+            ["queued", "pending", "starting", "running", "queued", "pending", "starting", "running", "succeeded"],
+            Statuses(ended[newer]));
+        Assert.Equal(2, ended[newer]["attempt"]!.GetValue<int>());
+        Assert.Equal((1, 0), (ended[newer]["preemptions"]!.GetValue<int>(), ended[older]["preemptions"]!.GetValue<int>()));
+        Assert.Equal(["queued", "pending", "starting", "running", "succeeded"], Statuses(ended[older]));
+        Assert.True(MostRunningAtOnce(ended.Values) <= Cap, "the histories show more running than the cap");
+        // The second attempt ran to its end after the high job had.
+        Assert.True(At(ended[newer], "succeeded") > At(ended[high], "succeeded"));
+    }
+
+    [Fact]
+    public async Task AJobCancelledOnceItWasPreempted_EndsCancelledOnce_ItsContainerGone_AndTheHighJobRuns()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        using var bob = system.Client(await system.CreateUserAsync("bob"));
+        var lows = new List<string>();
+        for (var i = 0; i < Cap; i++)
+        {
+            lows.Add(await Jobs.SubmitAsync(alice, Sleep("preemptive", "normal", 60)));
+            await system.WaitForJobAsync(alice, lows[^1], j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        }
+
+        // Long enough that the victim cannot have its slot back before it is cancelled.
+        var high = await Jobs.SubmitAsync(bob, Sleep("preemptive", "high", 5));
+        var victim = lows[^1];
+        await system.WaitForJobAsync(alice, victim, j => Jobs.Status(j) == "queued", TimeSpan.FromSeconds(30));
+        var cancel = await alice.PostAsync($"/api/jobs/{victim}/cancel", null);
+        Assert.True(cancel.IsSuccessStatusCode, await cancel.Content.ReadAsStringAsync());
+
+        var cancelled = await CorralSystem.Terminal(system, alice, victim);
+        Assert.Equal(["queued", "pending", "starting", "running", "queued", "cancelled"], Statuses(cancelled));
+        await WaitUntilAsync(async () => await RunningContainersAsync(victim, attempt: 1) == string.Empty, TimeSpan.FromSeconds(30));
+        Assert.Equal("succeeded", Jobs.Status(await CorralSystem.Terminal(system, bob, high)));
+        // The other job ran on untouched; it is ended here rather than waited for.
+        Assert.Equal("running", Jobs.Status(await system.WaitForJobAsync(alice, lows[0], _ => true, TimeSpan.FromSeconds(5))));
+        await alice.PostAsync($"/api/jobs/{lows[0]}/cancel", null);
+        Assert.Equal("cancelled", Jobs.Status(await CorralSystem.Terminal(system, alice, lows[0])));
+    }
+
+    [Fact]
+    public async Task WithPreemptionOff_AHighJobWaitsForAFreeSlot_AndNoJobIsStopped()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        using var bob = system.Client(await system.CreateUserAsync("bob"));
+        var lows = new List<string>();
+        for (var i = 0; i < Cap; i++)
+        {
+            lows.Add(await Jobs.SubmitAsync(alice, Sleep("nonpreemptive", "low", 5)));
+        }
+
+        foreach (var low in lows)
+        {
+            await system.WaitForJobAsync(alice, low, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        }
+
+        var high = await Jobs.SubmitAsync(bob, Sleep("nonpreemptive", "high", 1));
+        var waiting = await system.WaitForJobAsync(bob, high, _ => true, TimeSpan.FromSeconds(5));
+        Assert.Equal("queued", Jobs.Status(waiting));
+
+        var ended = new List<JsonObject>();
+        foreach (var low in lows)
+        {
+            var job = await CorralSystem.Terminal(system, alice, low);
+            Assert.Equal(("succeeded", 1), (Jobs.Status(job), job["attempt"]!.GetValue<int>()));
+            Assert.Equal(["queued", "pending", "starting", "running", "succeeded"], Statuses(job));
+            ended.Add(job);
+        }
+
+        var highDone = await CorralSystem.Terminal(system, bob, high);
+        Assert.Equal("succeeded", Jobs.Status(highDone));
+        Assert.True(At(highDone, "running") >= ended.Min(j => At(j, "succeeded")), "the high job ran before a slot was free");
+    }
+
+    private static object Sleep(string service, string priority, int seconds) => new
+    {
+        service,
+        priority,
+        image = "corral/busybox:latest",
+        command = new[] { "sh", "-c", $"sleep {seconds}; echo done" },
+        resources = new { cpu = 0.1, memory = "32Mi" },
+    };
+
+    private static List<string> Statuses(JsonObject job) =>
+        [.. job["history"]!.AsArray().Select(h => h!["status"]!.GetValue<string>())];
+
+    private static IEnumerable<string?> Notes(JsonObject job) =>
+        job["history"]!.AsArray().Select(h => h!["message"]?.GetValue<string>());
+
+    private static DateTimeOffset At(JsonObject job, string status) => DateTimeOffset.Parse(
+        job["history"]!.AsArray().Last(h => h!["status"]!.GetValue<string>() == status)!["at"]!.GetValue<string>(),
+        CultureInfo.InvariantCulture);
+
+    /// <summary>The most jobs whose persisted histories say they held a running spell at one instant.</summary>
+    private static int MostRunningAtOnce(IEnumerable<JsonObject> jobs)
+    {
+        var edges = new List<(DateTimeOffset At, int Change)>();
+        foreach (var job in jobs)
+        {
+            var history = job["history"]!.AsArray()
+                .Select(h => (Status: h!["status"]!.GetValue<string>(), At: DateTimeOffset.Parse(h["at"]!.GetValue<string>(), CultureInfo.InvariantCulture)))
+                .ToList();
+            for (var i = 0; i < history.Count - 1; i++)
+            {
+                if (history[i].Status == "running")
+                {
+                    edges.Add((history[i].At, 1));
+                    edges.Add((history[i + 1].At, -1));
+                }
+            }
+        }
+
+        // An end and a start at one instant: the end first.
+        var most = 0;
+        var now = 0;
+        foreach (var (_, change) in edges.OrderBy(e => e.At).ThenBy(e => e.Change))
+        {
+            now += change;
+            most = Math.Max(most, now);
+        }
+
+        return most;
+    }
+
+    private static async Task<string> RunningContainersAsync(string job, int attempt) => (await TestEnvironment.DockerAsync(
+        "ps", "-q", "--filter", $"label=corral.job-id={job}", "--filter", $"label=corral.attempt={attempt}")).Trim();
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not so within {timeout}");
+            await Task.Delay(250);
+        }
+    }
+}
