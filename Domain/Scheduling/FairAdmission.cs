@@ -90,8 +90,9 @@ public static class FairAdmission
 
     /// <summary>
     /// The index in <paramref name="turns"/> of the user who gets the next slot: of the users whose own quota allows
-    /// another job, the one with the least usage (when weighed), then holding fewest slots, the longest unserved among
-    /// equals; -1 when none may run.
+    /// another job, the one whose next job has the highest priority, then the least usage (when weighed), then holding
+    /// fewest slots, the longest unserved among equals; -1 when none may run. Priority so goes across users, and fair
+    /// share breaks ties within a priority.
     /// </summary>
     private static int NextInTurn(
         int perUserLimit,
@@ -102,21 +103,26 @@ public static class FairAdmission
         IAdmissionGate? gate)
     {
         var best = -1;
+        var highest = int.MinValue;
         var least = double.MaxValue;
         var fewest = int.MaxValue;
         for (var at = 0; at < turns.Count; at++)
         {
             var held = Held(holders, turns[at]);
-            if (held >= perUserLimit || waiting.CountOf(turns[at]) == 0)
+            if (held >= perUserLimit || waiting.Peek(turns[at]) is not { } head)
             {
                 continue;
             }
 
+            var priority = (int)head.Priority;
             var used = usage?.Invoke(turns[at]) ?? 0;
+            var better = priority > highest
+                || (priority == highest && (used < least || (used == least && held < fewest)));
             // The budget is asked last, and only of a user who would be next: it is the costly question.
-            if ((used < least || (used == least && held < fewest)) && gate?.MayStart(turns[at]) != false)
+            if (better && gate?.MayStart(turns[at]) != false)
             {
                 best = at;
+                highest = priority;
                 least = used;
                 fewest = held;
             }

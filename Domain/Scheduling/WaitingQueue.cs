@@ -77,6 +77,9 @@ public sealed class WaitingQueue
         return job;
     }
 
+    /// <summary>The first job of the user's line, left in place; null when they have none waiting.</summary>
+    public WaitingJob? Peek(string user) => _lines.TryGetValue(user, out var line) ? line.Min : null;
+
     /// <summary>Takes the first job of the user's line; null when they have none waiting.</summary>
     public WaitingJob? TakeNext(string user) =>
         _lines.TryGetValue(user, out var line) ? Remove(line.Min!.JobId) : null;

@@ -24,6 +24,22 @@ public sealed class FairAdmissionTests
     }
 
     [Fact]
+    public void AHigherPriorityJob_OfAnotherUser_TakesTheNextSlot_BeforeOlderJobsFirstInTurn()
+    {
+        var book = new Book(cap: 1, perUserLimit: 5);
+        book.Submit("a", "a1", "a2", "a3");
+        book.Submit(Corral.Jobs.JobPriority.Low, "c", "c1");
+        book.Submit(Corral.Jobs.JobPriority.High, "b", "b1");
+
+        // a is first in turn and holds the slot's only job, but b's next job is high: it goes first.
+        Assert.Equal(["b1"], book.End("a1"));
+        // Among normal and low, normal first; the low job waits until no higher one does.
+        Assert.Equal(["a2"], book.End("b1"));
+        Assert.Equal(["a3"], book.End("a2"));
+        Assert.Equal(["c1"], book.End("a3"));
+    }
+
+    [Fact]
     public void AUserAtTheirOwnQuota_IsSkipped_AndKeepsTheirTurnForWhenTheyMayRunAgain()
     {
         var book = new Book(cap: 3, perUserLimit: 2);
@@ -91,12 +107,14 @@ public sealed class FairAdmissionTests
 
         public List<string> Admitted { get; } = [];
 
-        public void Submit(string user, params string[] jobs)
+        public void Submit(string user, params string[] jobs) => Submit(Corral.Jobs.JobPriority.Normal, user, jobs);
+
+        public void Submit(Corral.Jobs.JobPriority priority, string user, params string[] jobs)
         {
             foreach (var job in jobs)
             {
                 _owner[job] = user;
-                FairAdmission.Wait(_waiting, Turns, new WaitingJob(job, user, Corral.Jobs.JobPriority.Normal, _seq++, DateTimeOffset.UnixEpoch));
+                FairAdmission.Wait(_waiting, Turns, new WaitingJob(job, user, priority, _seq++, DateTimeOffset.UnixEpoch));
                 Admitted.AddRange(FairAdmission.Fill(cap, perUserLimit, _holders, _waiting, Turns).Select(a => a.JobId));
                 Assert.InRange(FairAdmission.Running(_holders), 0, cap);
             }

@@ -111,10 +111,14 @@ public sealed class QuotaQueueRestartTests(PostgresClusterFixture fixture) : ICl
         Assert.Empty(stored.State!.Queues);
         Assert.Equal([alice, bob], stored.State.Turns);
 
-        // The cap (3) is full; a freed slot of Alice's goes to Bob, who holds none: the fair turns came through.
+        // The cap (3) is full. A freed slot goes to Alice's high job first: priority goes across users.
         var bobsUsage = await service.GetUsageAsync(bob);
         Assert.Equal((0, 2, 3), (bobsUsage.Running, bobsUsage.Queued, bobsUsage.ServiceRunning!.Value));
         await service.ReleaseAsync(alice, "a-run1");
+        Assert.Null(await service.GetWaitAsync(alice, "a-high"));
+        Assert.Equal(0, (await service.GetUsageAsync(bob)).Running);
+        // The next goes to Bob, who holds none against Alice's three: the fair turns came through.
+        await service.ReleaseAsync(alice, "a-run2");
         Assert.Equal((1, 1), ((await service.GetUsageAsync(bob)).Running, (await service.GetUsageAsync(bob)).Queued));
         Assert.Equal(1, (await service.GetWaitAsync(bob, "b2"))!.Position);
     }
