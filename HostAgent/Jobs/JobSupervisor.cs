@@ -190,7 +190,7 @@ public sealed partial class JobSupervisor(
             await reporting;
             var outcome = job.KilledFor is { } killed
                 ? JobOutcome.Killed(killed.Reason, killed.Message, exit.ExitCode)
-                : OutcomeOf(exit);
+                : OutcomeOf(exit, job.Worker);
             // The final counters go with the outcome: reported apart, they could be lost or come after it.
             await FinishAsync(job, outcome with { Counters = CountersOf(job) });
             await launcher.RemoveAsync(containerId, job.JobId);
@@ -341,13 +341,14 @@ public sealed partial class JobSupervisor(
     }
 
     /// <summary>
-    /// The job's end as its container's exit says it; a failure while the engine was away is put down to the engine
-    /// (an engine without live-restore stops its containers when it stops), not left as a bare exit code.
+    /// The job's end as its container's exit says it. A failure while the engine was away is put down to the host, not
+    /// the job (an engine without live-restore stops its containers when it stops): the container was lost, which the
+    /// job grain treats as a lost worker, retried when the job's spec asks (retry.onWorkerLost).
     /// </summary>
-    private static JobOutcome OutcomeOf(ContainerExit exit) => exit is { DuringEngineOutage: true, ExitCode: not 0, OomKilled: false }
+    private static JobOutcome OutcomeOf(ContainerExit exit, string worker) => exit is { DuringEngineOutage: true, ExitCode: not 0, OomKilled: false }
         ? JobOutcome.Killed(
-            TerminationReason.ContainerError,
-            $"the Docker engine stopped while the job ran and its container ended (exit code {exit.ExitCode}); an engine without live-restore stops its containers",
+            TerminationReason.WorkerLost,
+            $"the Docker engine on worker '{worker}' stopped while the job ran and ended its container (exit code {exit.ExitCode}; an engine without live-restore stops its containers)",
             exit.ExitCode)
         : JobOutcome.FromExit(exit.ExitCode, exit.OomKilled);
 
