@@ -338,6 +338,14 @@ public sealed partial class JobGrain(
             TakeCounters(final);
         }
 
+        if (outcome.Reason == TerminationReason.WorkerLost)
+        {
+            // The agent saw its host end the container (its Docker engine stopped without live-restore): the job lost
+            // its container as with a lost worker, and runs again when its spec asks.
+            await LoseWorkerAsync(outcome.Message ?? $"the container was lost on worker '{worker}'");
+            return;
+        }
+
         var status = outcome.Reason is null ? JobStatus.Succeeded : JobStatus.Failed;
         await FinishAsync(status, outcome.Reason, outcome.Message, outcome.ExitCode);
     }

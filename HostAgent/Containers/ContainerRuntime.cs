@@ -3,8 +3,11 @@ using Docker.DotNet.Models;
 
 namespace Corral.HostAgent.Containers;
 
-/// <summary>What a job's container looked like when it stopped.</summary>
-public sealed record ContainerExit(int ExitCode, bool OomKilled);
+/// <summary>
+/// What a job's container looked like when it stopped; <paramref name="DuringEngineOutage"/>: the engine went away
+/// (a restart) while it was being waited for, so an engine without live-restore may have stopped it.
+/// </summary>
+public sealed record ContainerExit(int ExitCode, bool OomKilled, bool DuringEngineOutage = false);
 
 /// <summary>A job container found on the engine (after an agent restart).</summary>
 /// <summary>A job container on this engine, as its labels describe it; <paramref name="Attempt"/> is 1 when unlabelled.</summary>
@@ -16,18 +19,48 @@ public sealed partial class ContainerRuntime(DockerClient docker)
     // Docker 20.10 (Debian's docker.io) serves API 1.41.
     public static readonly System.Version ApiVersion = new(1, 41);
 
+    private static readonly TimeSpan EngineRetryDelay = TimeSpan.FromSeconds(1);
+
     public static DockerClient Connect(Uri endpoint) =>
         new DockerClientConfiguration(endpoint).CreateClient(ApiVersion);
 
     public Task StartAsync(string containerId, CancellationToken cancellationToken) =>
         docker.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);
 
+    /// <summary>
+    /// Waits until the container stops. The engine going away (stopped, restarted) does not end the wait: it is asked
+    /// again every <see cref="EngineRetryDelay"/> until it answers, and then either the container still runs (an engine
+    /// with live-restore keeps it) or its exit is read back from the engine.
+    /// </summary>
     public async Task<ContainerExit> WaitAsync(string containerId, CancellationToken cancellationToken)
     {
-        var waited = await docker.Containers.WaitContainerAsync(containerId, cancellationToken);
-        var inspected = await docker.Containers.InspectContainerAsync(containerId, cancellationToken);
-        return new ContainerExit((int)waited.StatusCode, inspected.State.OOMKilled);
+        var outage = false;
+        while (true)
+        {
+            try
+            {
+                var waited = await docker.Containers.WaitContainerAsync(containerId, cancellationToken);
+                var inspected = await docker.Containers.InspectContainerAsync(containerId, cancellationToken);
+                return new ContainerExit((int)waited.StatusCode, inspected.State.OOMKilled, outage);
+            }
+            catch (Exception error) when (IsEngineAway(error) && !cancellationToken.IsCancellationRequested)
+            {
+                outage = true;
+                await Task.Delay(EngineRetryDelay, cancellationToken);
+            }
+        }
     }
+
+    /// <summary>
+    /// Whether <paramref name="error"/> says the engine could not be reached or dropped the connection (rather than
+    /// answering): its socket refused, the stream cut, or an engine still starting up answering 5xx.
+    /// </summary>
+    public static bool IsEngineAway(Exception error) => error switch
+    {
+        HttpRequestException or IOException or System.Net.Sockets.SocketException => true,
+        DockerApiException api => (int)api.StatusCode >= 500,
+        _ => false,
+    };
 
     public async Task KillAsync(string containerId)
     {

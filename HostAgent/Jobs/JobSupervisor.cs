@@ -29,6 +29,11 @@ public sealed partial class JobSupervisor(
 {
     private static readonly TimeSpan CounterReportInterval = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a job's start waits for an engine that does not answer (restarting) before the job fails.</summary>
+    private static readonly TimeSpan EngineAwayLimit = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan EngineRetryDelay = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<string, SupervisedJob> _jobs = new(StringComparer.Ordinal);
 
     private CancellationToken Stopping => lifetime.ApplicationStopping;
@@ -101,7 +106,7 @@ public sealed partial class JobSupervisor(
         SshEndpoint? ssh = null;
         try
         {
-            var prepared = await launcher.CreateAsync(launch, Stopping);
+            var prepared = await CreateOnceEngineAnswersAsync(job, launch);
             job.ContainerId = prepared.ContainerId;
             // Monitors attach before the container starts, so nothing it does (its first packet, say) goes unwatched.
             watching = await StartMonitorsAsync(job, job.ContainerId);
@@ -141,6 +146,28 @@ public sealed partial class JobSupervisor(
         await SuperviseAsync(job, watching);
     }
 
+    /// <summary>
+    /// Creates the job's container; an engine that does not answer (a restart) is waited for, up to
+    /// <see cref="EngineAwayLimit"/>, rather than failing every job that comes while it is down. A failed create
+    /// leaves nothing behind (the launcher removes its output and workspace), so it can be tried again.
+    /// </summary>
+    private async Task<PreparedContainer> CreateOnceEngineAnswersAsync(SupervisedJob job, JobLaunch launch)
+    {
+        var giveUpAt = clock.GetUtcNow() + EngineAwayLimit;
+        while (true)
+        {
+            try
+            {
+                return await launcher.CreateAsync(launch, Stopping);
+            }
+            catch (Exception error) when (ContainerRuntime.IsEngineAway(error) && job.KilledFor is null && clock.GetUtcNow() < giveUpAt)
+            {
+                LogEngineAway(job.JobId, error.Message);
+                await Task.Delay(EngineRetryDelay, clock, Stopping);
+            }
+        }
+    }
+
     private async Task SuperviseAsync(SupervisedJob job, List<IAsyncDisposable>? watching = null)
     {
         var containerId = job.ContainerId!;
@@ -163,7 +190,7 @@ public sealed partial class JobSupervisor(
             await reporting;
             var outcome = job.KilledFor is { } killed
                 ? JobOutcome.Killed(killed.Reason, killed.Message, exit.ExitCode)
-                : JobOutcome.FromExit(exit.ExitCode, exit.OomKilled);
+                : OutcomeOf(exit, job.Worker);
             // The final counters go with the outcome: reported apart, they could be lost or come after it.
             await FinishAsync(job, outcome with { Counters = CountersOf(job) });
             await launcher.RemoveAsync(containerId, job.JobId);
@@ -313,6 +340,18 @@ public sealed partial class JobSupervisor(
         return false;
     }
 
+    /// <summary>
+    /// The job's end as its container's exit says it. A failure while the engine was away is put down to the host, not
+    /// the job (an engine without live-restore stops its containers when it stops): the container was lost, which the
+    /// job grain treats as a lost worker, retried when the job's spec asks (retry.onWorkerLost).
+    /// </summary>
+    private static JobOutcome OutcomeOf(ContainerExit exit, string worker) => exit is { DuringEngineOutage: true, ExitCode: not 0, OomKilled: false }
+        ? JobOutcome.Killed(
+            TerminationReason.WorkerLost,
+            $"the Docker engine on worker '{worker}' stopped while the job ran and ended its container (exit code {exit.ExitCode}; an engine without live-restore stops its containers)",
+            exit.ExitCode)
+        : JobOutcome.FromExit(exit.ExitCode, exit.OomKilled);
+
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Adopted container of job {JobId} (running: {Running})")]
@@ -320,6 +359,9 @@ public sealed partial class JobSupervisor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: container could not start: {Error}")]
     private partial void LogStartFailed(string jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the Docker engine does not answer; its start waits for it: {Error}")]
+    private partial void LogEngineAway(string jobId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: log pump stopped: {Error}")]
     private partial void LogPumpFailed(string jobId, string error);

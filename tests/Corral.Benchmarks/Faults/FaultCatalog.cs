@@ -46,6 +46,8 @@ public static class FaultCatalog
             context.OutputFiles.Free();
             return DateTime.UtcNow;
         }),
+        EngineRestart(liveRestore: false),
+        EngineRestart(liveRestore: true),
     ];
 
     /// <summary>Restores what a fault left down (the silos it killed) before the next fault.</summary>
@@ -54,4 +56,26 @@ public static class FaultCatalog
         context.Cluster.RestartDeadSilos();
         await context.Cluster.WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
     }
+
+    /// <summary>
+    /// The host agent's Docker engine stopped (SIGTERM, as a service manager does) while jobs run, down for 10 s, then
+    /// started again on the same data root. Live-restore off: the engine stops the running containers on its way down.
+    /// On: they keep running, and the engine takes them back when it starts.
+    /// </summary>
+    private static Fault EngineRestart(bool liveRestore) => new(
+        liveRestore ? "docker_restart_live" : "docker_restart",
+        $"the host agent's Docker engine (live-restore {(liveRestore ? "on" : "off")}) stopped for 10 s while jobs run, then started again",
+        async context =>
+        {
+            var engine = context.OwnEngine?.Engine ?? throw new InvalidOperationException("an engine restart needs the suite's own engine");
+            await engine.SetLiveRestoreAsync(liveRestore);
+            var running = (await engine.DockerAsync("ps", "-q")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            var stopping = DateTime.UtcNow;
+            await engine.RestartAsync(TimeSpan.FromSeconds(10));
+            var survived = (await engine.DockerAsync("ps", "-q")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            context.Report.Note($"{(liveRestore ? "docker_restart_live" : "docker_restart")}: {running} containers running before, " +
+                $"{survived} running when the engine was back ({(DateTime.UtcNow - stopping).TotalSeconds:0.0} s after the stop began)");
+            return DateTime.UtcNow;
+        },
+        NeedsOwnEngine: true);
 }

@@ -6,7 +6,8 @@ namespace Corral.Benchmarks.Faults;
 
 /// <summary>
 /// The system under test, as processes on the suite's own database: three core silos, one host agent on the Docker
-/// engine and two gateways, each restartable on its own ports. Disposing kills them and removes the agent's containers.
+/// engine (or, given an <see cref="OwnEngineHost"/>, inside it on its engine) and two gateways, each restartable on
+/// its own ports. Disposing kills them and removes the agent's containers.
 /// </summary>
 public sealed class FaultCluster : IAsyncDisposable
 {
@@ -18,12 +19,14 @@ public sealed class FaultCluster : IAsyncDisposable
     private readonly ServerProcess[] _gateways = new ServerProcess[GatewayCount];
     private readonly Dictionary<string, string>[] _siloEnvironments = new Dictionary<string, string>[SiloCount];
     private readonly Dictionary<string, string>[] _gatewayEnvironments = new Dictionary<string, string>[GatewayCount];
+    private readonly OwnEngineHost? _ownEngine;
     private ServerProcess _hostAgent = null!;
 
-    private FaultCluster(Dictionary<string, string> common, string jobOutputDirectory)
+    private FaultCluster(Dictionary<string, string> common, string jobOutputDirectory, OwnEngineHost? ownEngine)
     {
         _common = common;
         JobOutputDirectory = jobOutputDirectory;
+        _ownEngine = ownEngine;
     }
 
     /// <summary>The host agent's JOB_OUTPUT_DIR (its jobs' output files and working directories).</summary>
@@ -39,18 +42,24 @@ public sealed class FaultCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts every process with <paramref name="settings"/> (quotas and such) on <paramref name="connectionString"/>,
-    /// the host agent's job output in <paramref name="jobOutputDirectory"/>.
+    /// the host agent's job output in <paramref name="jobOutputDirectory"/>, the agent in <paramref name="ownEngine"/>
+    /// when there is one.
     /// </summary>
     public static async Task<FaultCluster> StartAsync(
-        string connectionString, string clusterId, IReadOnlyDictionary<string, string> settings, string jobOutputDirectory)
+        string connectionString, string clusterId, IReadOnlyDictionary<string, string> settings, string jobOutputDirectory,
+        OwnEngineHost? ownEngine = null)
     {
-        var cluster = new FaultCluster(
-            new Dictionary<string, string>(settings)
-            {
-                ["CORRAL_POSTGRES"] = connectionString,
-                ["CORRAL_CLUSTER_ID"] = clusterId,
-            },
-            jobOutputDirectory);
+        var common = new Dictionary<string, string>(settings)
+        {
+            ["CORRAL_POSTGRES"] = connectionString,
+            ["CORRAL_CLUSTER_ID"] = clusterId,
+        };
+        foreach (var (key, value) in ownEngine?.ClusterEnvironment ?? new Dictionary<string, string>())
+        {
+            common[key] = value;
+        }
+
+        var cluster = new FaultCluster(common, jobOutputDirectory, ownEngine);
         for (var i = 0; i < SiloCount; i++)
         {
             cluster._siloEnvironments[i] = new Dictionary<string, string>(cluster._common)
@@ -126,13 +135,22 @@ public sealed class FaultCluster : IAsyncDisposable
     public void StartHostAgent()
     {
         _hostAgent?.Dispose();
-        _hostAgent = new ServerProcess("hostagent", "HostAgent", "Corral.HostAgent", new Dictionary<string, string>(_common)
+        var environment = new Dictionary<string, string>(_common)
         {
             ["CORRAL_SILO_PORT"] = BenchmarkEnvironment.FreePort().ToString(),
             ["CORRAL_GATEWAY_PORT"] = "0",
             ["CORRAL_WORKER_NAME"] = WorkerName,
             ["JOB_OUTPUT_DIR"] = JobOutputDirectory,
-        });
+        };
+        if (_ownEngine is not null)
+        {
+            foreach (var (key, value) in _ownEngine.AgentEnvironment(_common["CORRAL_POSTGRES"]))
+            {
+                environment[key] = value;
+            }
+        }
+
+        _hostAgent = new ServerProcess("hostagent", "HostAgent", "Corral.HostAgent", environment, _ownEngine?.Host.Name);
         _hostAgent.Start();
     }
 
@@ -157,7 +175,8 @@ public sealed class FaultCluster : IAsyncDisposable
 
     /// <summary>The last lines of every process, for a report of what went wrong.</summary>
     public string Diagnostics() => string.Join('\n', _silos.Concat(_gateways).Append(_hostAgent)
-        .Select(p => $"--- {p.Name}{(p.HasExited ? " (exited)" : string.Empty)}\n{Tail(p.OutputTail)}"));
+        .Select(p => $"--- {p.Name}{(p.HasExited ? " (exited)" : string.Empty)}\n{Tail(p.OutputTail)}"))
+        + (_ownEngine is null ? string.Empty : $"\n--- dockerd (own engine)\n{Tail(_ownEngine.Engine.Log)}");
 
     public async Task WaitUntilWorkerIsAliveAsync(TimeSpan timeout)
     {
@@ -182,7 +201,12 @@ public sealed class FaultCluster : IAsyncDisposable
             process?.Dispose();
         }
 
-        await Docker.RemoveContainersAsync($"label=corral.worker={WorkerName}");
+        // The own engine's containers go with it (OwnEngineHost's dispose); the shared engine's must be removed here.
+        if (_ownEngine is null)
+        {
+            await Docker.RemoveContainersAsync($"label=corral.worker={WorkerName}");
+        }
+
         if (Directory.Exists(JobOutputFolder))
         {
             Directory.Delete(JobOutputFolder, recursive: true);

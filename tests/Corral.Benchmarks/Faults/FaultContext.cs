@@ -4,6 +4,9 @@ namespace Corral.Benchmarks.Faults;
 public sealed record FaultContext(
     FaultCluster Cluster, FaultDatabaseServer Database, OutputFileSystem OutputFiles, RecoveryProbe Probe, BenchmarkReport Report)
 {
+    /// <summary>The host agent's own Docker engine, when a chosen fault restarts the engine.</summary>
+    public OwnEngineHost? OwnEngine { get; init; }
+
     /// <summary>The users of this fault's load.</summary>
     public IReadOnlyList<LoadUser> Users { get; init; } = [];
 }

@@ -37,9 +37,16 @@ public sealed class FaultsSuite : IBenchmarkSuite
         report.Note($"faults: PostgreSQL on port {database.Port}, database {name}; starting 3 silos, 2 gateways, a host agent");
         // Declared first, so disposed last: the cluster's cleanup deletes its folder in it.
         await using var outputFiles = await OutputFileSystem.MountAsync();
-        await using var cluster = await FaultCluster.StartAsync(connectionString, name, settings, outputFiles.Path);
+        // An engine of the suite's own only when a fault restarts it: every other fault runs on this machine's engine.
+        await using var ownEngine = faults.Any(f => f.NeedsOwnEngine) ? await OwnEngineHost.StartAsync(database.Port) : null;
+        if (ownEngine is not null)
+        {
+            report.Note($"faults: the host agent runs in network namespace {ownEngine.Host.Name} on a Docker engine of its own");
+        }
+
+        await using var cluster = await FaultCluster.StartAsync(connectionString, name, settings, outputFiles.Path, ownEngine);
         var probe = new RecoveryProbe(cluster, await cluster.CreateUserAsync("probe"));
-        var context = new FaultContext(cluster, database, outputFiles, probe, report);
+        var context = new FaultContext(cluster, database, outputFiles, probe, report) { OwnEngine = ownEngine };
         report.Note($"faults: serving after {await probe.SecondsUntilServingAsync(DateTime.UtcNow):0.00} s");
 
         var round = 0;

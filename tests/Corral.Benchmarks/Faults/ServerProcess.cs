@@ -3,8 +3,14 @@ using System.Text;
 
 namespace Corral.Benchmarks.Faults;
 
-/// <summary>One server process (silo, host agent or gateway) from the built binaries, its recent output kept for a failure's report.</summary>
-public sealed class ServerProcess(string name, string project, string assembly, IReadOnlyDictionary<string, string> environment) : IDisposable
+/// <summary>
+/// One server process (silo, host agent or gateway) from the built binaries, its recent output kept for a failure's
+/// report; in <paramref name="networkNamespace"/> when one is named (`ip netns exec` execs it, so a kill is still a
+/// SIGKILL of the server itself).
+/// </summary>
+public sealed class ServerProcess(
+    string name, string project, string assembly, IReadOnlyDictionary<string, string> environment, string? networkNamespace = null)
+    : IDisposable
 {
     private const int KeptOutput = 8000;
     private const int KeptExceptionLines = 40;
@@ -49,7 +55,8 @@ public sealed class ServerProcess(string name, string project, string assembly, 
     {
         var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
         var dll = Path.Combine(BenchmarkEnvironment.RepositoryRoot, project, "bin", configuration, "net10.0", assembly + ".dll");
-        var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        string[] command = networkNamespace is null ? ["dotnet", dll] : ["ip", "netns", "exec", networkNamespace, "dotnet", dll];
+        var start = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -5,8 +5,9 @@ namespace Corral.Tests.Fleet;
 /// <summary>
 /// A Docker engine of its own inside a worker host's network namespace: its own data root, exec root, pid file and
 /// socket, its own docker0 bridge and iptables rules (both live in the namespace). Entered with nsenter --net rather
-/// than `ip netns exec`, which remounts /sys and so hides the cgroup hierarchies dockerd needs. Dispose removes its
-/// containers, stops it and deletes its folders.
+/// than `ip netns exec`, which remounts /sys and so hides the cgroup hierarchies dockerd needs. It can be restarted on
+/// the same data root (the faults suite's engine restart). Dispose removes its containers, stops it and deletes its
+/// folders.
 /// </summary>
 public sealed class NamespacedDockerEngine : IAsyncDisposable
 {
@@ -14,6 +15,7 @@ public sealed class NamespacedDockerEngine : IAsyncDisposable
 
     private readonly string _dataRoot;
     private readonly string _runRoot;
+    private string _namespacePath = "";
     private Process? _daemon;
     private StreamWriter? _log;
 
@@ -33,6 +35,8 @@ public sealed class NamespacedDockerEngine : IAsyncDisposable
     public bool Running => _daemon is { HasExited: false };
 
     private string LogPath => $"{_runRoot}/dockerd.log";
+
+    private string ConfigPath => $"{_runRoot}/daemon.json";
 
     public static async Task<NamespacedDockerEngine> StartAsync(WorkerHostNamespace host)
     {
@@ -73,17 +77,7 @@ public sealed class NamespacedDockerEngine : IAsyncDisposable
                 // Stopping the engine below stops what is left.
             }
 
-            // SIGTERM lets dockerd stop its containerd and unmount its layers; KILL only if it hangs.
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await WorkerHostNamespace.RunCheckedAsync("kill", "-TERM", _daemon.Id.ToString());
-                await _daemon.WaitForExitAsync(wait.Token);
-            }
-            catch (Exception error) when (error is OperationCanceledException or InvalidOperationException)
-            {
-                _daemon.Kill(entireProcessTree: true);
-            }
+            await StopDaemonAsync(TimeSpan.FromSeconds(30));
         }
 
         _daemon?.Dispose();
@@ -93,16 +87,73 @@ public sealed class NamespacedDockerEngine : IAsyncDisposable
             $"grep -o ' {_dataRoot}[^ ]*\\| {_runRoot}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf {_dataRoot} {_runRoot}");
     }
 
+    /// <summary>
+    /// Turns live-restore on or off in the running engine (a reload: SIGHUP re-reads its configuration), so that
+    /// whether its containers outlive the next stop is decided before it stops.
+    /// </summary>
+    public async Task SetLiveRestoreAsync(bool enabled)
+    {
+        await WriteConfigurationAsync(enabled);
+        await WorkerHostNamespace.RunCheckedAsync("kill", "-HUP", _daemon!.Id.ToString());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await DockerAsync("info", "--format", "{{.LiveRestoreEnabled}}")).Trim() != (enabled ? "true" : "false"))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"the namespaced engine did not take live-restore={enabled}:\n{Log}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>
+    /// Stops the engine as its service manager would (SIGTERM: without live-restore it stops every container first),
+    /// leaves it down for <paramref name="down"/>, then starts it again on the same data root and configuration.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan down)
+    {
+        // Without live-restore dockerd gives its containers their stop timeout before it exits: wait longer than that.
+        await StopDaemonAsync(TimeSpan.FromSeconds(90));
+        _daemon!.Dispose();
+        await Task.Delay(down);
+        await StartDaemonAsync();
+    }
+
+    private async Task StopDaemonAsync(TimeSpan timeout)
+    {
+        // SIGTERM lets dockerd stop its containerd and unmount its layers; KILL only if it hangs.
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await WorkerHostNamespace.RunCheckedAsync("kill", "-TERM", _daemon!.Id.ToString());
+            await _daemon.WaitForExitAsync(wait.Token);
+        }
+        catch (Exception error) when (error is OperationCanceledException or InvalidOperationException)
+        {
+            _daemon!.Kill(entireProcessTree: true);
+        }
+    }
+
+    private Task WriteConfigurationAsync(bool liveRestore) =>
+        File.WriteAllTextAsync(ConfigPath, liveRestore ? "{ \"live-restore\": true }\n" : "{}\n");
+
     private async Task StartAsync(string namespacePath)
     {
+        _namespacePath = namespacePath;
         Directory.CreateDirectory(_dataRoot);
         Directory.CreateDirectory(_runRoot);
         // An empty configuration: this machine's daemon.json (IPv6 on the bridge) is not for this engine.
-        await File.WriteAllTextAsync($"{_runRoot}/daemon.json", "{}\n");
+        await WriteConfigurationAsync(liveRestore: false);
+        await StartDaemonAsync();
+    }
+
+    private async Task StartDaemonAsync()
+    {
         var start = new ProcessStartInfo("nsenter", [
-            $"--net={namespacePath}", "--", "/usr/sbin/dockerd",
+            $"--net={_namespacePath}", "--", "/usr/sbin/dockerd",
             "--data-root", _dataRoot, "--exec-root", $"{_runRoot}/exec", "--pidfile", $"{_runRoot}/dockerd.pid",
-            "-H", Endpoint, "--config-file", $"{_runRoot}/daemon.json",
+            "-H", Endpoint, "--config-file", ConfigPath,
         ])
         {
             RedirectStandardOutput = true,
@@ -110,7 +161,9 @@ public sealed class NamespacedDockerEngine : IAsyncDisposable
             UseShellExecute = false,
         };
         _daemon = Process.Start(start)!;
-        var log = _log = new StreamWriter(LogPath) { AutoFlush = true };
+        _log?.Dispose();
+        // Appended to: a restarted engine's log follows the one before it.
+        var log = _log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
         _daemon.OutputDataReceived += (_, e) => Write(log, e.Data);
         _daemon.ErrorDataReceived += (_, e) => Write(log, e.Data);
         _daemon.BeginOutputReadLine();

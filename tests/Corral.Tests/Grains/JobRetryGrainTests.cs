@@ -74,6 +74,28 @@ public sealed class JobRetryGrainTests(InMemoryClusterFixture fixture)
         Assert.StartsWith("the container is gone from worker", done.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ContainerLostToAnEngineRestart_RunsAgainWithRetry_AndFailsWorkerLostWithout()
+    {
+        await _kit.RegisterAsync("engine", cpu: 4);
+        var retried = await _kit.SubmitAsync(WorkerGrainsTestKit.NewUser(), "retries", 1, new RetryPolicy(true, 2));
+        var plain = await _kit.SubmitAsync(WorkerGrainsTestKit.NewUser(), "retries", 1);
+        const string why = "the Docker engine on worker 'w' stopped while the job ran and ended its container (exit code 143)";
+
+        // Their agent reports what it saw: the engine ended the containers (a restart without live-restore).
+        var worker = await RunOnItsWorkerAsync(retried);
+        await _kit.Job(retried).CompleteAsync(worker, new JobOutcome(143, TerminationReason.WorkerLost, why, Attempt: 1));
+        var plainWorker = await RunOnItsWorkerAsync(plain);
+        await _kit.Job(plain).CompleteAsync(plainWorker, new JobOutcome(143, TerminationReason.WorkerLost, why, Attempt: 1));
+
+        var again = await _kit.EventuallyAsync(retried, v => v.Status == JobStatus.Starting && v.Attempt == 2);
+        Assert.Null(again.FinishedAt);
+        Assert.Contains(again.History, h => h.Status == JobStatus.Pending && h.Message == $"attempt 2 of 2: worker '{worker}' was lost ({why})");
+        var failed = (await _kit.Job(plain).GetAsync())!;
+        Assert.Equal((JobStatus.Failed, TerminationReason.WorkerLost, why), (failed.Status, failed.TerminationReason, failed.Message));
+        Assert.DoesNotContain(plain, (await fixture.Grains.GetGrain<Corral.Workers.IWorkerGrain>(plainWorker).GetAsync())!.Jobs);
+    }
+
     /// <summary>Waits for the job's launch and reports it running, as its agent would; returns its worker.</summary>
     private async Task<string> RunOnItsWorkerAsync(string id)
     {
