@@ -41,6 +41,9 @@ public static class ShowCommand
                 ("egress bytes", JobText.Cell(job, "egressBytes")),
                 ("cpu seconds", JobText.Seconds(job, "cpuSeconds")),
                 ("gpu seconds", JobText.Seconds(job, "gpuSeconds")),
+                ("priority", JobText.Cell(job, "priority")),
+                ("attempt", JobText.Cell(job, "attempt")),
+                ("preemptions", JobText.Cell(job, "preemptions")),
             };
             if (job.TryGetProperty("ssh", out var ssh) && ssh.ValueKind == JsonValueKind.Object)
             {
