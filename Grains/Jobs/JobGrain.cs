@@ -180,17 +180,9 @@ public sealed partial class JobGrain(
         {
             var was = S.Status;
             // A new attempt: the stopped container's exit report (the old attempt's) is ignored, so the job does not end.
-            S.Attempt = Attempt + 1;
             S.StopOnWorker = S.Worker;
-            S.Worker = null;
-            S.Limits = null;
-            S.StartedAt = null;
-            S.Ssh = null;
-            S.Message = null;
-            S.UnplaceableSince = null;
+            BeginNextAttempt();
             S.Preemptions++;
-            _sessionEnd?.Dispose();
-            _sessionEnd = null;
             _placeAgain?.Dispose();
             _placeAgain = null;
             await MoveAsync(JobStatus.Queued, reason);
@@ -475,8 +467,19 @@ public sealed partial class JobGrain(
         // Released first: a crash before the move below repeats this step (the release is idempotent), while the
         // other order could leave the room held for a job that no longer runs there.
         await GrainFactory.GetGrain<IWorkerGrain>(worker).ReleaseAsync(Id);
-        var next = Attempt + 1;
-        S.Attempt = next;
+        var next = BeginNextAttempt();
+        await MoveAsync(JobStatus.Pending, $"attempt {next} of {retry.MaxAttempts}: worker '{worker}' was lost ({why})");
+        LogRetrying(Id, next, retry.MaxAttempts, why);
+        await Dispatcher.EnqueueAsync(PlacementRequest());
+    }
+
+    /// <summary>
+    /// Forgets where and how the current attempt ran and counts the next one (in memory; the caller's move saves it):
+    /// reports of the old attempt are ignored from here on. Returns the new attempt's number.
+    /// </summary>
+    private int BeginNextAttempt()
+    {
+        S.Attempt = Attempt + 1;
         S.Worker = null;
         S.Limits = null;
         S.StartedAt = null;
@@ -485,9 +488,7 @@ public sealed partial class JobGrain(
         S.UnplaceableSince = null;
         _sessionEnd?.Dispose();
         _sessionEnd = null;
-        await MoveAsync(JobStatus.Pending, $"attempt {next} of {retry.MaxAttempts}: worker '{worker}' was lost ({why})");
-        LogRetrying(Id, next, retry.MaxAttempts, why);
-        await Dispatcher.EnqueueAsync(PlacementRequest());
+        return S.Attempt;
     }
 
     /// <summary>

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Corral.Jobs;
 using Corral.Quotas;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 using Xunit;
 
 namespace Corral.Tests.Grains;
@@ -31,7 +29,7 @@ public sealed class PreemptionConsistencyTests(PostgresClusterFixture fixture) :
 
         foreach (var (id, (user, priority)) in first)
         {
-            await Grains(id).GetGrain<IJobGrain>(id).SubmitAsync(user, Spec(priority));
+            await SpreadCalls.Through(fixture.Cluster, id).GetGrain<IJobGrain>(id).SubmitAsync(user, Spec(priority));
         }
 
         var jobs = Enumerable.Range(0, 30).SelectMany(i => users.Select((user, u) => (User: user, Priority: Mix[(i + u) % Mix.Length])))
@@ -39,7 +37,7 @@ public sealed class PreemptionConsistencyTests(PostgresClusterFixture fixture) :
         var submitted = new ConcurrentBag<string>(first.Keys);
         var submitting = Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (job, _) =>
         {
-            await Retry(() => Grains(job.Key).GetGrain<IJobGrain>(job.Key).SubmitAsync(job.Value.User, Spec(job.Value.Priority)));
+            await SpreadCalls.Retry(() => SpreadCalls.Through(fixture.Cluster, job.Key).GetGrain<IJobGrain>(job.Key).SubmitAsync(job.Value.User, Spec(job.Value.Priority)));
             submitted.Add(job.Key);
         });
 
@@ -55,14 +53,14 @@ public sealed class PreemptionConsistencyTests(PostgresClusterFixture fixture) :
                 await fixture.Cluster.StartAdditionalSiloAsync();
             }
 
-            var views = await Task.WhenAll(submitted.Select(id => Retry(() => Grains(id).GetGrain<IJobGrain>(id).GetAsync())));
+            var views = await Task.WhenAll(submitted.Select(id => SpreadCalls.Retry(() => SpreadCalls.Through(fixture.Cluster, id).GetGrain<IJobGrain>(id).GetAsync())));
             if (submitting.IsCompleted && views.Length == jobs.Count + first.Count && views.All(v => JobStateMachine.IsTerminal(v!.Status)))
             {
                 break;
             }
 
             await Task.WhenAll(views.Where(v => v!.Status == JobStatus.Pending && (submitting.IsCompleted || !first.ContainsKey(v.Id)))
-                .Select(v => Retry(() => Grains(v!.Id).GetGrain<IJobGrain>(v!.Id).CancelAsync())));
+                .Select(v => SpreadCalls.Retry(() => SpreadCalls.Through(fixture.Cluster, v!.Id).GetGrain<IJobGrain>(v!.Id).CancelAsync())));
             await Task.Delay(100);
         }
 
@@ -113,24 +111,5 @@ public sealed class PreemptionConsistencyTests(PostgresClusterFixture fixture) :
 
     private static JobSpec Spec(JobPriority priority) => PostgresClusterFixture.BatchSpec(Service) with { Priority = priority };
 
-    private IGrainFactory Grains(string id)
-    {
-        var silos = fixture.Cluster.Silos.OfType<InProcessSiloHandle>().ToList();
-        return silos[(int)((uint)id.GetHashCode() % (uint)silos.Count)].SiloHost.Services.GetRequiredService<IGrainFactory>();
-    }
 
-    private static async Task<T> Retry<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception error) when (attempt < 30 && error is not Xunit.Sdk.XunitException)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
 }

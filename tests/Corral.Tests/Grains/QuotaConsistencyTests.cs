@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Corral.Jobs;
 using Corral.Quotas;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 using Xunit;
 
 namespace Corral.Tests.Grains;
@@ -45,7 +44,7 @@ public sealed class QuotaConsistencyTests : IClassFixture<PostgresClusterFixture
         var submitted = new ConcurrentBag<string>();
         var submitting = Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (id, _) =>
         {
-            await Retry(() => Grains(id).GetGrain<IJobGrain>(id).SubmitAsync(user, PostgresClusterFixture.BatchSpec()));
+            await SpreadCalls.Retry(() => SpreadCalls.Through(_fixture.Cluster, id).GetGrain<IJobGrain>(id).SubmitAsync(user, PostgresClusterFixture.BatchSpec()));
             submitted.Add(id);
         });
 
@@ -60,7 +59,7 @@ public sealed class QuotaConsistencyTests : IClassFixture<PostgresClusterFixture
                 await duringRun!();
             }
 
-            var views = await Task.WhenAll(submitted.Select(id => Retry(() => Grains(id).GetGrain<IJobGrain>(id).GetAsync())));
+            var views = await Task.WhenAll(submitted.Select(id => SpreadCalls.Retry(() => SpreadCalls.Through(_fixture.Cluster, id).GetGrain<IJobGrain>(id).GetAsync())));
             if (submitting.IsCompleted && views.Length == jobs && views.All(v => JobStateMachine.IsTerminal(v!.Status)))
             {
                 break;
@@ -68,7 +67,7 @@ public sealed class QuotaConsistencyTests : IClassFixture<PostgresClusterFixture
 
             // End whatever holds a slot now; that admits the next ones in line.
             await Task.WhenAll(views.Where(v => v!.Status == JobStatus.Pending)
-                .Select(v => Retry(() => Grains(v!.Id).GetGrain<IJobGrain>(v!.Id).CancelAsync())));
+                .Select(v => SpreadCalls.Retry(() => SpreadCalls.Through(_fixture.Cluster, v!.Id).GetGrain<IJobGrain>(v!.Id).CancelAsync())));
             await Task.Delay(100);
         }
 
@@ -110,26 +109,5 @@ public sealed class QuotaConsistencyTests : IClassFixture<PostgresClusterFixture
         Assert.Equal(new QuotaUsage(PostgresClusterFixture.Service, PostgresClusterFixture.Limit, 0, 0), await quota.GetUsageAsync());
     }
 
-    /// <summary>Spreads calls over the silos, so submissions really arrive through different silos.</summary>
-    private IGrainFactory Grains(string id)
-    {
-        var silos = _fixture.Cluster.Silos.OfType<InProcessSiloHandle>().ToList();
-        return silos[(int)((uint)id.GetHashCode() % (uint)silos.Count)].SiloHost.Services.GetRequiredService<IGrainFactory>();
-    }
 
-    /// <summary>A call that hit a silo being killed is repeated; every call used here is idempotent.</summary>
-    private static async Task<T> Retry<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception error) when (attempt < 30 && error is not Xunit.Sdk.XunitException)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Corral.Jobs;
 using Corral.Quotas;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 using Xunit;
 
 namespace Corral.Tests.Grains;
@@ -45,7 +44,7 @@ public sealed class ServiceCapConsistencyTests(PostgresClusterFixture fixture) :
         var submitted = new ConcurrentBag<string>();
         var submitting = Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (job, _) =>
         {
-            await Retry(() => Grains(job.Key).GetGrain<IJobGrain>(job.Key).SubmitAsync(job.Value, PostgresClusterFixture.BatchSpec(Service)));
+            await SpreadCalls.Retry(() => SpreadCalls.Through(fixture.Cluster, job.Key).GetGrain<IJobGrain>(job.Key).SubmitAsync(job.Value, PostgresClusterFixture.BatchSpec(Service)));
             submitted.Add(job.Key);
         });
 
@@ -60,14 +59,14 @@ public sealed class ServiceCapConsistencyTests(PostgresClusterFixture fixture) :
                 await duringRun!();
             }
 
-            var views = await Task.WhenAll(submitted.Select(id => Retry(() => Grains(id).GetGrain<IJobGrain>(id).GetAsync())));
+            var views = await Task.WhenAll(submitted.Select(id => SpreadCalls.Retry(() => SpreadCalls.Through(fixture.Cluster, id).GetGrain<IJobGrain>(id).GetAsync())));
             if (submitting.IsCompleted && views.Length == jobs.Count && views.All(v => JobStateMachine.IsTerminal(v!.Status)))
             {
                 break;
             }
 
             await Task.WhenAll(views.Where(v => v!.Status == JobStatus.Pending)
-                .Select(v => Retry(() => Grains(v!.Id).GetGrain<IJobGrain>(v!.Id).CancelAsync())));
+                .Select(v => SpreadCalls.Retry(() => SpreadCalls.Through(fixture.Cluster, v!.Id).GetGrain<IJobGrain>(v!.Id).CancelAsync())));
             await Task.Delay(100);
         }
 
@@ -109,24 +108,5 @@ public sealed class ServiceCapConsistencyTests(PostgresClusterFixture fixture) :
         }
     }
 
-    private IGrainFactory Grains(string id)
-    {
-        var silos = fixture.Cluster.Silos.OfType<InProcessSiloHandle>().ToList();
-        return silos[(int)((uint)id.GetHashCode() % (uint)silos.Count)].SiloHost.Services.GetRequiredService<IGrainFactory>();
-    }
 
-    private static async Task<T> Retry<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception error) when (attempt < 30 && error is not Xunit.Sdk.XunitException)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
 }
