@@ -1,5 +1,6 @@
 using Corral.Hosting.Faults;
 using Npgsql;
+using Orleans.Serialization;
 
 namespace Corral.Gateway.Api;
 
@@ -23,6 +24,8 @@ public enum UnavailablePart
 /// </summary>
 public static class Unavailability
 {
+    private const string NpgsqlTypePrefix = "type Npgsql.";
+
     public static UnavailablePart Classify(Exception error)
     {
         for (var current = error; current is not null; current = current.InnerException)
@@ -31,6 +34,9 @@ public static class Unavailability
             {
                 DatabaseUnavailableException database => database.IsTransient ? UnavailablePart.Database : UnavailablePart.None,
                 NpgsqlException npgsql => npgsql.IsTransient ? UnavailablePart.Database : UnavailablePart.None,
+                // A database failure while a grain activated (reading its state) escapes the call filter that wraps
+                // it (DatabaseExceptionFilter), and Npgsql's exceptions cannot cross the wire: the caller gets this.
+                CodecNotFoundException codec when codec.Message.Contains(NpgsqlTypePrefix, StringComparison.Ordinal) => UnavailablePart.Database,
                 // SiloUnavailableException, OrleansMessageRejectionException, ConnectionFailedException and the
                 // client's "not connected" are all OrleansException.
                 OrleansException or TimeoutException => UnavailablePart.Cluster,

@@ -21,6 +21,8 @@ public sealed class UnavailabilityTests
         { new PostgresException("the database system is starting up", "FATAL", "FATAL", PostgresErrorCodes.CannotConnectNow), UnavailablePart.Database },
         { new DatabaseUnavailableException("NpgsqlException: Exception while reading from stream", isTransient: true), UnavailablePart.Database },
         { new InvalidOperationException("storage write failed", new NpgsqlException("Exception while reading from stream", new EndOfStreamException())), UnavailablePart.Database },
+        { new CodecNotFoundException("Could not find a codec for type Npgsql.NpgsqlException."), UnavailablePart.Database },
+        { new CodecNotFoundException("Could not find a codec for type Corral.Jobs.SomethingElse."), UnavailablePart.None },
         { new SiloUnavailableException("silo S127.0.0.1:11111 is dead"), UnavailablePart.Cluster },
         { new TimeoutException("Response did not arrive on time in 00:00:30"), UnavailablePart.Cluster },
         { new OrleansException("Could not find any gateway"), UnavailablePart.Cluster },
