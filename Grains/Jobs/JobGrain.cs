@@ -677,7 +677,23 @@ public sealed partial class JobGrain(
     }
 
     /// <summary>Writes the state and the job's row in the job index, in one commit where the store allows.</summary>
-    private Task SaveAsync() => index.SaveAsync(JobRow.Of(Id, S), state.WriteStateAsync);
+    /// <summary>
+    /// Writes the state with its index row. After a failed write the memory is ahead of what is stored (or, if the
+    /// commit landed unseen, the version it holds is behind), so the grain deactivates and the next call starts again
+    /// from what is stored instead of acting on a state nobody kept.
+    /// </summary>
+    private async Task SaveAsync()
+    {
+        try
+        {
+            await index.SaveAsync(JobRow.Of(Id, S), state.WriteStateAsync);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
 
     private async Task MoveAsync(JobStatus to, string? note)
     {
