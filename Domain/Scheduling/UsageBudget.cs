@@ -40,6 +40,12 @@ public sealed record UsageBudget(int? JobsPerHour = null, int? CpuSecondsPerDay 
         return null;
     }
 
+    /// <summary>Each budget set and how much of it is spent now; null when none is set.</summary>
+    public IReadOnlyList<BudgetFigure>? Figures(BudgetUsage? usage, DateTimeOffset now) => IsNone
+        ? null
+        : [.. Budgets(usage ?? new BudgetUsage()).Select(b => new BudgetFigure(
+            b.What, Math.Round(b.Window.Spent(b.Buckets, now), 1), b.Limit, b.Window == BudgetWindow.Hour ? "hour" : "day"))];
+
     /// <summary>When every spent budget allows another job again; null when none is spent.</summary>
     public DateTimeOffset? FreesAt(BudgetUsage? usage, DateTimeOffset now)
     {

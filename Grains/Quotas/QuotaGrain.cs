@@ -338,7 +338,8 @@ public sealed partial class QuotaGrain(
 
     public Task<QuotaUsage> GetUsageAsync() => Capped is { } capped
         ? capped.GetUsageAsync(User)
-        : Task.FromResult(new QuotaUsage(Service, Limit, state.State.Holders.Count, Queue.Count));
+        : Task.FromResult(new QuotaUsage(
+            Service, Limit, state.State.Holders.Count, Queue.Count, Budgets: Budget.Figures(state.State.Budget, budgetClock.Time.GetUtcNow())));
 
     public async Task<int?> GetQueuePositionAsync(string jobId) => (await GetWaitAsync(jobId))?.Position;
 

@@ -483,7 +483,8 @@ public sealed partial class ServiceQuotaGrain(
         FairAdmission.Held(S.Holders, user),
         Waiting.CountOf(user),
         IsCapped ? Cap : null,
-        FairAdmission.Running(S.Holders));
+        FairAdmission.Running(S.Holders),
+        Budget.Figures(S.Budgets.GetValueOrDefault(user), budgetClock.Time.GetUtcNow()));
 
     public Task<ServiceLimits> GetLimitsAsync() => Task.FromResult(Limits());
 

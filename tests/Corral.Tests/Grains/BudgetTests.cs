@@ -32,6 +32,8 @@ public sealed class BudgetTests(InMemoryClusterFixture fixture)
             var held = await _jobs.ViewAsync(later[0]);
             Assert.Equal(JobStatus.Queued, held.Status);
             Assert.Equal("waiting: budget spent (cpu-seconds 100/100 per day)", held.Message);
+            var figures = (await fixture.Grains.GetGrain<Corral.Quotas.IServiceQuotaGrain>("budgeted").GetUsageAsync(user)).Budgets!;
+            Assert.Equal(new Corral.Quotas.BudgetFigure("cpu-seconds", 100, 100, "day"), Assert.Single(figures));
 
             // The budget is the user's own: another user runs in the idle slot.
             later.AddRange(await _jobs.SubmitAsync(other, "budgeted", 1));
@@ -61,6 +63,10 @@ public sealed class BudgetTests(InMemoryClusterFixture fixture)
         {
             Assert.Equal(ids.Take(2), await _jobs.PendingAsync(ids));
             Assert.Equal("waiting: budget spent (jobs 2/2 per hour)", (await _jobs.ViewAsync(ids[2])).Message);
+
+            // The user sees what they spent of it.
+            var usage = await fixture.Grains.GetGrain<Corral.Quotas.IQuotaGrain>(Corral.Quotas.QuotaKey.For(user, "hourly")).GetUsageAsync();
+            Assert.Equal([new Corral.Quotas.BudgetFigure("jobs", 2, 2, "hour")], usage.Budgets!);
 
             // Both end: the quota (5) has room, but the hour's jobs are spent.
             await _jobs.CancelAllAsync(ids.Take(2));
