@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
@@ -154,19 +153,13 @@ public sealed class FaultCluster : IAsyncDisposable
         _hostAgent.Start();
     }
 
-    public HttpClient Client(string token, int gateway = 0, TimeSpan? timeout = null)
-    {
-        var client = new HttpClient { BaseAddress = Gateways[gateway], Timeout = timeout ?? TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    public HttpClient Client(string token, int gateway = 0, TimeSpan? timeout = null) =>
+        GatewayApi.Client(Gateways[gateway], token, timeout);
 
     public async Task<string> CreateUserAsync(string name)
     {
         using var admin = Client(AdminToken);
-        var response = await admin.PostAsJsonAsync("/api/users", new { name });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        return await GatewayApi.CreateUserAsync(admin, name);
     }
 
     /// <summary>Why each gateway answered 500 (its first such lines).</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -80,19 +79,12 @@ public sealed class LiveProcesses : IAsyncDisposable
         return times;
     }
 
-    public HttpClient Client(string token)
-    {
-        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    public HttpClient Client(string token) => GatewayApi.Client(Address, token);
 
     public async Task<string> CreateUserAsync(string name)
     {
         using var admin = Client(AdminToken);
-        var response = await admin.PostAsJsonAsync("/api/users", new { name });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        return await GatewayApi.CreateUserAsync(admin, name);
     }
 
     public async ValueTask DisposeAsync()
