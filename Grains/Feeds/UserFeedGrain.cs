@@ -27,22 +27,27 @@ public sealed class UserFeedGrain(ILogger<UserFeedGrain> logger) : Grain, IUserF
         return Task.CompletedTask;
     }
 
+    // Kept: making a reference reads the interface's attributes, and every job event passes here.
+    private IUserFeedGrain AllUsers => _allUsers ??= GrainFactory.GetGrain<IUserFeedGrain>(IUserFeedGrain.AllUsers);
+
+    private IUserFeedGrain? _allUsers;
+
     public async Task PublishJobAsync(JobView job)
     {
         await _observers.Notify(o => o.JobUpdatedAsync(job));
         if (!IsAllUsers)
         {
-            await GrainFactory.GetGrain<IUserFeedGrain>(IUserFeedGrain.AllUsers).PublishJobAsync(job);
+            await AllUsers.PublishJobAsync(job);
         }
     }
 
     public async Task<bool> HasWatchersAsync() =>
-        _observers.Count > 0 || (!IsAllUsers && await GrainFactory.GetGrain<IUserFeedGrain>(IUserFeedGrain.AllUsers).HasWatchersAsync());
+        _observers.Count > 0 || (!IsAllUsers && await AllUsers.HasWatchersAsync());
 
     public async Task<bool> PublishQuotaAsync(string user, QuotaUsage usage)
     {
         await _observers.Notify(o => o.QuotaUpdatedAsync(user, usage));
-        var adminsWatch = !IsAllUsers && await GrainFactory.GetGrain<IUserFeedGrain>(IUserFeedGrain.AllUsers).PublishQuotaAsync(user, usage);
+        var adminsWatch = !IsAllUsers && await AllUsers.PublishQuotaAsync(user, usage);
         return _observers.Count > 0 || adminsWatch;
     }
 }

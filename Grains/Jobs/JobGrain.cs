@@ -730,7 +730,7 @@ public sealed partial class JobGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IUserFeedGrain>(S.User!).PublishJobAsync(view ?? await ViewAsync());
+            await Feed.PublishJobAsync(view ?? await ViewAsync());
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
@@ -762,9 +762,19 @@ public sealed partial class JobGrain(
     private PlacementRequest PlacementRequest() =>
         new(Id, S.User!, S.Spec!.Kind, S.Spec.Resources, S.Spec.Image, Attempt);
 
-    private IQuotaGrain Quota => GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.For(S.User!, S.Spec!.Service));
+    // References are kept: the user and service never change once submitted, and making a reference reads the
+    // interface's attributes each time (several times per job on every job's path).
+    private IQuotaGrain Quota => _quota ??= GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.For(S.User!, S.Spec!.Service));
 
-    private IDispatcherGrain Dispatcher => GrainFactory.GetGrain<IDispatcherGrain>(0);
+    private IQuotaGrain? _quota;
+
+    private IDispatcherGrain Dispatcher => _dispatcher ??= GrainFactory.GetGrain<IDispatcherGrain>(0);
+
+    private IDispatcherGrain? _dispatcher;
+
+    private IUserFeedGrain Feed => _feed ??= GrainFactory.GetGrain<IUserFeedGrain>(S.User!);
+
+    private IUserFeedGrain? _feed;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended {Status} ({Reason}): {Message}")]
     private partial void LogFinished(string jobId, JobStatus status, TerminationReason? reason, string? message);

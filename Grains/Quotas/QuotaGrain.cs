@@ -43,7 +43,13 @@ public sealed partial class QuotaGrain(
     /// </summary>
     private LimitOverrides? _overrides;
 
-    private IServiceQuotaGrain ServiceGrain => GrainFactory.GetGrain<IServiceQuotaGrain>(Service);
+    private IServiceQuotaGrain ServiceGrain => _serviceGrain ??= GrainFactory.GetGrain<IServiceQuotaGrain>(Service);
+
+    private IServiceQuotaGrain? _serviceGrain;
+
+    private IUserFeedGrain Feed => _feed ??= GrainFactory.GetGrain<IUserFeedGrain>(User);
+
+    private IUserFeedGrain? _feed;
 
     private BudgetTimer _budgetTimer = null!;
 
@@ -52,7 +58,7 @@ public sealed partial class QuotaGrain(
     /// decision: every call is answered there.
     /// </summary>
     private IServiceQuotaGrain? Capped =>
-        options.MaxRunsFor(Service) is null ? null : GrainFactory.GetGrain<IServiceQuotaGrain>(Service);
+        options.MaxRunsFor(Service) is null ? null : ServiceGrain;
 
     /// <summary>
     /// How many waiting jobs are told their new position when the queue moves. Each notice is a job event to every
@@ -283,7 +289,7 @@ public sealed partial class QuotaGrain(
     private async Task NoteQueuePositionsAsync(int from, bool? watched = null)
     {
         var end = Math.Min(Queue.Count, PositionNoticesPerChange);
-        if (from >= end || !(watched ?? await GrainFactory.GetGrain<IUserFeedGrain>(User).HasWatchersAsync()))
+        if (from >= end || !(watched ?? await Feed.HasWatchersAsync()))
         {
             return;
         }
@@ -306,7 +312,7 @@ public sealed partial class QuotaGrain(
     {
         try
         {
-            return await GrainFactory.GetGrain<IUserFeedGrain>(User).PublishQuotaAsync(User, await GetUsageAsync());
+            return await Feed.PublishQuotaAsync(User, await GetUsageAsync());
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

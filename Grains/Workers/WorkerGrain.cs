@@ -2,22 +2,41 @@ using System.Collections.Immutable;
 using Corral.Hosting;
 using Corral.Jobs;
 using Corral.Resources;
+using Orleans.Concurrency;
+using Microsoft.Extensions.Logging;
 
 namespace Corral.Workers;
 
 /// <inheritdoc cref="IWorkerGrain"/>
-public sealed class WorkerGrain(
+/// <remarks>
+/// Every job's placement and end pass through its worker's grain, so it is reentrant: reservations and releases that
+/// arrive while a write is in flight share the next write (<see cref="CoalescedWrites"/>), and the dispatcher hears
+/// of the freed room once for all of them (<see cref="TellDispatcher"/>). A call's change and its checks run without
+/// an await between them, so each reservation still sees every earlier one.
+/// </remarks>
+[Reentrant]
+public sealed partial class WorkerGrain(
     [PersistentState("worker", GrainStorage.Name)] IPersistentState<WorkerState> state,
     TimeProvider clock,
-    WorkerLiveness liveness) : Grain, IWorkerGrain
+    WorkerLiveness liveness,
+    ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
 {
     // Kept in memory only: a heartbeat every few seconds is not worth a database write. After this grain
     // is reactivated the worker gets one full grace period before it counts as lost.
     private DateTimeOffset _lastHeartbeat;
+    private CoalescedWrites _writes = null!;
+
+    // What the allocations add up to, summed again only after they change (a view is asked for on every call).
+    private ReservedRoom? _room;
+
+    // The dispatcher is being told of a change; another change meanwhile is told once that call returns.
+    private Task? _telling;
+    private bool _tellAgain;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _lastHeartbeat = clock.GetUtcNow();
+        _writes = new CoalescedWrites(state.WriteStateAsync, DeactivateOnIdle);
         return Task.CompletedTask;
     }
 
@@ -34,7 +53,7 @@ public sealed class WorkerGrain(
         if (changed)
         {
             state.State.Registration = registration;
-            await state.WriteStateAsync();
+            await _writes.SaveAsync();
         }
 
         await Dispatcher.WorkerChangedAsync(View()!);
@@ -70,7 +89,13 @@ public sealed class WorkerGrain(
 
         if (changed)
         {
-            await state.WriteStateAsync();
+            _room = null;
+            await _writes.SaveAsync();
+        }
+        else
+        {
+            // A grant repeated from memory must be stored before the dispatcher acts on it.
+            await _writes.StoredAsync();
         }
 
         return new ReservationBatch(granted.ToImmutable(), View()!);
@@ -80,14 +105,53 @@ public sealed class WorkerGrain(
     {
         if (!state.State.Allocations.Remove(jobId))
         {
+            // Released already; a write of that release may still be in flight.
+            await _writes.StoredAsync();
             return;
         }
 
-        await state.WriteStateAsync();
-        if (View() is { } view)
+        _room = null;
+        await _writes.SaveAsync();
+        TellDispatcher();
+    }
+
+    /// <summary>
+    /// Tells the dispatcher this worker's room changed, without making the caller wait for it: a job's release is
+    /// done once stored, and the dispatcher only needs the latest view, so the changes made while one notice is in
+    /// flight are told with one more. A notice that fails is logged; the next heartbeat tells it again.
+    /// </summary>
+    private void TellDispatcher()
+    {
+        if (_telling is { IsCompleted: false })
         {
-            await Dispatcher.WorkerChangedAsync(view);
+            _tellAgain = true;
+            return;
         }
+
+        _telling = TellDispatcherAsync();
+    }
+
+    private async Task TellDispatcherAsync()
+    {
+        do
+        {
+            _tellAgain = false;
+            if (View() is not { } view)
+            {
+                return;
+            }
+
+            try
+            {
+                await Dispatcher.WorkerChangedAsync(view);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                LogTellFailed(error.Message);
+                return;
+            }
+        }
+        while (_tellAgain);
     }
 
     public Task<WorkerView?> GetAsync() => Task.FromResult(View());
@@ -102,7 +166,7 @@ public sealed class WorkerGrain(
         if (state.State.Draining != draining)
         {
             state.State.Draining = draining;
-            await state.WriteStateAsync();
+            await _writes.SaveAsync();
             await Dispatcher.WorkerChangedAsync(View()!);
         }
 
@@ -118,7 +182,9 @@ public sealed class WorkerGrain(
     public async Task<bool> SnapshotFilesAsync(string jobId) =>
         await GetLiveHostKeyAsync() is { } host && await GrainFactory.GetGrain<IHostGrain>(host).SnapshotFilesAsync(jobId);
 
-    private IDispatcherGrain Dispatcher => GrainFactory.GetGrain<IDispatcherGrain>(0);
+    private IDispatcherGrain Dispatcher => _dispatcher ??= GrainFactory.GetGrain<IDispatcherGrain>(0);
+
+    private IDispatcherGrain? _dispatcher;
 
     private WorkerView? View()
     {
@@ -127,24 +193,26 @@ public sealed class WorkerGrain(
             return null;
         }
 
-        var allocations = state.State.Allocations.Values;
+        var room = _room ??= ReservedRoom.Of(state.State.Allocations);
         return new WorkerView(
             this.GetPrimaryKeyString(),
             registration.Capacity,
             registration.SshCaps,
-            allocations.Sum(a => a.Cpu),
-            allocations.Sum(a => a.MemoryBytes),
-            // Allocations persisted before ReservedGpus existed hold what they see.
-            [.. allocations.SelectMany(a => a.ReservedGpus.IsDefault ? a.Gpus : a.ReservedGpus).Distinct()],
-            [.. state.State.Allocations.Keys.Order(StringComparer.Ordinal)],
+            room.Cpu,
+            room.MemoryBytes,
+            room.GpuIds,
+            room.Jobs,
             clock.GetUtcNow() - _lastHeartbeat < liveness.LostAfter,
             _lastHeartbeat,
             registration.Images,
             registration.Address,
             registration.SshGpuLimit,
             state.State.Draining,
-            AllocatedPids: allocations.Sum(a => (long)a.Pids));
+            AllocatedPids: room.Pids);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telling the dispatcher of this worker's room failed; the next heartbeat tells it: {Error}")]
+    private partial void LogTellFailed(string error);
 
     private WorkerView Empty() => new(
         this.GetPrimaryKeyString(), new WorkerCapacity(0, 0, []), SshCaps.Uncapped, 0, 0, [], [], false, null, [], string.Empty);

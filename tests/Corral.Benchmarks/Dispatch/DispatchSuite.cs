@@ -103,14 +103,14 @@ public sealed class DispatchSuite : IBenchmarkSuite
         report.Note($"in-memory cluster, one service capped at {SharedServiceCap} running jobs shared by {CappedShape.Users} users");
         await using (var memory = await BenchmarkSilo.StartAsync(null, cancellationToken, CappedQuotas))
         {
-            report.Figure("dispatch.memory.capped_service.jobs_per_s",
+            PrintSaturated(report, "dispatch.memory.capped_service",
                 await new DispatchWorkload(memory, report, CappedShape).RunThroughputAsync(Warmup, Measured, cancellationToken));
         }
 
         report.Note($"PostgreSQL storage, one service capped at {SharedServiceCap} running jobs shared by {CappedShape.Users} users");
         await using var database = await BenchmarkDatabase.CreateAsync("capped");
         await using var silo = await BenchmarkSilo.StartAsync(database.ConnectionString, cancellationToken, CappedQuotas);
-        report.Figure("dispatch.postgres.capped_service.jobs_per_s",
+        PrintSaturated(report, "dispatch.postgres.capped_service",
             await new DispatchWorkload(silo, report, CappedShape).RunThroughputAsync(Warmup, Measured, cancellationToken));
     }
 
@@ -125,10 +125,20 @@ public sealed class DispatchSuite : IBenchmarkSuite
         new Dictionary<string, int>(),
         new Dictionary<string, int>());
 
+    private static void PrintSaturated(BenchmarkReport report, string prefix, SaturatedFigures figures)
+    {
+        report.Figure($"{prefix}.jobs_per_s", figures.JobsPerSecond);
+        report.Figure($"{prefix}.cpu_ms_per_job", figures.CpuMsPerJob);
+        report.Figure($"{prefix}.allocated_kb_per_job", figures.AllocatedKbPerJob);
+        report.Figure($"{prefix}.gc_pause_ms_per_s", figures.GcPauseMsPerSecond);
+    }
+
     private static void Print(BenchmarkReport report, string prefix, DispatchFigures figures)
     {
         report.Figure($"{prefix}.jobs_per_s", figures.JobsPerSecond);
         report.Figure($"{prefix}.cpu_ms_per_job", figures.CpuMsPerJob);
+        report.Figure($"{prefix}.allocated_kb_per_job", figures.AllocatedKbPerJob);
+        report.Figure($"{prefix}.gc_pause_ms_per_s", figures.GcPauseMsPerSecond);
         report.Figure($"{prefix}.latency_load_jobs_per_s", figures.LatencyLoad);
         report.Figure($"{prefix}.p50_ms", figures.P50Ms);
         report.Figure($"{prefix}.p99_ms", figures.P99Ms);

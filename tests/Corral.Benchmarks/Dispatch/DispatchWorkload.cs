@@ -11,11 +11,20 @@ namespace Corral.Benchmarks.Dispatch;
 public sealed record DispatchFigures(
     double JobsPerSecond,
     double CpuMsPerJob,
+    double AllocatedKbPerJob,
+    double GcPauseMsPerSecond,
     double DatabaseTransactionsPerJob,
     double LatencyLoad,
     double P50Ms,
     double P99Ms,
     double BacklogJobsPerSecond);
+
+/// <summary>
+/// The saturated phase: jobs handed to workers per second, and what each cost the process (CPU, bytes allocated,
+/// which load on the machine changes far less than the rate) and the database (transactions).
+/// </summary>
+public sealed record SaturatedFigures(
+    double JobsPerSecond, double CpuMsPerJob, double AllocatedKbPerJob, double GcPauseMsPerSecond, double TransactionsPerJob);
 
 /// <summary>How many users submit to how many services, and how many jobs each (user, service) pair keeps in flight.</summary>
 public sealed record DispatchShape(int Users, int Services, int JobsInFlightPerPair)
@@ -69,17 +78,17 @@ public sealed class DispatchWorkload
 
     private ImmutableArray<(string User, string Service)> Pairs { get; }
 
-    /// <summary>Only the saturated throughput phase; jobs handed to workers per second.</summary>
-    public async Task<double> RunThroughputAsync(TimeSpan warmup, TimeSpan measured, CancellationToken cancellationToken)
+    /// <summary>Only the saturated throughput phase.</summary>
+    public async Task<SaturatedFigures> RunThroughputAsync(TimeSpan warmup, TimeSpan measured, CancellationToken cancellationToken)
     {
         using var heartbeats = new CancellationTokenSource();
         await RegisterWorkersAsync();
         var heartbeating = HeartbeatAsync(heartbeats.Token);
         try
         {
-            var (throughput, _, _) = await RunSaturatedAsync(warmup, measured, null, cancellationToken);
+            var saturated = await RunSaturatedAsync(warmup, measured, null, cancellationToken);
             await CheckNothingLeftAsync();
-            return throughput;
+            return saturated;
         }
         finally
         {
@@ -97,12 +106,14 @@ public sealed class DispatchWorkload
         var heartbeating = HeartbeatAsync(heartbeats.Token);
         try
         {
-            var (throughput, cpuMsPerJob, transactionsPerJob) = await RunSaturatedAsync(warmup, measured, transactions, cancellationToken);
-            var load = Math.Max(10, Math.Round(throughput / 2));
+            var saturated = await RunSaturatedAsync(warmup, measured, transactions, cancellationToken);
+            var load = Math.Max(10, Math.Round(saturated.JobsPerSecond / 2));
             var (p50, p99) = await RunOpenLoopAsync(load, latencyRun, cancellationToken);
             var backlog = await RunBacklogAsync(cancellationToken);
             await CheckNothingLeftAsync();
-            return new DispatchFigures(throughput, cpuMsPerJob, transactionsPerJob, load, p50, p99, backlog);
+            return new DispatchFigures(
+                saturated.JobsPerSecond, saturated.CpuMsPerJob, saturated.AllocatedKbPerJob, saturated.GcPauseMsPerSecond,
+                saturated.TransactionsPerJob, load, p50, p99, backlog);
         }
         finally
         {
@@ -111,7 +122,7 @@ public sealed class DispatchWorkload
         }
     }
 
-    private async Task<(double JobsPerSecond, double CpuMsPerJob, double TransactionsPerJob)> RunSaturatedAsync(
+    private async Task<SaturatedFigures> RunSaturatedAsync(
         TimeSpan warmup, TimeSpan measured, Func<Task<long>>? transactions, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -121,9 +132,13 @@ public sealed class DispatchWorkload
         await Task.Delay(warmup, cancellationToken);
         var from = Stopwatch.GetTimestamp();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var pausedBefore = GC.GetTotalPauseDuration();
         var transactionsBefore = transactions is null ? 0 : await transactions();
         await Task.Delay(measured, cancellationToken);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        var paused = GC.GetTotalPauseDuration() - pausedBefore;
         var committed = transactions is null ? 0 : await transactions() - transactionsBefore;
         var to = Stopwatch.GetTimestamp();
         await stop.CancelAsync();
@@ -131,7 +146,10 @@ public sealed class DispatchWorkload
 
         var jobs = _handed.Count(h => h.Handed >= from && h.Handed < to);
         _report.Note($"throughput: {_handed.Count} jobs handed to workers, {jobs} in the measured {measured.TotalSeconds:0} s");
-        return (jobs / measured.TotalSeconds, cpu.TotalMilliseconds / Math.Max(1, jobs), committed / (double)Math.Max(1, jobs));
+        var perJob = 1.0 / Math.Max(1, jobs);
+        return new SaturatedFigures(
+            jobs / measured.TotalSeconds, cpu.TotalMilliseconds * perJob, allocated / 1024.0 * perJob,
+            paused.TotalMilliseconds / measured.TotalSeconds, committed * perJob);
     }
 
     private async Task<(double P50Ms, double P99Ms)> RunOpenLoopAsync(double perSecond, TimeSpan duration, CancellationToken cancellationToken)

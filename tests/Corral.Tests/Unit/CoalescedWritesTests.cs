@@ -1,4 +1,3 @@
-using Corral.Quotas;
 using Xunit;
 
 namespace Corral.Tests.Unit;

@@ -1,8 +1,9 @@
-namespace Corral.Quotas;
+namespace Corral;
 
 /// <summary>
 /// Writes a reentrant grain's state for every change made while an earlier write was in flight with one write, so
-/// a grain that every admission of a service goes through is not held to one database round trip per call.
+/// a grain that many calls go through (every admission of a capped service, every reservation and release on a
+/// worker) is not held to one database round trip per call.
 /// </summary>
 /// <remarks>
 /// A caller changes the grain's memory, then awaits <see cref="SaveAsync"/>: it completes once a write that began
