@@ -764,9 +764,9 @@ public sealed partial class JobGrain(
 
     // References are kept: the user and service never change once submitted, and making a reference reads the
     // interface's attributes each time (several times per job on every job's path).
-    private IQuotaGrain Quota => _quota ??= GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.For(S.User!, S.Spec!.Service));
+    private QuotaRoute Quota => _quota ??= new QuotaRoute(GrainFactory, options, S.User!, S.Spec!.Service);
 
-    private IQuotaGrain? _quota;
+    private QuotaRoute? _quota;
 
     private IDispatcherGrain Dispatcher => _dispatcher ??= GrainFactory.GetGrain<IDispatcherGrain>(0);
 
