@@ -71,7 +71,7 @@ public sealed partial class JobGrain(
         // The user grain keeps the services the user ran; the job's row in the index is written with its state.
         await GrainFactory.GetGrain<IUserGrain>(user).AddJobAsync(Id, spec.Service);
         // The service's default and ceiling decide the duration the job runs under; the spec carries it from here on,
-        // settled again at admission if an admin has changed them (SettleDurationAtAdmission).
+        // settled again at admission by the limits then in force, an admin's run-time change included (SettleDurationAtAdmission).
         var maxDuration = options.MaxDurationFor(spec.Service, spec.MaxDurationSeconds);
         var lowered = spec.MaxDurationSeconds is { } asked && maxDuration < asked
             ? $"maxDurationSeconds lowered to {maxDuration}, the service's ceiling"

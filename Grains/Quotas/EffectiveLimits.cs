@@ -51,8 +51,7 @@ public static class EffectiveLimits
         }
 
         var name = QuotaOptions.VariableName(service);
-        if (options.MaxRunsFor(service) is null
-            && CappedOnly(overrides) is { } field)
+        if (options.MaxRunsFor(service) is null && CappedOnly(overrides) is { } field)
         {
             return (field, $"'{service}' has no cap (SERVICE_{name}_MAX_RUNS): a cap, a burst, preemption and fairness apply only to a service started with a cap; its runsPerUser, budgets and durations can change");
         }
