@@ -8,9 +8,11 @@ namespace Corral.Gateway.Api;
 
 /// <summary>
 /// An admin's view and run-time change of a service's limits (/api/quotas/services/{service}): each user's runs and
-/// budgets, and for a service with a cap, the cap and each user's burst. The settings (SERVICE_&lt;NAME&gt;_RUNS_PER_USER, _MAX_RUNS,
-/// _BURST_PER_USER, _JOBS_PER_USER_PER_HOUR, _CPU_SECONDS_PER_USER_PER_DAY, _GPU_SECONDS_PER_USER_PER_DAY) stay the
-/// defaults; an override is persisted by the service's admission grain and applies to its next decision.
+/// budgets, jobs' durations, and for a service with a cap, the cap, each user's burst, preemption and fairness. The
+/// settings (SERVICE_&lt;NAME&gt;_RUNS_PER_USER, _MAX_RUNS, _BURST_PER_USER, _JOBS_PER_USER_PER_HOUR,
+/// _CPU_SECONDS_PER_USER_PER_DAY, _GPU_SECONDS_PER_USER_PER_DAY, _DEFAULT_DURATION_SECONDS, _MAX_DURATION_SECONDS,
+/// _FAIRNESS, _FAIR_SHARE_HALF_LIFE_SECONDS, _PREEMPTION) stay the defaults; an override is persisted by the
+/// service's admission grain and applies to its next decision (a duration: to each job admitted from then on).
 /// </summary>
 public static class ServiceLimitsApi
 {
@@ -29,9 +31,12 @@ public static class ServiceLimitsApi
         ("jobsPerHour", 1, MaxValue),
         ("cpuSecondsPerDay", 1, MaxSeconds),
         ("gpuSecondsPerDay", 1, MaxSeconds),
+        ("defaultDurationSeconds", 1, JobSpecRules.MaxDurationSecondsLimit),
+        ("maxDurationSeconds", 1, JobSpecRules.MaxDurationSecondsLimit),
+        ("fairShareHalfLifeSeconds", 1, MaxSeconds),
     ];
 
-    private static readonly string FieldNames = string.Join(", ", Fields.Select(f => f.Name));
+    private static readonly string FieldNames = string.Join(", ", Fields.Select(f => f.Name).Append(FairnessField));
 
     private const string Route = "/api/quotas/services/{service}";
 
@@ -67,15 +72,18 @@ public static class ServiceLimitsApi
             return problem;
         }
 
-        return await grains.GetGrain<IServiceQuotaGrain>(service.ToLowerInvariant()).SetLimitsAsync(overrides) is { } limits
-            ? TypedResults.Ok(limits)
-            : Uncapped(service, overrides);
+        var change = await grains.GetGrain<IServiceQuotaGrain>(service.ToLowerInvariant()).SetLimitsAsync(overrides);
+        return change.Limits is { } limits ? TypedResults.Ok(limits) : Problems.Invalid(change.RefusedField!, change.Problem!);
     }
 
     /// <summary>
     /// The body: an object with any of <c>runsPerUser</c>, <c>maxRuns</c>, <c>jobsPerHour</c> (each a whole number from
     /// 1 to <see cref="MaxValue"/>), <c>burstPerUser</c> (0 to <see cref="MaxValue"/>), <c>cpuSecondsPerDay</c>,
-    /// <c>gpuSecondsPerDay</c> (1 to <see cref="MaxSeconds"/>), <c>preemption</c> (true or false); a field left out keeps its setting's value.
+    /// <c>gpuSecondsPerDay</c>, <c>fairShareHalfLifeSeconds</c> (1 to <see cref="MaxSeconds"/>),
+    /// <c>defaultDurationSeconds</c>, <c>maxDurationSeconds</c> (1 to a job's own most), <c>fairness</c>
+    /// (<see cref="Corral.Scheduling.FairnessWords.Choices"/>), <c>preemption</c> (true or false); a field left out keeps its
+    /// setting's value. What depends on the service (a default above its ceiling, a field only a capped service has)
+    /// its grain checks.
     /// </summary>
     public static (LimitOverrides? Overrides, Dictionary<string, string[]> Errors) Parse(JsonElement? body)
     {
@@ -88,6 +96,7 @@ public static class ServiceLimitsApi
 
         var values = new Dictionary<string, int>(StringComparer.Ordinal);
         bool? preemption = null;
+        string? fairness = null;
         foreach (var field in json.EnumerateObject())
         {
             if (Array.FindIndex(Fields, f => f.Name == field.Name) is var at and >= 0)
@@ -101,13 +110,17 @@ public static class ServiceLimitsApi
             {
                 preemption = Switch(field, errors);
             }
+            else if (field.Name == FairnessField)
+            {
+                fairness = FairnessWord(field, errors);
+            }
             else
             {
                 errors[field.Name] = [$"is not a limit that can be changed: use {FieldNames} or {PreemptionField}"];
             }
         }
 
-        if (errors.Count == 0 && values.Count == 0 && preemption is null)
+        if (errors.Count == 0 && values.Count == 0 && preemption is null && fairness is null)
         {
             errors["body"] = [$"names no limit: give any of {FieldNames} or {PreemptionField} (DELETE returns to the settings)"];
         }
@@ -115,7 +128,7 @@ public static class ServiceLimitsApi
         int? Value(string name) => values.TryGetValue(name, out var v) ? v : null;
         return (new LimitOverrides(
             Value("runsPerUser"), Value("maxRuns"), Value("burstPerUser"), Value("jobsPerHour"), Value("cpuSecondsPerDay"), Value("gpuSecondsPerDay"),
-            preemption), errors);
+            preemption, Value("defaultDurationSeconds"), Value("maxDurationSeconds"), fairness, Value("fairShareHalfLifeSeconds")), errors);
     }
 
     /// <summary>SERVICE_&lt;NAME&gt;_PREEMPTION at run time: true or false.</summary>
@@ -132,6 +145,21 @@ public static class ServiceLimitsApi
         return null;
     }
 
+    /// <summary>SERVICE_&lt;NAME&gt;_FAIRNESS at run time: its setting's words.</summary>
+    private const string FairnessField = "fairness";
+
+    /// <summary>The fairness's word as the setting spells it, read as the setting is (<see cref="Corral.Scheduling.FairnessWords.Parse"/>).</summary>
+    private static string? FairnessWord(JsonProperty field, Dictionary<string, string[]> errors)
+    {
+        if (field.Value.ValueKind == JsonValueKind.String && Corral.Scheduling.FairnessWords.Parse(field.Value.GetString()!) is { } fairness)
+        {
+            return Corral.Scheduling.FairnessWords.Of(fairness);
+        }
+
+        errors[field.Name] = [$"must be {Corral.Scheduling.FairnessWords.Choices}"];
+        return null;
+    }
+
     private static int? Limit(JsonProperty field, int min, int max, Dictionary<string, string[]> errors)
     {
         if (field.Value.ValueKind == JsonValueKind.Number && field.Value.TryGetInt32(out var value) && value >= min && value <= max)
@@ -145,9 +173,4 @@ public static class ServiceLimitsApi
 
     private static ValidationProblem? Invalid(string service) =>
         JobSpecValidator.IsValidService(service) ? null : Problems.Invalid("service", JobSpecRules.Service);
-
-    /// <summary>A cap, burst or preemption asked of a service without a cap: turning a cap on would move its admission state.</summary>
-    private static ValidationProblem Uncapped(string service, LimitOverrides? overrides) => Problems.Invalid(
-        overrides?.MaxRuns is not null ? "maxRuns" : overrides?.BurstPerUser is not null ? "burstPerUser" : PreemptionField,
-        $"'{service}' has no cap (SERVICE_{service.ToUpperInvariant().Replace('-', '_')}_MAX_RUNS): a cap, a burst and preemption apply only to a service started with a cap; its runsPerUser and budgets can change");
 }

@@ -27,9 +27,11 @@ public interface IServiceQuotaGrain : IGrainWithStringKey
     /// Replaces the run-time overrides (null or empty: back to the settings), persisted and applied at once: a raised
     /// limit admits waiting jobs, a lowered one admits no more until jobs end. Every user with jobs in the service is
     /// sent their new figures (quotaUpdated). For a service without a cap, this grain keeps the overrides and hands
-    /// them to each user's <see cref="IQuotaGrain"/>; a cap or burst cannot be set there (null: refused).
+    /// them to each user's <see cref="IQuotaGrain"/>; a cap, burst, preemption or fairness cannot be set there. A change
+    /// that conflicts with the settings (a default duration above the ceiling) is refused, naming the field, and
+    /// changes nothing.
     /// </summary>
-    Task<ServiceLimits?> SetLimitsAsync(LimitOverrides? overrides);
+    Task<LimitsChange> SetLimitsAsync(LimitOverrides? overrides);
 
     /// <summary>The run-time overrides (null: none), which each user's grain of a service without a cap admits by.</summary>
     Task<LimitOverrides?> GetOverridesAsync();

@@ -1,8 +1,8 @@
 namespace Corral.Quotas;
 
 /// <summary>
-/// The limits a service admits by now, each with where it comes from; a budget without a setting or override is null
-/// (no budget), and so are the cap and the burst of a service without a cap.
+/// The limits a service admits by now, each with where it comes from; a budget or duration without a setting or
+/// override is null (none), and so are the cap, the burst, preemption and fairness of a service without a cap.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("corral.service-limits")]
 public sealed record ServiceLimits(
@@ -13,7 +13,11 @@ public sealed record ServiceLimits(
     [property: Id(4)] EffectiveLimit? JobsPerHour = null,
     [property: Id(5)] EffectiveLimit? CpuSecondsPerDay = null,
     [property: Id(6)] EffectiveLimit? GpuSecondsPerDay = null,
-    [property: Id(20)] EffectiveSwitch? Preemption = null);
+    [property: Id(20)] EffectiveSwitch? Preemption = null,
+    [property: Id(7)] EffectiveLimit? DefaultDurationSeconds = null,
+    [property: Id(8)] EffectiveLimit? MaxDurationSeconds = null,
+    [property: Id(9)] EffectiveChoice? Fairness = null,
+    [property: Id(10)] EffectiveLimit? FairShareHalfLifeSeconds = null);
 
 /// <summary>
 /// A limit's value and its source: <c>override</c> (set through the API), the environment variable that set it, or
@@ -25,3 +29,17 @@ public sealed record EffectiveLimit([property: Id(0)] int Value, [property: Id(1
 /// <summary>An on/off setting's value and its source, as <see cref="EffectiveLimit"/>.</summary>
 [GenerateSerializer, Immutable, Alias("corral.effective-switch")]
 public sealed record EffectiveSwitch([property: Id(0)] bool Value, [property: Id(1)] string Source);
+
+/// <summary>A setting with named values (such as fairness: <c>usage</c>) and its source, as <see cref="EffectiveLimit"/>.</summary>
+[GenerateSerializer, Immutable, Alias("corral.effective-choice")]
+public sealed record EffectiveChoice([property: Id(0)] string Value, [property: Id(1)] string Source);
+
+/// <summary>
+/// What a change of a service's limits came to: the limits now, or (nothing changed) the field that was refused and
+/// why, as a 400 names it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("corral.limits-change")]
+public sealed record LimitsChange(
+    [property: Id(0)] ServiceLimits? Limits,
+    [property: Id(1)] string? RefusedField = null,
+    [property: Id(2)] string? Problem = null);

@@ -70,13 +70,15 @@ public sealed partial class JobGrain(
 
         // The user grain keeps the services the user ran; the job's row in the index is written with its state.
         await GrainFactory.GetGrain<IUserGrain>(user).AddJobAsync(Id, spec.Service);
-        // The service's default and ceiling decide the duration the job runs under; the spec carries it from here on.
+        // The service's default and ceiling decide the duration the job runs under; the spec carries it from here on,
+        // settled again at admission by the limits then in force, an admin's run-time change included (SettleDurationAtAdmission).
         var maxDuration = options.MaxDurationFor(spec.Service, spec.MaxDurationSeconds);
         var lowered = spec.MaxDurationSeconds is { } asked && maxDuration < asked
             ? $"maxDurationSeconds lowered to {maxDuration}, the service's ceiling"
             : null;
         S.User = user;
         S.Spec = spec with { MaxDurationSeconds = maxDuration };
+        S.AskedMaxDurationSeconds = spec.MaxDurationSeconds ?? 0;
         S.SubmittedAt = clock.GetUtcNow();
         S.Status = JobStatus.Queued;
         S.History.Add(new JobTransition(JobStatus.Queued, S.SubmittedAt, lowered));
@@ -195,6 +197,26 @@ public sealed partial class JobGrain(
 
         // Stops the old attempt, then gives the slot back to the quota, which requeues the job (repeated until done).
         await AdvanceAsync();
+    }
+
+    /// <summary>
+    /// Settles the job's maximum duration again by the service's limits in force at its admission: the settings and
+    /// the admin's run-time overrides, which the quota's answer carries (kept by the quota grains the job asks
+    /// anyway, so a submission makes no call of its own for them, and every silo's jobs see the same values). In memory:
+    /// the move to pending saves it. Returns the history note when the limit changed.
+    /// </summary>
+    private string? SettleDurationAtAdmission(LimitOverrides? overrides)
+    {
+        // 0: it asked for none; null: a state from before the ask was kept, whose settled limit stands in for it.
+        var asked = S.AskedMaxDurationSeconds switch { null => S.Spec!.MaxDurationSeconds, 0 => null, var seconds => seconds };
+        var settled = Quotas.EffectiveLimits.MaxDuration(options, S.Spec!.Service, asked, overrides);
+        if (settled == S.Spec.MaxDurationSeconds)
+        {
+            return null;
+        }
+
+        S.Spec = S.Spec with { MaxDurationSeconds = settled };
+        return $"maxDurationSeconds settled at {settled}, by the service's limits in force at admission";
     }
 
     /// <summary>
@@ -379,7 +401,7 @@ public sealed partial class JobGrain(
                 _lastWait = decision.Wait;
                 if (decision.Admitted)
                 {
-                    await MoveAsync(JobStatus.Pending, null);
+                    await MoveAsync(JobStatus.Pending, SettleDurationAtAdmission(decision.Overrides));
                     await Dispatcher.EnqueueAsync(PlacementRequest());
                 }
 

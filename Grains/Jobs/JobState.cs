@@ -56,6 +56,12 @@ public sealed class JobState
     [Id(19)] public int Preemptions { get; set; }
 
     /// <summary>
+    /// The maxDurationSeconds the job asked for (0: none), kept to settle its limit again when it is admitted, by the
+    /// service's limits then in force. Null in states written before it was kept: their settled limit is taken as the ask.
+    /// </summary>
+    [Id(20)] public int? AskedMaxDurationSeconds { get; set; }
+
+    /// <summary>
     /// Until it ended and gave back its slot and its room, a job may need waking after a crash: written to the job's
     /// row in the job index (<see cref="IJobIndex"/>), where the job reconciler looks for it.
     /// </summary>

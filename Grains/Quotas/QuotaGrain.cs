@@ -137,7 +137,7 @@ public sealed partial class QuotaGrain(
         var s = state.State;
         if (s.Holders.Contains(jobId))
         {
-            return new QuotaDecision(true, null);
+            return QuotaDecision.Admit(_overrides);
         }
 
         if (Queue.PositionOf(jobId) is { } waiting)
@@ -159,7 +159,7 @@ public sealed partial class QuotaGrain(
             await SaveAsync();
             LogSlotAvailable(User, jobId, Service);
             await PublishAsync();
-            return new QuotaDecision(true, null);
+            return QuotaDecision.Admit(_overrides);
         }
 
         Queue.Add(_waiting.Arrival(jobId, User, priority, s.NextSeq++));

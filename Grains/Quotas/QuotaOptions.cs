@@ -102,17 +102,30 @@ public sealed partial class QuotaOptions
     public int? MaxRunsFor(string service) => MaxRuns.TryGetValue(VariableName(service), out var cap) ? cap : null;
 
     /// <summary>
-    /// The maximum duration a job of <paramref name="service"/> runs under: the one it asked for, else the service's
-    /// default, else the ceiling (so nothing outlives it), lowered to the ceiling; null when none applies.
+    /// The maximum duration a job of <paramref name="service"/> runs under by the settings (<see cref="SettleDuration"/>);
+    /// null when none applies.
     /// </summary>
-    public int? MaxDurationFor(string service, int? requested)
+    public int? MaxDurationFor(string service, int? requested) =>
+        SettleDuration(requested, DefaultDurationFor(service), DurationCeilingFor(service));
+
+    /// <summary>SERVICE_&lt;NAME&gt;_DEFAULT_DURATION_SECONDS of the service, or null.</summary>
+    public int? DefaultDurationFor(string service) => Find(DefaultDurations, VariableName(service));
+
+    /// <summary>SERVICE_&lt;NAME&gt;_MAX_DURATION_SECONDS of the service, or null.</summary>
+    public int? DurationCeilingFor(string service) => Find(MaxDurations, VariableName(service));
+
+    /// <summary>
+    /// A job's maximum duration: the one it asked for, else the default, else the ceiling (so nothing outlives it),
+    /// lowered to the ceiling; null when none applies.
+    /// </summary>
+    public static int? SettleDuration(int? requested, int? fallback, int? ceiling)
     {
-        var name = VariableName(service);
-        int? ceiling = MaxDurations.TryGetValue(name, out var c) ? c : null;
-        int? fallback = DefaultDurations.TryGetValue(name, out var d) ? d : null;
         var wanted = requested ?? fallback ?? ceiling;
         return wanted is { } w && ceiling is { } top ? Math.Min(w, top) : wanted;
     }
+
+    /// <summary>A default duration above the ceiling: refused, whether set by the variables or at run time.</summary>
+    public static bool DefaultAboveCeiling(int? defaultSeconds, int? ceiling) => defaultSeconds > ceiling;
 
     /// <summary>Configured limits keyed by the variable's NAME part (upper-case, '_' for '-').</summary>
     public ImmutableDictionary<string, int> Limits { get; }
@@ -135,7 +148,7 @@ public sealed partial class QuotaOptions
         var defaultDurations = Read(environment, DefaultDurationPattern(), "default duration in seconds");
         foreach (var (name, seconds) in defaultDurations)
         {
-            if (maxDurations.TryGetValue(name, out var ceiling) && seconds > ceiling)
+            if (maxDurations.TryGetValue(name, out var ceiling) && DefaultAboveCeiling(seconds, ceiling))
             {
                 throw new InvalidOperationException(
                     $"SERVICE_{name}_DEFAULT_DURATION_SECONDS='{seconds}' is more than SERVICE_{name}_MAX_DURATION_SECONDS='{ceiling}'.");
@@ -208,7 +221,7 @@ public sealed partial class QuotaOptions
         return preemptive.ToImmutable();
     }
 
-    /// <summary>SERVICE_&lt;NAME&gt;_FAIRNESS: <c>usage</c> or <c>round_robin</c>; anything else stops the process.</summary>
+    /// <summary>SERVICE_&lt;NAME&gt;_FAIRNESS: <see cref="Corral.Scheduling.FairnessWords.Choices"/>; anything else stops the process.</summary>
     private static ImmutableDictionary<string, Corral.Scheduling.Fairness> ReadFairness(IDictionary environment)
     {
         var policies = new Dictionary<string, Corral.Scheduling.Fairness>(StringComparer.OrdinalIgnoreCase);
@@ -222,12 +235,8 @@ public sealed partial class QuotaOptions
             }
 
             var value = ((string?)entry.Value ?? string.Empty).Trim();
-            policies[match.Groups["name"].Value] = value.ToLowerInvariant() switch
-            {
-                "usage" => Corral.Scheduling.Fairness.Usage,
-                "round_robin" => Corral.Scheduling.Fairness.RoundRobin,
-                _ => throw new InvalidOperationException($"{name}='{value}' is not a fairness: it must be 'usage' or 'round_robin'."),
-            };
+            policies[match.Groups["name"].Value] = Corral.Scheduling.FairnessWords.Parse(value)
+                ?? throw new InvalidOperationException($"{name}='{value}' is not a fairness: it must be {Corral.Scheduling.FairnessWords.Choices}.");
         }
 
         return policies.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);

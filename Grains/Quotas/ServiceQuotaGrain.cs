@@ -52,6 +52,8 @@ public sealed partial class ServiceQuotaGrain(
 
     private int Burst => S.Overrides?.BurstPerUser ?? options.BurstFor(Service);
 
+    private TimeSpan HalfLife => EffectiveLimits.HalfLife(options, Service, S.Overrides);
+
     private BudgetTimer _budgetTimer = null!;
 
     private ServiceQuotaState S => state.State;
@@ -138,7 +140,7 @@ public sealed partial class ServiceQuotaGrain(
         var watched = await AnnounceAsync([(user, jobId), .. admitted], admitted.Where(a => a.JobId != jobId));
         if (isAdmitted)
         {
-            return new QuotaDecision(true, null);
+            return QuotaDecision.Admit(S.Overrides);
         }
 
         // Other calls ran while this one awaited: the job may have been admitted by then (and told so).
@@ -156,7 +158,7 @@ public sealed partial class ServiceQuotaGrain(
 
     /// <summary>Where the job stands now: holding a slot, waiting at a place, or (gone meanwhile) neither.</summary>
     private QuotaDecision Decision(string user, string jobId) =>
-        Holds(user, jobId) ? new QuotaDecision(true, null) : new QuotaDecision(false, PositionOf(user, jobId), WaitReason(user));
+        Holds(user, jobId) ? QuotaDecision.Admit(S.Overrides) : new QuotaDecision(false, PositionOf(user, jobId), WaitReason(user));
 
     public async Task<bool> ReprioritizeAsync(string user, string jobId, JobPriority priority)
     {
@@ -219,8 +221,8 @@ public sealed partial class ServiceQuotaGrain(
     private List<(string User, string JobId)> Fill()
     {
         var now = clock.GetUtcNow();
-        var halfLife = options.HalfLifeFor(Service);
-        Func<string, double>? usage = options.FairnessFor(Service) == Fairness.Usage
+        var halfLife = HalfLife;
+        Func<string, double>? usage = EffectiveLimits.FairnessOf(options, Service, S.Overrides) == Fairness.Usage
             ? user => S.Usage.TryGetValue(user, out var used) ? UsageDecay.At(used.CpuSeconds, used.AsOf, now, halfLife) : 0
             : null;
         var budget = Budget;
@@ -450,7 +452,7 @@ public sealed partial class ServiceQuotaGrain(
     private void AddUsage(string user, double cpuSeconds)
     {
         var now = clock.GetUtcNow();
-        var halfLife = options.HalfLifeFor(Service);
+        var halfLife = HalfLife;
         foreach (var (who, used) in S.Usage.ToList())
         {
             if (who != user && UsageDecay.At(used.CpuSeconds, used.AsOf, now, halfLife) < UsageDecay.Negligible)
@@ -490,8 +492,13 @@ public sealed partial class ServiceQuotaGrain(
 
     public Task<LimitOverrides?> GetOverridesAsync() => Task.FromResult(S.Overrides);
 
-    public async Task<ServiceLimits?> SetLimitsAsync(LimitOverrides? overrides)
+    public async Task<LimitsChange> SetLimitsAsync(LimitOverrides? overrides)
     {
+        if (EffectiveLimits.Refusal(options, Service, overrides) is var (field, problem))
+        {
+            return new LimitsChange(null, field, problem);
+        }
+
         if (!IsCapped)
         {
             return await SetUncappedLimitsAsync(overrides);
@@ -513,29 +520,23 @@ public sealed partial class ServiceQuotaGrain(
             await NoteQueuePositionsAsync(user, 0);
         }
 
-        return Limits();
+        return new LimitsChange(Limits());
     }
 
     /// <summary>
     /// A service without a cap: each user's own grain admits, so the overrides are stored here and handed to the grain
     /// of every user with a job in flight; the others read them when their grain starts admitting again
-    /// (<see cref="QuotaGrain"/>). A cap, a burst or preemption cannot be set (turning a cap on would move the admission
-    /// state; burst and preemption weigh every user's jobs at once, which only a cap's grain sees).
+    /// (<see cref="QuotaGrain"/>); <see cref="EffectiveLimits.Refusal"/> has kept out what only a cap's grain applies.
     /// </summary>
-    private async Task<ServiceLimits?> SetUncappedLimitsAsync(LimitOverrides? overrides)
+    private async Task<LimitsChange> SetUncappedLimitsAsync(LimitOverrides? overrides)
     {
-        if (overrides is { MaxRuns: not null } or { BurstPerUser: not null } or { Preemption: not null })
-        {
-            return null;
-        }
-
         S.Overrides = overrides is null || overrides.IsEmpty ? null : overrides;
         await SaveAsync();
         var users = await jobIndex.ListUsersWithUnfinishedJobsAsync(Service);
         await Task.WhenAll(users.Select(user =>
             GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.For(user, Service)).ApplyOverridesAsync(S.Overrides)));
         LogUncappedLimitsChanged(Service, UserLimit, users.Count);
-        return Limits();
+        return new LimitsChange(Limits());
     }
 
     private ServiceLimits Limits()
@@ -552,6 +553,14 @@ public sealed partial class ServiceQuotaGrain(
             ? new EffectiveLimit(b, Override)
             : new EffectiveLimit(Burst, options.Bursts.ContainsKey(name) ? $"SERVICE_{name}_BURST_PER_USER" : "default");
         var settings = options.BudgetFor(Service);
+        var fairness = !IsCapped ? null : S.Overrides?.Fairness is { } word
+            ? new EffectiveChoice(word, Override)
+            : new EffectiveChoice(FairnessWords.Of(options.FairnessFor(Service)), options.FairnessPolicies.ContainsKey(name) ? $"SERVICE_{name}_FAIRNESS" : "default");
+        var halfLife = !IsCapped ? null : new EffectiveLimit(
+            (int)HalfLife.TotalSeconds,
+            S.Overrides?.FairShareHalfLifeSeconds is not null ? Override
+            : options.HalfLives.ContainsKey(name) ? $"SERVICE_{name}_FAIR_SHARE_HALF_LIFE_SECONDS"
+            : options.FairShareHalfLife != QuotaOptions.DefaultHalfLife ? "FAIR_SHARE_HALF_LIFE_SECONDS" : "default");
         return new ServiceLimits(
             Service,
             runsPerUser,
@@ -560,7 +569,11 @@ public sealed partial class ServiceQuotaGrain(
             Effective(S.Overrides?.JobsPerHour, settings.JobsPerHour, $"SERVICE_{name}_JOBS_PER_USER_PER_HOUR"),
             Effective(S.Overrides?.CpuSecondsPerDay, settings.CpuSecondsPerDay, $"SERVICE_{name}_CPU_SECONDS_PER_USER_PER_DAY"),
             Effective(S.Overrides?.GpuSecondsPerDay, settings.GpuSecondsPerDay, $"SERVICE_{name}_GPU_SECONDS_PER_USER_PER_DAY"),
-            preemption);
+            preemption,
+            Effective(S.Overrides?.DefaultDurationSeconds, options.DefaultDurationFor(Service), $"SERVICE_{name}_DEFAULT_DURATION_SECONDS"),
+            Effective(S.Overrides?.MaxDurationSeconds, options.DurationCeilingFor(Service), $"SERVICE_{name}_MAX_DURATION_SECONDS"),
+            fairness,
+            halfLife);
     }
 
     /// <summary>A budget's value and source; null when neither an override nor a setting gives one.</summary>

@@ -143,6 +143,90 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
         }
     }
 
+    /// <summary>
+    /// A ceiling lowered at run time applies to the next job admitted: a job asking for no limit runs under it
+    /// (no default set), and is ended at it like a job that asked for it.
+    /// </summary>
+    [Fact]
+    public async Task AMaxDurationLoweredAtRunTime_EndsAJobSubmittedAfterIt_AtTheNewLimit()
+    {
+        var token = await system.CreateUserAsync("erin");
+        using var erin = system.Client(token);
+        using var admin = system.Client(system.AdminToken);
+        string? id = null;
+        try
+        {
+            var set = await PutAsync(admin, new { maxDurationSeconds = 2 });
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+            var limits = (await set.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Equal((2, "override"), Limit(limits, "maxDurationSeconds"));
+            Assert.Null(limits["defaultDurationSeconds"]);
+
+            id = await Jobs.SubmitAsync(erin, Sleeper(sleep: 60));
+            var done = await CorralSystem.Terminal(system, erin, id);
+            Assert.Equal(("failed", "max_duration_exceeded"), (Jobs.Status(done), Jobs.Reason(done)));
+            Assert.Equal("ran past its maximum duration of 2 s", done["message"]!.GetValue<string>());
+            Assert.Equal(2, done["maxDurationSeconds"]!.GetValue<int>());
+            var ran = done["finishedAt"]!.GetValue<DateTimeOffset>() - done["startedAt"]!.GetValue<DateTimeOffset>();
+            Assert.InRange(ran.TotalSeconds, 1, 12);
+        }
+        finally
+        {
+            if (id is not null)
+            {
+                await CancelAsync(erin, id);
+            }
+
+            await admin.DeleteAsync(Route);
+        }
+    }
+
+    [Fact]
+    public async Task Put_ADefaultDurationAboveTheCeiling_Is400NamingTheField_AndChangesNothing()
+    {
+        using var admin = system.Client(system.AdminToken);
+        try
+        {
+            var response = await PutAsync(admin, new { defaultDurationSeconds = 600, maxDurationSeconds = 60 });
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Contains("more than the service's maximum duration, 60", problem["errors"]!["defaultDurationSeconds"]![0]!.GetValue<string>());
+            Assert.Null((await admin.GetFromJsonAsync<JsonObject>(Route))!["maxDurationSeconds"]);
+        }
+        finally
+        {
+            await admin.DeleteAsync(Route);
+        }
+    }
+
+    [Fact]
+    public async Task Put_FairnessSetAtRunTime_IsShownWithItsSource_ABadOneNamesTheAllowedValues()
+    {
+        using var admin = system.Client(system.AdminToken);
+        try
+        {
+            var before = (await admin.GetFromJsonAsync<JsonObject>(Route))!;
+            Assert.Equal("usage", before["fairness"]!["value"]!.GetValue<string>());
+            Assert.Equal((3600, "default"), Limit(before, "fairShareHalfLifeSeconds"));
+
+            var set = await PutAsync(admin, new { fairness = "ROUND_ROBIN", fairShareHalfLifeSeconds = 600 });
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+            var limits = (await set.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Equal(("round_robin", "override"), (limits["fairness"]!["value"]!.GetValue<string>(), limits["fairness"]!["source"]!.GetValue<string>()));
+            Assert.Equal((600, "override"), Limit(limits, "fairShareHalfLifeSeconds"));
+
+            var bad = await PutAsync(admin, new { fairness = "fifo" });
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            var problem = (await bad.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Equal("must be 'usage' or 'round_robin'", problem["errors"]!["fairness"]![0]!.GetValue<string>());
+        }
+        finally
+        {
+            await admin.DeleteAsync(Route);
+        }
+    }
+
     [Theory]
     [InlineData("{\"runsPerUser\": 0}", "runsPerUser")]
     [InlineData("{\"maxRuns\": \"ten\"}", "maxRuns")]
@@ -156,6 +240,10 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
     [InlineData("{\"hoursPerDay\": 3}", "hoursPerDay")]
     [InlineData("{\"preemption\": \"yes\"}", "preemption")]
     [InlineData("{\"preemption\": 1}", "preemption")]
+    [InlineData("{\"maxDurationSeconds\": 0}", "maxDurationSeconds")]
+    [InlineData("{\"defaultDurationSeconds\": 2592001}", "defaultDurationSeconds")]
+    [InlineData("{\"fairShareHalfLifeSeconds\": 0}", "fairShareHalfLifeSeconds")]
+    [InlineData("{\"fairness\": 1}", "fairness")]
     [InlineData("{}", "body")]
     [InlineData("[1]", "body")]
     public async Task Put_BadBody_Is400NamingTheField(string body, string field)
@@ -171,6 +259,7 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
     [Theory]
     [InlineData("maxRuns")]
     [InlineData("burstPerUser")]
+    [InlineData("fairShareHalfLifeSeconds")]
     public async Task Put_ACapOrBurstOnAServiceWithoutACap_Is400NamingTheFieldAndTheSetting(string field)
     {
         using var admin = system.Client(system.AdminToken);
@@ -194,6 +283,18 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
         var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", problem["errors"]!["preemption"]![0]!.GetValue<string>());
         Assert.Null((await admin.GetFromJsonAsync<JsonObject>("/api/quotas/services/example"))!["preemption"]);
+    }
+
+    [Fact]
+    public async Task Put_FairnessOnAServiceWithoutACap_Is400NamingTheFieldAndTheSetting()
+    {
+        using var admin = system.Client(system.AdminToken);
+        var response = await admin.PutAsJsonAsync("/api/quotas/services/example", new { fairness = "round_robin" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", problem["errors"]!["fairness"]![0]!.GetValue<string>());
+        Assert.Null((await admin.GetFromJsonAsync<JsonObject>("/api/quotas/services/example"))!["fairness"]);
     }
 
     /// <summary>
@@ -262,11 +363,11 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
 
     private static async Task CancelAsync(HttpClient client, string id) => await client.PostAsync($"/api/jobs/{id}/cancel", null);
 
-    private static object Sleeper(string service = "livelimits") => new
+    private static object Sleeper(string service = "livelimits", int sleep = 300) => new
     {
         service,
         image = "corral/busybox:latest",
-        command = new[] { "sleep", "300" },
+        command = new[] { "sleep", sleep.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         resources = new { cpu = 0.1, memory = "16Mi", pids = 16 },
     };
 }

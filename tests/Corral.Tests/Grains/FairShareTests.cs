@@ -33,6 +33,27 @@ public sealed class FairShareTests(InMemoryClusterFixture fixture)
         Assert.Equal([light[0], heavy[2], light[1], heavy[3]], admitted);
     }
 
+    [Fact]
+    public async Task FairnessSwitchedToRoundRobinAtRunTime_TheNextFloodAlternates()
+    {
+        var service = fixture.Grains.GetGrain<Corral.Quotas.IServiceQuotaGrain>("fairswitch");
+        try
+        {
+            var (byUsage, _, lightFirst) = await FloodAsync("fairswitch");
+            Assert.Equal(lightFirst.Take(4), byUsage);
+
+            var change = await service.SetLimitsAsync(new Corral.Quotas.LimitOverrides(Fairness: "round_robin"));
+            Assert.Equal(new Corral.Quotas.EffectiveChoice("round_robin", "override"), change.Limits!.Fairness);
+
+            var (byTurns, heavy, light) = await FloodAsync("fairswitch");
+            Assert.Equal([light[0], heavy[2], light[1], heavy[3]], byTurns);
+        }
+        finally
+        {
+            await service.SetLimitsAsync(null);
+        }
+    }
+
     /// <summary>
     /// The heavy user runs a job that used an hour of CPU; then the heavy user fills the cap and both flood the
     /// service. The oldest running job is ended four times; returns the jobs admitted into the freed slots, in order.

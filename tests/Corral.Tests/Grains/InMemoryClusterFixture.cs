@@ -22,7 +22,10 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
     /// <summary>Service "tightcapped": <see cref="TightLimit"/> per user and this cap across all users.</summary>
     public const int TightCappedCap = 3;
 
-    /// <summary>Services "fairshare" (by usage, the default) and "rrshare" (SERVICE_RRSHARE_FAIRNESS=round_robin): this cap.</summary>
+    /// <summary>
+    /// Services "fairshare" and "fairswitch" (by usage, the default; a test switches the second at run time) and
+    /// "rrshare" (SERVICE_RRSHARE_FAIRNESS=round_robin): this cap.
+    /// </summary>
     public const int FairShareCap = 2;
 
     /// <summary>Service "preemptive": this cap, <see cref="TightLimit"/> per user, and SERVICE_PREEMPTIVE_PREEMPTION=true.</summary>
@@ -104,7 +107,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
                 new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit, ["BURSTY"] = 1, ["PREEMPTIVE"] = TightLimit },
                 new Dictionary<string, int>
                 {
-                    ["CAPPED"] = CappedCap, ["TIGHTCAPPED"] = TightCappedCap, ["FAIRSHARE"] = FairShareCap, ["RRSHARE"] = FairShareCap,
+                    ["CAPPED"] = CappedCap, ["TIGHTCAPPED"] = TightCappedCap, ["FAIRSHARE"] = FairShareCap, ["RRSHARE"] = FairShareCap, ["FAIRSWITCH"] = FairShareCap,
                     ["BUDGETED"] = BudgetedCap, ["BURSTY"] = BurstyCap,
                     ["PREEMPTIVE"] = PreemptiveCap,
                 },

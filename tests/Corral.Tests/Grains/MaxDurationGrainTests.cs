@@ -17,9 +17,7 @@ public sealed class MaxDurationGrainTests(InMemoryClusterFixture fixture)
     public async Task ASubmittedJob_RunsUnderTheServicesDefaultAndCeiling(string service, int? asked, int? runsUnder, string? note)
     {
         var id = Guid.NewGuid().ToString("N");
-        var spec = new JobSpec(
-            service, "corral/busybox:latest", ["true"], JobKind.Batch, ImmutableDictionary<string, string>.Empty,
-            ResourceRequest.None, null, asked);
+        var spec = Spec(service, asked);
         var job = fixture.Grains.GetGrain<IJobGrain>(id);
         try
         {
@@ -32,4 +30,50 @@ public sealed class MaxDurationGrainTests(InMemoryClusterFixture fixture)
             await job.CancelAsync();
         }
     }
+
+    /// <summary>
+    /// A ceiling lowered at run time reaches a job already waiting when it is admitted (service "tight", no cap: each
+    /// user's own quota grain admits, and hands the overrides over with its answer).
+    /// </summary>
+    [Fact]
+    public async Task AQueuedJob_TakesACeilingLoweredAtRunTime_WhenItIsAdmitted()
+    {
+        var user = CappedServiceJobs.NewUser();
+        var limits = fixture.Grains.GetGrain<Corral.Quotas.IServiceQuotaGrain>("tight");
+        var ids = Enumerable.Range(0, InMemoryClusterFixture.TightLimit + 1).Select(_ => Guid.NewGuid().ToString("N")).ToList();
+        try
+        {
+            foreach (var id in ids)
+            {
+                await fixture.Grains.GetGrain<IJobGrain>(id).SubmitAsync(user, Spec("tight", 600));
+            }
+
+            var waiting = await View(ids[^1]);
+            Assert.Equal((JobStatus.Queued, (int?)600), (waiting.Status, waiting.MaxDurationSeconds));
+
+            Assert.NotNull((await limits.SetLimitsAsync(new Corral.Quotas.LimitOverrides(MaxDurationSeconds: 30))).Limits);
+            await fixture.Grains.GetGrain<IJobGrain>(ids[0]).CancelAsync();
+            await CappedServiceJobs.EventuallyAsync(async () => (await View(ids[^1])).Status == JobStatus.Pending);
+
+            var admitted = await View(ids[^1]);
+            Assert.Equal(30, admitted.MaxDurationSeconds);
+            Assert.Equal("maxDurationSeconds settled at 30, by the service's limits in force at admission", admitted.History[^1].Message);
+            // Admitted before the change: it keeps the limit it was admitted with.
+            Assert.Equal(600, (await View(ids[1])).MaxDurationSeconds);
+        }
+        finally
+        {
+            await limits.SetLimitsAsync(null);
+            foreach (var id in ids)
+            {
+                await fixture.Grains.GetGrain<IJobGrain>(id).CancelAsync();
+            }
+        }
+    }
+
+    private async Task<JobView> View(string id) => (await fixture.Grains.GetGrain<IJobGrain>(id).GetAsync())!;
+
+    private static JobSpec Spec(string service, int? asked) => new(
+        service, "corral/busybox:latest", ["true"], JobKind.Batch, ImmutableDictionary<string, string>.Empty,
+        ResourceRequest.None, null, asked);
 }

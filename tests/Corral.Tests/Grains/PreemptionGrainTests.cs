@@ -145,7 +145,7 @@ public sealed class PreemptionGrainTests(InMemoryClusterFixture fixture)
             Assert.Equal(new Corral.Quotas.EffectiveSwitch(false, "default"), (await service.GetLimitsAsync())!.Preemption);
             Assert.Equal(
                 new Corral.Quotas.EffectiveSwitch(true, "override"),
-                (await service.SetLimitsAsync(new Corral.Quotas.LimitOverrides(Preemption: true)))!.Preemption);
+                (await service.SetLimitsAsync(new Corral.Quotas.LimitOverrides(Preemption: true))).Limits!.Preemption);
 
             await CappedServiceJobs.EventuallyAsync(async () => (await _jobs.ViewAsync(high)).Status == JobStatus.Pending);
             Assert.Equal([JobStatus.Pending, JobStatus.Queued], await Task.WhenAll(lows.Select(async id => (await _jobs.ViewAsync(id)).Status)));

@@ -34,6 +34,40 @@ public sealed class ServiceCapRestartTests(PostgresClusterFixture fixture) : ICl
         Assert.Equal(JobStatus.Queued, (await View(a[3])).Status);
     }
 
+    [Fact]
+    public async Task AfterAClusterRestart_RunTimeDurationsAndFairnessStillApply()
+    {
+        const string service = PostgresClusterFixture.PreemptiveService;
+        var quota = fixture.Cluster.Client.GetGrain<IServiceQuotaGrain>(service);
+        string? id = null;
+        try
+        {
+            var change = await quota.SetLimitsAsync(new LimitOverrides(MaxDurationSeconds: 5, Fairness: "round_robin", FairShareHalfLifeSeconds: 60));
+            Assert.NotNull(change.Limits);
+
+            await fixture.RestartClusterAsync();
+
+            var limits = await fixture.Cluster.Client.GetGrain<IServiceQuotaGrain>(service).GetLimitsAsync();
+            Assert.Equal(new EffectiveLimit(5, "override"), limits.MaxDurationSeconds);
+            Assert.Equal(new EffectiveChoice("round_robin", "override"), limits.Fairness);
+            Assert.Equal(new EffectiveLimit(60, "override"), limits.FairShareHalfLifeSeconds);
+
+            // A job submitted now runs under the ceiling set before the restart.
+            id = Guid.NewGuid().ToString("N");
+            await fixture.Cluster.Client.GetGrain<IJobGrain>(id).SubmitAsync("rd" + Guid.NewGuid().ToString("N")[..8], PostgresClusterFixture.BatchSpec(service));
+            var view = await View(id);
+            Assert.Equal((JobStatus.Pending, (int?)5), (view.Status, view.MaxDurationSeconds));
+        }
+        finally
+        {
+            await fixture.Cluster.Client.GetGrain<IServiceQuotaGrain>(service).SetLimitsAsync(null);
+            if (id is not null)
+            {
+                await fixture.Cluster.Client.GetGrain<IJobGrain>(id).CancelAsync();
+            }
+        }
+    }
+
     private async Task<List<string>> SubmitAsync(string user, int count)
     {
         var ids = new List<string>();
