@@ -7,8 +7,8 @@ namespace Corral.Scheduling;
 /// A service's budgets per user (SERVICE_&lt;NAME&gt;_JOBS_PER_USER_PER_HOUR, _CPU_SECONDS_PER_USER_PER_DAY,
 /// _GPU_SECONDS_PER_USER_PER_DAY); a null budget is none. A user who has spent any of them starts no more jobs until
 /// enough of the spending leaves its sliding window (<see cref="BudgetWindow"/>); their jobs wait, never rejected.
-/// Jobs count when admitted; CPU- and GPU-seconds as measured when each job ends, so a running job's time is not
-/// counted until it ends, and a job admitted under budget runs to its end whatever it spends.
+/// Jobs count when admitted; CPU- and GPU-seconds as a running job reports them (<see cref="RecordRunning"/>), the rest
+/// when it ends. A budget holds back new jobs only: a job admitted under budget runs to its end whatever it spends.
 /// </summary>
 public sealed record UsageBudget(int? JobsPerHour = null, int? CpuSecondsPerDay = null, int? GpuSecondsPerDay = null)
 {
@@ -75,8 +75,22 @@ public sealed record UsageBudget(int? JobsPerHour = null, int? CpuSecondsPerDay 
         }
     }
 
-    /// <summary>Counts an ended job's measured CPU- and GPU-seconds (each only while its budget is set).</summary>
-    public void RecordEnd(BudgetUsage usage, DateTimeOffset now, double cpuSeconds, double gpuSeconds)
+    /// <summary>Whether a CPU- or GPU-seconds budget is set, so running jobs' time is worth reporting.</summary>
+    public bool CountsTime => CpuSecondsPerDay is not null || GpuSecondsPerDay is not null;
+
+    /// <summary>
+    /// Counts a job's CPU- and GPU-seconds so far (its totals, while it runs or as it ends) beyond what is
+    /// <paramref name="counted"/> already, and answers what is counted after this. Totals below what is counted add
+    /// nothing, so a report that is repeated or overtaken by a later one counts nothing twice.
+    /// </summary>
+    public CountedTime RecordRunning(BudgetUsage usage, DateTimeOffset now, CountedTime counted, double cpuSeconds, double gpuSeconds)
+    {
+        RecordTime(usage, now, cpuSeconds - counted.CpuSeconds, gpuSeconds - counted.GpuSeconds);
+        return new CountedTime(Math.Max(counted.CpuSeconds, cpuSeconds), Math.Max(counted.GpuSeconds, gpuSeconds));
+    }
+
+    /// <summary>Counts measured CPU- and GPU-seconds (each only while its budget is set; amounts of zero or less add nothing).</summary>
+    public void RecordTime(BudgetUsage usage, DateTimeOffset now, double cpuSeconds, double gpuSeconds)
     {
         if (CpuSecondsPerDay is not null)
         {

@@ -11,10 +11,10 @@ public sealed class BudgetUsage
     /// <summary>Jobs admitted, counted when admitted.</summary>
     [Id(0)] public List<UsageBucket> Starts { get; set; } = [];
 
-    /// <summary>CPU-seconds measured from each job's cgroup, counted when the job ends.</summary>
+    /// <summary>CPU-seconds measured from each job's cgroup, counted as the job reports them while it runs and when it ends.</summary>
     [Id(1)] public List<UsageBucket> CpuSeconds { get; set; } = [];
 
-    /// <summary>GPUs held × seconds run, counted when the job ends.</summary>
+    /// <summary>GPUs held × seconds run, counted as the job reports them while it runs and when it ends.</summary>
     [Id(2)] public List<UsageBucket> GpuSeconds { get; set; } = [];
 
     public bool IsEmpty => Starts.Count == 0 && CpuSeconds.Count == 0 && GpuSeconds.Count == 0;

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Corral.Quotas;
 
 /// <summary>
@@ -16,9 +18,18 @@ public interface IQuotaGrain : IGrainWithStringKey
     /// <summary>
     /// The job ended (however): free its slot or drop it from the queue, then admit the head. <paramref name="cpuSeconds"/>
     /// (its measured CPU time) counts toward its user's usage in a service shared by usage; it and
-    /// <paramref name="gpuSeconds"/> (GPUs held × seconds run) count against the service's budgets.
+    /// <paramref name="gpuSeconds"/> (GPUs held × seconds run) count against the service's budgets, less what the
+    /// job's reports while it ran counted already (<see cref="NoteRunningTimeAsync"/>).
     /// </summary>
     Task ReleaseAsync(string jobId, double cpuSeconds = 0, double gpuSeconds = 0);
+
+    /// <summary>
+    /// A job holding a slot reports its CPU- and GPU-seconds so far (its totals), one-way, while the service sets a CPU
+    /// or GPU budget: what is beyond its earlier reports counts against its user's budgets now (<see cref="CountedTime"/>),
+    /// and its release counts only the rest. Not counted for a job that holds no slot (any more).
+    /// </summary>
+    [OneWay]
+    Task NoteRunningTimeAsync(string jobId, double cpuSeconds, double gpuSeconds);
 
     /// <summary>A spent budget's window moved on (the grain's budget timer): admits the waiting jobs that may now run.</summary>
     Task RecheckBudgetsAsync();

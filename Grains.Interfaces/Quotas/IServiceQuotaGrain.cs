@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Corral.Quotas;
 
 /// <summary>
@@ -13,9 +15,13 @@ public interface IServiceQuotaGrain : IGrainWithStringKey
 
     /// <summary>
     /// The job ended (however): free its slot or drop it from the queue, add its CPU time to its user's decayed usage
-    /// and its CPU- and GPU-seconds to their budgets (once), then admit whoever is next.
+    /// and its CPU- and GPU-seconds beyond what its reports counted to their budgets (once), then admit whoever is next.
     /// </summary>
     Task ReleaseAsync(string user, string jobId, double cpuSeconds = 0, double gpuSeconds = 0);
+
+    /// <summary>As <see cref="IQuotaGrain.NoteRunningTimeAsync"/>, for one user's job.</summary>
+    [OneWay]
+    Task NoteRunningTimeAsync(string user, string jobId, double cpuSeconds, double gpuSeconds);
 
     /// <summary>A spent budget's window moved on (the grain's budget timer): admits whoever may now run.</summary>
     Task RecheckBudgetsAsync();

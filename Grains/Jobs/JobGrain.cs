@@ -311,6 +311,7 @@ public sealed partial class JobGrain(
             return;
         }
 
+        await ReportTimeToQuotaAsync();
         var cpuOnly = S.Counters with { CpuSeconds = before.CpuSeconds } == before;
         _cpuSecondsSaved ??= before.CpuSeconds;
         if (cpuOnly && !JobStateMachine.IsTerminal(S.Status) && S.Counters.CpuSeconds - _cpuSecondsSaved < CpuSecondsPerWrite)
@@ -330,6 +331,40 @@ public sealed partial class JobGrain(
     private const double CpuSecondsPerWrite = 10;
 
     private double? _cpuSecondsSaved;
+
+    /// <summary>
+    /// While the job runs in a service whose settings set a CPU- or GPU-seconds budget, tells its quota (one-way) its
+    /// totals so far once either has grown by <see cref="SecondsPerTimeReport"/> since the last report, so the user's
+    /// budget counts a long job while it runs, not only at its end. The quota counts only what is beyond what it
+    /// counted, so a report repeated by a new activation (which starts from none) counts nothing twice. No budget: no
+    /// call, so a busy service's counter reports cost nothing more.
+    /// </summary>
+    private Task ReportTimeToQuotaAsync()
+    {
+        if (S.Spec is null || S.Status is not (JobStatus.Starting or JobStatus.Running) || S.QuotaReleased)
+        {
+            return Task.CompletedTask;
+        }
+
+        _budgetCountsTime ??= options.BudgetFor(S.Spec.Service).CountsTime;
+        var cpu = S.Counters.CpuSeconds;
+        var gpu = GpuSeconds();
+        if (!_budgetCountsTime.Value
+            || (cpu - _timeReported.CpuSeconds < SecondsPerTimeReport && gpu - _timeReported.GpuSeconds < SecondsPerTimeReport))
+        {
+            return Task.CompletedTask;
+        }
+
+        _timeReported = new CountedTime(cpu, gpu);
+        return Quota.NoteRunningTimeAsync(Id, cpu, gpu);
+    }
+
+    /// <summary>CPU- or GPU-seconds a running job's time may grow by before its quota is told again.</summary>
+    private const double SecondsPerTimeReport = 10;
+
+    private CountedTime _timeReported = CountedTime.None;
+
+    private bool? _budgetCountsTime;
 
     public async Task CompleteAsync(string worker, JobOutcome outcome)
     {
@@ -437,6 +472,8 @@ public sealed partial class JobGrain(
         try
         {
             await AdvanceAsync();
+            // A GPU job's time grows with the clock, whether or not its counters change.
+            await ReportTimeToQuotaAsync();
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

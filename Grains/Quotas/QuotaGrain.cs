@@ -189,16 +189,39 @@ public sealed partial class QuotaGrain(
         // Jobs from here on move up: the leaving job's place, or the head when a slot admits the first waiting.
         var leftQueueAt = Queue.PositionOf(jobId) - 1 ?? -1;
         var held = s.Holders.Remove(jobId);
+        var counted = s.Counted.Remove(jobId, out var before) ? before : CountedTime.None;
         if (held)
         {
-            // Counted once: a repeated release finds the job gone.
+            // Counted once: a repeated release finds the job gone; what its reports counted while it ran is not again.
             var now = budgetClock.Time.GetUtcNow();
             UsageBudget.Prune(s.Budget, now);
-            Budget.RecordEnd(s.Budget, now, cpuSeconds, gpuSeconds);
+            Budget.RecordRunning(s.Budget, now, counted, cpuSeconds, gpuSeconds);
         }
 
         var changed = held | (Queue.Remove(jobId) is not null);
         await AdmitAsync(changed, leftQueueAt);
+    }
+
+    public Task NoteRunningTimeAsync(string jobId, double cpuSeconds, double gpuSeconds)
+    {
+        if (Capped is { } capped)
+        {
+            return capped.NoteRunningTimeAsync(User, jobId, cpuSeconds, gpuSeconds);
+        }
+
+        var s = state.State;
+        if (!s.Holders.Contains(jobId) || !Budget.CountsTime)
+        {
+            // Released already (a report that came late) or nothing to count against: the release counts the rest.
+            return Task.CompletedTask;
+        }
+
+        // Memory only, written with the next change: a crash loses the spending and what it counted together, and the
+        // job's next report (its totals) or its release counts both again. Admission reads memory, so it counts now.
+        var now = budgetClock.Time.GetUtcNow();
+        UsageBudget.Prune(s.Budget, now);
+        s.Counted[jobId] = Budget.RecordRunning(s.Budget, now, s.Counted.GetValueOrDefault(jobId) ?? CountedTime.None, cpuSeconds, gpuSeconds);
+        return Task.CompletedTask;
     }
 
     public async Task ApplyOverridesAsync(LimitOverrides? overrides)

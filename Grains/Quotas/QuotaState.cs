@@ -21,4 +21,10 @@ public sealed class QuotaState
 
     /// <summary>The user's spending counted against the service's budgets (<see cref="Scheduling.UsageBudget"/>), only while one is set.</summary>
     [Id(4)] public BudgetUsage Budget { get; set; } = new();
+
+    /// <summary>
+    /// Job id to what of its time <see cref="Budget"/> counts already, for each job holding a slot that reported some
+    /// while it ran (<see cref="IQuotaGrain.NoteRunningTimeAsync"/>); dropped at its release.
+    /// </summary>
+    [Id(5)] public Dictionary<string, CountedTime> Counted { get; set; } = [];
 }

@@ -182,8 +182,10 @@ public sealed partial class ServiceQuotaGrain(
         {
             // Counted once: a repeated release finds the job gone and adds nothing.
             AddUsage(user, cpuSeconds);
-            AddSpending(user, cpuSeconds, gpuSeconds);
+            AddSpending(user, S.Counted.GetValueOrDefault(jobId) ?? CountedTime.None, cpuSeconds, gpuSeconds);
         }
+
+        S.Counted.Remove(jobId);
 
         S.Admitted.Remove(jobId);
         // A victim that ended before it was requeued: its slot still goes to the job it was promised to.
@@ -276,8 +278,11 @@ public sealed partial class ServiceQuotaGrain(
         }
     }
 
-    /// <summary>Counts an ended job's measured time against its user's budgets, and forgets spending past every window.</summary>
-    private void AddSpending(string user, double cpuSeconds, double gpuSeconds)
+    /// <summary>
+    /// Counts a job's measured time (its totals) beyond what is <paramref name="counted"/> already against its user's
+    /// budgets, and forgets spending past every window; answers what is counted of the job after this.
+    /// </summary>
+    private CountedTime AddSpending(string user, CountedTime counted, double cpuSeconds, double gpuSeconds)
     {
         var now = budgetClock.Time.GetUtcNow();
         foreach (var (who, spent) in S.Budgets.ToList())
@@ -289,9 +294,9 @@ public sealed partial class ServiceQuotaGrain(
         }
 
         var budget = Budget;
-        if (budget.CpuSecondsPerDay is null && budget.GpuSecondsPerDay is null)
+        if (!budget.CountsTime)
         {
-            return;
+            return counted;
         }
 
         if (!S.Budgets.TryGetValue(user, out var usage))
@@ -299,11 +304,35 @@ public sealed partial class ServiceQuotaGrain(
             S.Budgets[user] = usage = new BudgetUsage();
         }
 
-        budget.RecordEnd(usage, now, cpuSeconds, gpuSeconds);
+        var after = budget.RecordRunning(usage, now, counted, cpuSeconds, gpuSeconds);
         if (usage.IsEmpty)
         {
             S.Budgets.Remove(user);
         }
+
+        return after;
+    }
+
+    public Task NoteRunningTimeAsync(string user, string jobId, double cpuSeconds, double gpuSeconds)
+    {
+        if (!Holds(user, jobId) || !Budget.CountsTime)
+        {
+            // Released already (a report that came late) or nothing to count against: the release counts the rest.
+            return Task.CompletedTask;
+        }
+
+        // Memory only, written with the next change (as QuotaGrain's): a crash loses the spending and what it counted
+        // together, and the job's next report or its release counts both again. Admission reads memory. Only this
+        // user's spending is pruned here: a report comes every few seconds per running job, a release once.
+        if (!S.Budgets.TryGetValue(user, out var usage))
+        {
+            S.Budgets[user] = usage = new BudgetUsage();
+        }
+
+        var now = budgetClock.Time.GetUtcNow();
+        UsageBudget.Prune(usage, now);
+        S.Counted[jobId] = Budget.RecordRunning(usage, now, S.Counted.GetValueOrDefault(jobId) ?? CountedTime.None, cpuSeconds, gpuSeconds);
+        return Task.CompletedTask;
     }
 
     /// <summary>The users' budgets as admission weighs them now; null when the service has none.</summary>

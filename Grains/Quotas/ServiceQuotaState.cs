@@ -37,6 +37,12 @@ public sealed class ServiceQuotaState
     /// </summary>
     [Id(10)] public Dictionary<string, BudgetUsage> Budgets { get; set; } = [];
 
+    /// <summary>
+    /// Job id to what of its time <see cref="Budgets"/> count already, for each job holding a slot that reported some
+    /// while it ran (<see cref="IServiceQuotaGrain.NoteRunningTimeAsync"/>); dropped at its release.
+    /// </summary>
+    [Id(11)] public Dictionary<string, CountedTime> Counted { get; set; } = [];
+
     // Ids from 20 on: preemption's.
 
     /// <summary>Job id to what preemption weighs of it (<see cref="AdmittedJob"/>), for each job holding a slot.</summary>

@@ -77,12 +77,12 @@ public sealed class UsageBudgetTests
         var budget = new UsageBudget(JobsPerHour: 2, CpuSecondsPerDay: 3600);
         var usage = new BudgetUsage();
 
-        budget.RecordEnd(usage, T0, 3599.6, 500);
+        budget.RecordTime(usage, T0, 3599.6, 500);
         Assert.Null(budget.Spent(usage, T0));
         // No GPU budget: GPU-seconds are not even kept.
         Assert.Empty(usage.GpuSeconds);
 
-        budget.RecordEnd(usage, T0.AddMinutes(1), 0.5, 0);
+        budget.RecordTime(usage, T0.AddMinutes(1), 0.5, 0);
         Assert.Equal("waiting: budget spent (cpu-seconds 3600/3600 per day)", budget.Spent(usage, T0.AddMinutes(2)));
         Assert.False(budget.Allows(usage, T0.AddMinutes(2)));
         Assert.Equal(T0.AddDays(1), budget.FreesAt(usage, T0.AddMinutes(2)));
@@ -100,10 +100,30 @@ public sealed class UsageBudgetTests
         // The first start's bucket (from T0) leaves an hour on: one of two left.
         Assert.Equal(T0.AddHours(1), budget.FreesAt(usage, T0.AddMinutes(8)));
 
-        budget.RecordEnd(usage, T0.AddMinutes(8), 0, 100);
+        budget.RecordTime(usage, T0.AddMinutes(8), 0, 100);
         // Both spent: free once the later of the two frees.
         Assert.Equal(T0.AddDays(1), budget.FreesAt(usage, T0.AddMinutes(9)));
         Assert.Equal("waiting: budget spent (gpu-seconds 100/100 per day)", budget.Spent(usage, T0.AddHours(2)));
+    }
+
+    [Fact]
+    public void RecordRunning_CountsOnlyWhatIsBeyondTheCounted_SoRepeatedStaleAndFinalReportsAddUpToTheJobsTotal()
+    {
+        var budget = new UsageBudget(CpuSecondsPerDay: 1000, GpuSecondsPerDay: 1000);
+        var usage = new BudgetUsage();
+
+        var counted = budget.RecordRunning(usage, T0, CountedTime.None, 40, 20);
+        // The same report again, then one that a later one overtook: nothing more.
+        counted = budget.RecordRunning(usage, T0.AddSeconds(10), counted, 40, 20);
+        counted = budget.RecordRunning(usage, T0.AddSeconds(20), counted, 30, 10);
+        Assert.Equal(new CountedTime(40, 20), counted);
+        Assert.Equal((40.0, 20.0), (BudgetWindow.Day.Spent(usage.CpuSeconds, T0.AddMinutes(1)), BudgetWindow.Day.Spent(usage.GpuSeconds, T0.AddMinutes(1))));
+
+        // The job ends an hour on with 100 CPU- and 50 GPU-seconds: the rest counts in the bucket of its end.
+        counted = budget.RecordRunning(usage, T0.AddHours(1), counted, 100, 50);
+        Assert.Equal(new CountedTime(100, 50), counted);
+        Assert.Equal([new UsageBucket(T0, 40), new UsageBucket(T0.AddHours(1), 60)], usage.CpuSeconds);
+        Assert.Equal(50, BudgetWindow.Day.Spent(usage.GpuSeconds, T0.AddHours(1)));
     }
 
     [Fact]
@@ -111,7 +131,7 @@ public sealed class UsageBudgetTests
     {
         var usage = new BudgetUsage();
         UsageBudget.None.RecordStart(usage, T0);
-        UsageBudget.None.RecordEnd(usage, T0, 1e9, 1e9);
+        UsageBudget.None.RecordTime(usage, T0, 1e9, 1e9);
 
         Assert.True(usage.IsEmpty);
         Assert.True(UsageBudget.None.Allows(usage, T0));
@@ -124,7 +144,7 @@ public sealed class UsageBudgetTests
         var budget = new UsageBudget(JobsPerHour: 5, CpuSecondsPerDay: 10);
         var usage = new BudgetUsage();
         budget.RecordStart(usage, T0);
-        budget.RecordEnd(usage, T0, 5, 0);
+        budget.RecordTime(usage, T0, 5, 0);
 
         Assert.False(UsageBudget.Prune(usage, T0.AddHours(2)));
         Assert.Empty(usage.Starts);

@@ -42,6 +42,9 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
 
     public const int BudgetedCpuSecondsPerDay = 100;
 
+    /// <summary>Service "daily" (uncapped): each user's CPU-seconds per day (SERVICE_DAILY_CPU_SECONDS_PER_USER_PER_DAY).</summary>
+    public const int DailyCpuSecondsPerDay = 100;
+
     /// <summary>Service "hourly" (uncapped): each user's jobs per hour (SERVICE_HOURLY_JOBS_PER_USER_PER_HOUR).</summary>
     public const int HourlyJobsPerHour = 2;
 
@@ -116,7 +119,8 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             {
                 FairnessPolicies = new Dictionary<string, Corral.Scheduling.Fairness> { ["RRSHARE"] = Corral.Scheduling.Fairness.RoundRobin }
                     .ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
-                CpuSecondsPerDay = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add("BUDGETED", BudgetedCpuSecondsPerDay),
+                CpuSecondsPerDay = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase)
+                    .Add("BUDGETED", BudgetedCpuSecondsPerDay).Add("DAILY", DailyCpuSecondsPerDay),
                 JobsPerHour = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add("HOURLY", HourlyJobsPerHour),
                 Bursts = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add("BURSTY", BurstyBurst),
                 Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, "PREEMPTIVE"),
