@@ -1,4 +1,5 @@
 using System.Globalization;
+using Corral.Hosting.Faults;
 using Orleans.Storage;
 
 namespace Corral.Storage;
@@ -32,9 +33,23 @@ public sealed class PostgresGrainStore(GroupCommitQueue statements, IGrainStorag
     private const string Delete =
         "DELETE FROM corral_grain_state WHERE grain_id = $1 AND state_name = $2 AND etag = $3 RETURNING etag, NULL::bytea";
 
+    /// <remarks>
+    /// A read runs while the grain activates, outside any grain call, so the call filter never sees its failure: a
+    /// database failure is turned here into what crosses the wire (<see cref="DatabaseFailure.AsUnavailable"/>), else
+    /// the caller would get a codec error naming Npgsql's exception instead of the outage.
+    /// </remarks>
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var row = await statements.RunAsync(Read, grainId.ToString(), stateName);
+        StoredRow? row;
+        try
+        {
+            row = await statements.RunAsync(Read, grainId.ToString(), stateName);
+        }
+        catch (Exception error) when (DatabaseFailure.AsUnavailable(error) is { } outage)
+        {
+            throw outage;
+        }
+
         if (row?.Payload is null)
         {
             grainState.State = Activator.CreateInstance<T>();

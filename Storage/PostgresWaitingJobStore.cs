@@ -1,3 +1,4 @@
+using Corral.Hosting.Faults;
 using Corral.Jobs;
 using Corral.Quotas;
 using Corral.Scheduling;
@@ -37,7 +38,20 @@ public sealed class PostgresWaitingJobStore(GroupCommitQueue statements, NpgsqlD
 
     private static readonly string ChangesAlone = string.Format(System.Globalization.CultureInfo.InvariantCulture, Changes, WrittenBefore);
 
+    /// <remarks>Read while a quota grain activates, outside any grain call: a database failure is turned into what crosses the wire, as <see cref="PostgresGrainStore"/>'s reads are.</remarks>
     public async Task<IReadOnlyList<WaitingJob>> LoadAsync(GrainId quota)
+    {
+        try
+        {
+            return await ReadAsync(quota);
+        }
+        catch (Exception error) when (DatabaseFailure.AsUnavailable(error) is { } outage)
+        {
+            throw outage;
+        }
+    }
+
+    private async Task<IReadOnlyList<WaitingJob>> ReadAsync(GrainId quota)
     {
         await using var command = database.CreateCommand(
             "SELECT job_id, user_name, priority, seq, enqueued_at FROM corral_quota_waiting WHERE quota_key = $1");

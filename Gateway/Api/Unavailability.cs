@@ -26,20 +26,23 @@ public static class Unavailability
 {
     private const string NpgsqlTypePrefix = "type Npgsql.";
 
+    /// <remarks>
+    /// A database failure anywhere in the chain of causes decides first: Orleans wraps a failed state read in an
+    /// <see cref="OrleansException"/>, which alone would read as the cluster.
+    /// </remarks>
     public static UnavailablePart Classify(Exception error)
     {
-        for (var current = error; current is not null; current = current.InnerException)
+        foreach (var current in Chain(error))
         {
             var part = current switch
             {
                 DatabaseUnavailableException database => database.IsTransient ? UnavailablePart.Database : UnavailablePart.None,
                 NpgsqlException npgsql => npgsql.IsTransient ? UnavailablePart.Database : UnavailablePart.None,
-                // A database failure while a grain activated (reading its state) escapes the call filter that wraps
-                // it (DatabaseExceptionFilter), and Npgsql's exceptions cannot cross the wire: the caller gets this.
+                // A database failure while a grain activated escapes the call filter (activation is not a call) and
+                // Npgsql's exceptions cannot cross the wire. The group-commit store and the waiting-job store turn
+                // their reads' failures into DatabaseUnavailableException; Orleans' ADO.NET store
+                // (CORRAL_GRAIN_STORAGE=adonet, and the dispatcher's state) does not, so its callers still get this.
                 CodecNotFoundException codec when codec.Message.Contains(NpgsqlTypePrefix, StringComparison.Ordinal) => UnavailablePart.Database,
-                // SiloUnavailableException, OrleansMessageRejectionException, ConnectionFailedException and the
-                // client's "not connected" are all OrleansException.
-                OrleansException or TimeoutException => UnavailablePart.Cluster,
                 _ => (UnavailablePart?)null,
             };
             if (part is { } known)
@@ -48,6 +51,16 @@ public static class Unavailability
             }
         }
 
-        return UnavailablePart.None;
+        // SiloUnavailableException, OrleansMessageRejectionException, ConnectionFailedException and the client's
+        // "not connected" are all OrleansException.
+        return Chain(error).Any(e => e is OrleansException or TimeoutException) ? UnavailablePart.Cluster : UnavailablePart.None;
+    }
+
+    private static IEnumerable<Exception> Chain(Exception error)
+    {
+        for (var current = error; current is not null; current = current.InnerException)
+        {
+            yield return current;
+        }
     }
 }

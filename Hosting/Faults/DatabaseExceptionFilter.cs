@@ -1,11 +1,9 @@
-using Npgsql;
-
 namespace Corral.Hosting.Faults;
 
 /// <summary>
-/// Turns a PostgreSQL failure escaping a grain call into <see cref="DatabaseUnavailableException"/>, so the caller
-/// (another grain or the gateway) learns that the database failed and whether to retry, rather than a fallback
-/// exception it cannot classify.
+/// Turns a PostgreSQL failure escaping a grain call into <see cref="DatabaseUnavailableException"/>
+/// (<see cref="DatabaseFailure.AsUnavailable"/>), so the caller (another grain or the gateway) learns that the database
+/// failed and whether to retry, rather than a fallback exception it cannot classify.
 /// </summary>
 public sealed class DatabaseExceptionFilter : IIncomingGrainCallFilter
 {
@@ -15,23 +13,9 @@ public sealed class DatabaseExceptionFilter : IIncomingGrainCallFilter
         {
             await context.Invoke();
         }
-        catch (Exception error) when (FindNpgsql(error) is { } database)
+        catch (Exception error) when (DatabaseFailure.AsUnavailable(error) is { } outage)
         {
-            throw new DatabaseUnavailableException($"{database.GetType().Name}: {database.Message}", database.IsTransient);
+            throw outage;
         }
-    }
-
-    /// <summary>The Npgsql exception in an exception's chain of causes (Orleans' storage bridge wraps the provider's; an AggregateException's inner one is its first).</summary>
-    public static NpgsqlException? FindNpgsql(Exception error)
-    {
-        for (var current = error; current is not null; current = current.InnerException)
-        {
-            if (current is NpgsqlException npgsql)
-            {
-                return npgsql;
-            }
-        }
-
-        return null;
     }
 }

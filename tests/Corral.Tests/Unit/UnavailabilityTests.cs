@@ -23,6 +23,9 @@ public sealed class UnavailabilityTests
         { new InvalidOperationException("storage write failed", new NpgsqlException("Exception while reading from stream", new EndOfStreamException())), UnavailablePart.Database },
         { new CodecNotFoundException("Could not find a codec for type Npgsql.NpgsqlException."), UnavailablePart.Database },
         { new CodecNotFoundException("Could not find a codec for type Corral.Jobs.SomethingElse."), UnavailablePart.None },
+        // Orleans' storage bridge wraps a failed state read: the database in it decides, not the wrapping.
+        { new OrleansException("Error from storage provider during ReadStateAsync", new DatabaseUnavailableException("NpgsqlException: Failed to connect", isTransient: true)), UnavailablePart.Database },
+        { new OrleansException("Error from storage provider during ReadStateAsync", new DatabaseUnavailableException("PostgresException: 42P01: relation does not exist", isTransient: false)), UnavailablePart.None },
         { new SiloUnavailableException("silo S127.0.0.1:11111 is dead"), UnavailablePart.Cluster },
         { new TimeoutException("Response did not arrive on time in 00:00:30"), UnavailablePart.Cluster },
         { new OrleansException("Could not find any gateway"), UnavailablePart.Cluster },
@@ -80,7 +83,10 @@ public sealed class UnavailabilityTests
     public void TheFilter_FindsTheNpgsqlCause_InsideOrleansWrapping()
     {
         var npgsql = new NpgsqlException("Exception while reading from stream", new EndOfStreamException());
-        Assert.Same(npgsql, DatabaseExceptionFilter.FindNpgsql(new OrleansException("Error from storage provider during WriteStateAsync", npgsql)));
-        Assert.Null(DatabaseExceptionFilter.FindNpgsql(new OrleansException("no database here")));
+        Assert.Same(npgsql, DatabaseFailure.FindNpgsql(new OrleansException("Error from storage provider during WriteStateAsync", npgsql)));
+        Assert.Null(DatabaseFailure.FindNpgsql(new OrleansException("no database here")));
+        var outage = DatabaseFailure.AsUnavailable(new OrleansException("Error from storage provider during ReadStateAsync", npgsql))!;
+        Assert.Equal(("NpgsqlException: Exception while reading from stream", true), (outage.Message, outage.IsTransient));
+        Assert.Null(DatabaseFailure.AsUnavailable(new ArgumentException("bad spec")));
     }
 }
