@@ -27,6 +27,10 @@ public sealed class QuotaRoute
     public Task ReleaseAsync(string jobId, double cpuSeconds, double gpuSeconds) =>
         _capped?.ReleaseAsync(_user, jobId, cpuSeconds, gpuSeconds) ?? _own.ReleaseAsync(jobId, cpuSeconds, gpuSeconds);
 
+    /// <summary>One-way: a running job's CPU- and GPU-seconds so far (<see cref="IQuotaGrain.NoteRunningTimeAsync"/>).</summary>
+    public Task NoteRunningTimeAsync(string jobId, double cpuSeconds, double gpuSeconds) =>
+        _capped?.NoteRunningTimeAsync(_user, jobId, cpuSeconds, gpuSeconds) ?? _own.NoteRunningTimeAsync(jobId, cpuSeconds, gpuSeconds);
+
     public Task<QueueWait?> GetWaitAsync(string jobId) =>
         _capped?.GetWaitAsync(_user, jobId) ?? _own.GetWaitAsync(jobId);
 
