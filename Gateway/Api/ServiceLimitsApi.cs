@@ -146,8 +146,8 @@ public static class ServiceLimitsApi
     private static ValidationProblem? Invalid(string service) =>
         JobSpecValidator.IsValidService(service) ? null : Problems.Invalid("service", JobSpecRules.Service);
 
-    /// <summary>A cap, burst or preemption asked of a service without a cap: turning a cap on would move its admission state.</summary>
+    /// <summary>A cap or burst asked of a service without a cap: turning a cap on would move its admission state.</summary>
     private static ValidationProblem Uncapped(string service, LimitOverrides? overrides) => Problems.Invalid(
-        overrides?.MaxRuns is not null ? "maxRuns" : overrides?.BurstPerUser is not null ? "burstPerUser" : PreemptionField,
-        $"'{service}' has no cap (SERVICE_{service.ToUpperInvariant().Replace('-', '_')}_MAX_RUNS): a cap, a burst and preemption apply only to a service started with a cap; its runsPerUser and budgets can change");
+        overrides?.MaxRuns is not null ? "maxRuns" : "burstPerUser",
+        $"'{service}' has no cap (SERVICE_{service.ToUpperInvariant().Replace('-', '_')}_MAX_RUNS): a cap and a burst apply only to a service started with a cap; its runsPerUser, budgets and preemption can change");
 }

@@ -11,6 +11,10 @@ public static class EffectiveLimits
     public static int RunsPerUser(QuotaOptions options, string service, LimitOverrides? overrides) =>
         overrides?.RunsPerUser ?? options.LimitFor(service);
 
+    /// <summary>Whether waiting high-priority jobs may preempt (SERVICE_&lt;NAME&gt;_PREEMPTION, or an admin's switch).</summary>
+    public static bool Preemption(QuotaOptions options, string service, LimitOverrides? overrides) =>
+        overrides?.Preemption ?? options.PreemptionFor(service);
+
     public static UsageBudget Budget(QuotaOptions options, string service, LimitOverrides? overrides)
     {
         var settings = options.BudgetFor(service);

@@ -2,7 +2,7 @@ namespace Corral.Quotas;
 
 /// <summary>A user's quota on a service; its waiting jobs are rows of their own (<see cref="IWaitingJobStore"/>).</summary>
 [GenerateSerializer, Alias("corral.quota-state")]
-public sealed class QuotaState
+public sealed class QuotaState : IPreemptionState
 {
     /// <summary>
     /// The waiting jobs, first in line first, as state written before they had rows of their own kept them; the
@@ -21,4 +21,15 @@ public sealed class QuotaState
 
     /// <summary>The user's spending counted against the service's budgets (<see cref="Scheduling.UsageBudget"/>), only while one is set.</summary>
     [Id(4)] public BudgetUsage Budget { get; set; } = new();
+
+    // Ids from 20 on: preemption's (SERVICE_<NAME>_PREEMPTION within the user's own quota).
+
+    /// <inheritdoc/>
+    [Id(20)] public Dictionary<string, AdmittedJob> Admitted { get; set; } = [];
+
+    /// <inheritdoc/>
+    [Id(21)] public long NextAdmission { get; set; }
+
+    /// <inheritdoc/>
+    [Id(22)] public Dictionary<string, PreemptionUnderway> Preempting { get; set; } = [];
 }
