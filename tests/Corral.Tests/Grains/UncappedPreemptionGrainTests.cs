@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Corral.Jobs;
 using Corral.Quotas;
 using Xunit;
@@ -19,9 +18,9 @@ public sealed class UncappedPreemptionGrainTests(InMemoryClusterFixture fixture)
     public async Task AHighJob_AtItsUsersQuota_PreemptsTheirLowJob_WhichIsRequeued_AndRunsAgainWhenTheHighJobEnds()
     {
         var (alice, bob) = (CappedServiceJobs.NewUser(), CappedServiceJobs.NewUser());
-        var low = await SubmitAsync(alice, "own1", JobPriority.Low);
-        var bobsLow = await SubmitAsync(bob, "own1", JobPriority.Low);
-        var high = await SubmitAsync(alice, "own1", JobPriority.High);
+        var low = await _jobs.SubmitAsync(alice, "own1", JobPriority.Low);
+        var bobsLow = await _jobs.SubmitAsync(bob, "own1", JobPriority.Low);
+        var high = await _jobs.SubmitAsync(alice, "own1", JobPriority.High);
         var all = new[] { low, bobsLow, high };
         try
         {
@@ -43,7 +42,7 @@ public sealed class UncappedPreemptionGrainTests(InMemoryClusterFixture fixture)
             await _jobs.CancelAllAsync(all);
         }
 
-        await AssertEndedOnceAsync(all);
+        await _jobs.AssertCancelledOnceAsync(all);
         Assert.Equal((0, 0), await RunningQueuedAsync(alice, "own1"));
         Assert.Equal((0, 0), await RunningQueuedAsync(bob, "own1"));
     }
@@ -52,9 +51,9 @@ public sealed class UncappedPreemptionGrainTests(InMemoryClusterFixture fixture)
     public async Task HighJobs_TakeTheLowestPriorityFirst_OneVictimEach_AndNeverAnEqualOne()
     {
         var alice = CappedServiceJobs.NewUser();
-        var low = await SubmitAsync(alice, "own2", JobPriority.Low);
-        var normal = await SubmitAsync(alice, "own2", JobPriority.Normal);
-        var firstHigh = await SubmitAsync(alice, "own2", JobPriority.High);
+        var low = await _jobs.SubmitAsync(alice, "own2", JobPriority.Low);
+        var normal = await _jobs.SubmitAsync(alice, "own2", JobPriority.Normal);
+        var firstHigh = await _jobs.SubmitAsync(alice, "own2", JobPriority.High);
         var all = new List<string> { low, normal, firstHigh };
         try
         {
@@ -64,15 +63,15 @@ public sealed class UncappedPreemptionGrainTests(InMemoryClusterFixture fixture)
             Assert.Equal((JobStatus.Pending, 1, 0), await StatusAttemptPreemptionsAsync(normal));
 
             // A waiting normal job preempts nobody.
-            var waitingNormal = await SubmitAsync(alice, "own2", JobPriority.Normal);
+            var waitingNormal = await _jobs.SubmitAsync(alice, "own2", JobPriority.Normal);
             all.Add(waitingNormal);
-            var secondHigh = await SubmitAsync(alice, "own2", JobPriority.High);
+            var secondHigh = await _jobs.SubmitAsync(alice, "own2", JobPriority.High);
             all.Add(secondHigh);
             await CappedServiceJobs.EventuallyAsync(async () => (await _jobs.ViewAsync(secondHigh)).Status == JobStatus.Pending);
             Assert.Equal((JobStatus.Queued, 2, 1), await StatusAttemptPreemptionsAsync(normal));
 
             // Only high jobs run now: a third high job waits, and nobody was preempted twice.
-            var thirdHigh = await SubmitAsync(alice, "own2", JobPriority.High);
+            var thirdHigh = await _jobs.SubmitAsync(alice, "own2", JobPriority.High);
             all.Add(thirdHigh);
             await Task.Delay(500);
             Assert.Equal(JobStatus.Queued, (await _jobs.ViewAsync(thirdHigh)).Status);
@@ -89,7 +88,7 @@ public sealed class UncappedPreemptionGrainTests(InMemoryClusterFixture fixture)
             await _jobs.CancelAllAsync(all);
         }
 
-        await AssertEndedOnceAsync(all);
+        await _jobs.AssertCancelledOnceAsync(all);
         Assert.Equal((0, 0), await RunningQueuedAsync(alice, "own2"));
     }
 
@@ -99,8 +98,8 @@ public sealed class UncappedPreemptionGrainTests(InMemoryClusterFixture fixture)
         // "tight": no cap, two runs per user, no preemption variable.
         var service = fixture.Grains.GetGrain<IServiceQuotaGrain>("tight");
         var alice = CappedServiceJobs.NewUser();
-        var lows = new[] { await SubmitAsync(alice, "tight", JobPriority.Low), await SubmitAsync(alice, "tight", JobPriority.Low) };
-        var high = await SubmitAsync(alice, "tight", JobPriority.High);
+        var lows = new[] { await _jobs.SubmitAsync(alice, "tight", JobPriority.Low), await _jobs.SubmitAsync(alice, "tight", JobPriority.Low) };
+        var high = await _jobs.SubmitAsync(alice, "tight", JobPriority.High);
         try
         {
             Assert.Equal(new EffectiveSwitch(false, "default"), (await service.GetLimitsAsync()).Preemption);
@@ -123,7 +122,7 @@ public sealed class UncappedPreemptionGrainTests(InMemoryClusterFixture fixture)
             await _jobs.CancelAllAsync([.. lows, high]);
         }
 
-        await AssertEndedOnceAsync([.. lows, high]);
+        await _jobs.AssertCancelledOnceAsync([.. lows, high]);
         Assert.Equal((0, 0), await RunningQueuedAsync(alice, "tight"));
     }
 
@@ -131,8 +130,8 @@ public sealed class UncappedPreemptionGrainTests(InMemoryClusterFixture fixture)
     public async Task AHighJobCancelledRightAfterSubmission_LeavesItsVictimRunning_NotWaiting()
     {
         var alice = CappedServiceJobs.NewUser();
-        var low = await SubmitAsync(alice, "own1", JobPriority.Low);
-        var high = await SubmitAsync(alice, "own1", JobPriority.High);
+        var low = await _jobs.SubmitAsync(alice, "own1", JobPriority.Low);
+        var high = await _jobs.SubmitAsync(alice, "own1", JobPriority.High);
         await fixture.Grains.GetGrain<IJobGrain>(high).CancelAsync();
         try
         {
@@ -150,18 +149,8 @@ public sealed class UncappedPreemptionGrainTests(InMemoryClusterFixture fixture)
             await _jobs.CancelAllAsync([low, high]);
         }
 
-        await AssertEndedOnceAsync([low, high]);
+        await _jobs.AssertCancelledOnceAsync([low, high]);
         Assert.Equal((0, 0), await RunningQueuedAsync(alice, "own1"));
-    }
-
-    private async Task AssertEndedOnceAsync(IEnumerable<string> ids)
-    {
-        foreach (var id in ids)
-        {
-            var view = await _jobs.ViewAsync(id);
-            Assert.Equal(JobStatus.Cancelled, view.Status);
-            Assert.Single(view.History, h => JobStateMachine.IsTerminal(h.Status));
-        }
     }
 
     private async Task<(JobStatus, int, int)> StatusAttemptPreemptionsAsync(string id)
@@ -174,14 +163,5 @@ public sealed class UncappedPreemptionGrainTests(InMemoryClusterFixture fixture)
     {
         var usage = await fixture.Grains.GetGrain<IQuotaGrain>(QuotaKey.For(user, service)).GetUsageAsync();
         return (usage.Running, usage.Queued);
-    }
-
-    private async Task<string> SubmitAsync(string user, string service, JobPriority priority)
-    {
-        var id = Guid.NewGuid().ToString("N");
-        await fixture.Grains.GetGrain<IJobGrain>(id).SubmitAsync(user, new JobSpec(
-            service, "corral/busybox:latest", ["true"], JobKind.Batch, ImmutableDictionary<string, string>.Empty,
-            ResourceRequest.None, null, Priority: priority));
-        return id;
     }
 }
