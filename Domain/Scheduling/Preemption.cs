@@ -3,9 +3,10 @@ using Corral.Jobs;
 namespace Corral.Scheduling;
 
 /// <summary>
-/// Which running jobs of a capped service make way for waiting jobs of a higher priority
+/// Which running jobs of a service make way for waiting jobs of a higher priority
 /// (SERVICE_&lt;NAME&gt;_PREEMPTION). A waiting job that its own quota holds may only take the place of one of its
-/// user's own jobs; one that the service's cap holds may take anyone's. Among the jobs it may end, the victim is a job
+/// user's own jobs; one that the service's cap holds may take anyone's. A service without a cap asks with no cap
+/// (<see cref="int.MaxValue"/>) and one user's jobs only, so there only the first rule applies. Among the jobs it may end, the victim is a job
 /// held beyond its user's own quota first (burst), then the lowest priority, then the most recently admitted. A job of
 /// equal or higher priority is never a victim, nor is one already being preempted.
 /// </summary>
@@ -19,7 +20,7 @@ public static class Preemption
     /// <summary>
     /// The victims to preempt now, each with the waiting job it makes way for, in <paramref name="waiting"/>'s order.
     /// </summary>
-    /// <param name="cap">The service's cap on running jobs.</param>
+    /// <param name="cap">The service's cap on running jobs; <see cref="int.MaxValue"/> for none.</param>
     /// <param name="perUserLimit">Each user's own quota on the service.</param>
     /// <param name="held">Every job holding a slot, those being preempted included.</param>
     /// <param name="underway">Preemptions chosen before and not yet done: the victim's id and the user it makes way for.</param>

@@ -3,7 +3,7 @@ using Corral.Jobs;
 namespace Corral.Quotas;
 
 /// <summary>
-/// What a capped service remembers of a job holding a slot, for preemption: its priority, the order it was admitted in,
+/// What a quota grain remembers of a job holding a slot, for preemption: its priority, the order it was admitted in,
 /// and its arrival number (<see cref="Scheduling.WaitingJob.Seq"/>), which it keeps when it is requeued.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("corral.admitted-job")]

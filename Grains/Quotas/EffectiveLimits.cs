@@ -12,6 +12,10 @@ public static class EffectiveLimits
     public static int RunsPerUser(QuotaOptions options, string service, LimitOverrides? overrides) =>
         overrides?.RunsPerUser ?? options.LimitFor(service);
 
+    /// <summary>Whether waiting high-priority jobs may preempt (SERVICE_&lt;NAME&gt;_PREEMPTION, or an admin's switch).</summary>
+    public static bool Preemption(QuotaOptions options, string service, LimitOverrides? overrides) =>
+        overrides?.Preemption ?? options.PreemptionFor(service);
+
     public static UsageBudget Budget(QuotaOptions options, string service, LimitOverrides? overrides)
     {
         var settings = options.BudgetFor(service);
@@ -53,7 +57,7 @@ public static class EffectiveLimits
         var name = QuotaOptions.VariableName(service);
         if (options.MaxRunsFor(service) is null && CappedOnly(overrides) is { } field)
         {
-            return (field, $"'{service}' has no cap (SERVICE_{name}_MAX_RUNS): a cap, a burst, preemption and fairness apply only to a service started with a cap; its runsPerUser, budgets and durations can change");
+            return (field, $"'{service}' has no cap (SERVICE_{name}_MAX_RUNS): a cap, a burst and fairness between users apply only to a service started with a cap; its runsPerUser, budgets, durations and preemption (within each user's own quota) can change");
         }
 
         var fallback = DefaultDuration(options, service, overrides);
@@ -71,7 +75,6 @@ public static class EffectiveLimits
     private static string? CappedOnly(LimitOverrides overrides) =>
         overrides.MaxRuns is not null ? "maxRuns"
         : overrides.BurstPerUser is not null ? "burstPerUser"
-        : overrides.Preemption is not null ? "preemption"
         : overrides.Fairness is not null ? "fairness"
         : overrides.FairShareHalfLifeSeconds is not null ? "fairShareHalfLifeSeconds"
         : null;

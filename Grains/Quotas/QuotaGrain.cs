@@ -8,7 +8,8 @@ namespace Corral.Quotas;
 /// <inheritdoc cref="IQuotaGrain"/>
 /// <remarks>
 /// The state holds the slots and the next arrival number; the waiting jobs are rows of their own
-/// (<see cref="IWaitingJobStore"/>), written with it, so an enqueue writes one row however many wait.
+/// (<see cref="IWaitingJobStore"/>), written with it, so an enqueue writes one row however many wait. With preemption
+/// on, a waiting high job of a user at their quota ends one of their own lower-priority jobs (<see cref="PreemptionLedger"/>).
 /// </remarks>
 public sealed partial class QuotaGrain(
     [PersistentState(QuotaGrain.StateName, GrainStorage.Name)] IPersistentState<QuotaState> state,
@@ -53,6 +54,10 @@ public sealed partial class QuotaGrain(
 
     private BudgetTimer _budgetTimer = null!;
 
+    private PreemptionLedger _preemptions = null!;
+
+    private bool PreemptionOn => EffectiveLimits.Preemption(options, Service, _overrides);
+
     /// <summary>
     /// A service with a cap keeps all its admission state in one grain, so the cap and the users' quotas are one
     /// decision: every call is answered there.
@@ -70,6 +75,8 @@ public sealed partial class QuotaGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _waiting = new StoredWaitingQueue(waitingStore, this.GetGrainId(), StateName, clock);
+        // Not reentrant: every change is stored before the call that made it returns, so the timer never runs ahead of storage.
+        _preemptions = new PreemptionLedger(this, GrainFactory, () => state.State, Service, () => Task.CompletedTask, logger);
         await _waiting.LoadAsync();
         if (Capped is null)
         {
@@ -102,6 +109,8 @@ public sealed partial class QuotaGrain(
             await SaveAsync();
             LogQueueMoved(User, Service, moving);
         }
+
+        _preemptions.KeepAsking();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -135,8 +144,15 @@ public sealed partial class QuotaGrain(
         }
 
         var s = state.State;
+        if (_preemptions.IsVictim(jobId))
+        {
+            // A victim asks once it has written that it waits again: now its slot goes to the job it made way for.
+            return await RequeueAsync(jobId, priority);
+        }
+
         if (s.Holders.Contains(jobId))
         {
+            // Asked again, or a victim whose preemption was called off after it stopped: the slot is still its own.
             return QuotaDecision.Admit(_overrides);
         }
 
@@ -155,6 +171,7 @@ public sealed partial class QuotaGrain(
         if (Queue.Count == 0 && s.Holders.Count < Limit && Budget.Allows(s.Budget, budgetClock.Time.GetUtcNow()))
         {
             s.Holders.Add(jobId);
+            _preemptions.NoteAdmitted(_waiting.Arrival(jobId, User, priority, s.NextSeq++));
             Budget.RecordStart(s.Budget, budgetClock.Time.GetUtcNow());
             await SaveAsync();
             LogSlotAvailable(User, jobId, Service);
@@ -164,8 +181,10 @@ public sealed partial class QuotaGrain(
 
         Queue.Add(_waiting.Arrival(jobId, User, priority, s.NextSeq++));
         ArmBudgetTimer();
+        var victims = ChooseVictims().Victims;
         await SaveAsync();
         LogRemainsQueued(User, s.Holders.Count, Limit, Service, jobId);
+        await _preemptions.AskAsync(victims);
         var watched = await PublishAsync();
         var position = Queue.PositionOf(jobId)!.Value;
         if (position < Queue.Count)
@@ -199,7 +218,62 @@ public sealed partial class QuotaGrain(
         }
 
         var changed = held | (Queue.Remove(jobId) is not null);
-        await AdmitAsync(changed, leftQueueAt);
+        // A victim that ended before it was requeued: its slot still goes to the job it was promised to.
+        var handedOver = HandOver(_preemptions.Released(jobId));
+        await AdmitAsync(changed, leftQueueAt, handedOver);
+    }
+
+    /// <summary>
+    /// A victim of preemption has stopped and written that it waits again: it leaves its slot and waits under its old
+    /// arrival number (first among its equals), and the slot goes to the job it was promised to.
+    /// </summary>
+    private async Task<QuotaDecision> RequeueAsync(string jobId, JobPriority priority)
+    {
+        var s = state.State;
+        var (promised, seq) = _preemptions.Requeued(jobId);
+        s.Holders.Remove(jobId);
+        Queue.Add(new WaitingJob(jobId, User, priority, seq ?? s.NextSeq++, clock.GetUtcNow()));
+        await AdmitAsync(true, 0, HandOver(promised), except: jobId);
+        LogRequeued(User, jobId, Service, promised?.ForJob);
+        return s.Holders.Contains(jobId)
+            ? new QuotaDecision(true, null)
+            : new QuotaDecision(false, Queue.PositionOf(jobId), WaitReason());
+    }
+
+    /// <summary>Admits the job a victim's slot was promised to, if it still waits and the quota and budgets allow it.</summary>
+    private List<string> HandOver(PreemptionUnderway? promised)
+    {
+        var s = state.State;
+        var now = budgetClock.Time.GetUtcNow();
+        if (PreemptionLedger.Promised(promised, Queue) is not { } job || s.Holders.Count >= Limit || !Budget.Allows(s.Budget, now))
+        {
+            return [];
+        }
+
+        Queue.Remove(job.JobId);
+        Admit(job, now);
+        return [job.JobId];
+    }
+
+    private void Admit(WaitingJob job, DateTimeOffset now)
+    {
+        state.State.Holders.Add(job.JobId);
+        _preemptions.NoteAdmitted(job);
+        Budget.RecordStart(state.State.Budget, now);
+    }
+
+    /// <summary>
+    /// Calls off preemptions whose promised job no longer waits; with preemption on and the user's budget not spent,
+    /// chooses which of the user's running jobs make way for their waiting high ones. The caller saves, then asks them.
+    /// </summary>
+    private (List<string> Victims, bool Changed) ChooseVictims()
+    {
+        var s = state.State;
+        var high = PreemptionOn && Budget.Allows(s.Budget, budgetClock.Time.GetUtcNow())
+            ? Queue.Front(User, Queue.Count).TakeWhile(j => j.Priority == JobPriority.High).ToList()
+            : null;
+        // No cap: only the user's own quota holds their jobs, so each may only take the place of their own.
+        return _preemptions.Choose(int.MaxValue, Limit, Queue, s.Holders.Select(id => (User, id)), high);
     }
 
     public Task NoteRunningTimeAsync(string jobId, double cpuSeconds, double gpuSeconds)
@@ -247,29 +321,34 @@ public sealed partial class QuotaGrain(
     /// when anything changed (<paramref name="changed"/>: a job left); waiting jobs from <paramref name="leftQueueAt"/>
     /// on moved up.
     /// </summary>
-    private async Task AdmitAsync(bool changed, int leftQueueAt)
+    /// <param name="changed">Whether a job left or came back, so the state must be written.</param>
+    /// <param name="leftQueueAt">Waiting jobs from here on moved up (-1: none).</param>
+    /// <param name="admitted">Jobs already admitted by this change (a promised slot handed over).</param>
+    /// <param name="except">A job that learns its admission from the answer, not told.</param>
+    private async Task AdmitAsync(bool changed, int leftQueueAt, List<string>? admitted = null, string? except = null)
     {
         var s = state.State;
         var now = budgetClock.Time.GetUtcNow();
-        var admitted = new List<string>();
+        admitted ??= [];
         while (s.Holders.Count < Limit && Budget.Allows(s.Budget, now) && Queue.TakeNext(User) is { } next)
         {
-            s.Holders.Add(next.JobId);
-            Budget.RecordStart(s.Budget, now);
+            Admit(next, now);
             admitted.Add(next.JobId);
         }
 
         ArmBudgetTimer();
-        if (!changed && admitted.Count == 0)
+        var (victims, chose) = ChooseVictims();
+        if (!changed && !chose && admitted.Count == 0)
         {
             return;
         }
 
         // Persist before telling anyone: a crash after this point leaves the admission recorded, and the
-        // job's own reconcile step asks again and learns it holds the slot.
+        // job's own reconcile step asks again and learns it holds the slot. Victims likewise are told once stored.
         await SaveAsync();
+        await _preemptions.AskAsync(victims);
         var watched = await PublishAsync();
-        foreach (var next in admitted)
+        foreach (var next in admitted.Where(id => id != except))
         {
             LogSlotAvailable(User, next, Service);
             await GrainFactory.GetGrain<IJobGrain>(next).AdmitAsync();
@@ -360,7 +439,10 @@ public sealed partial class QuotaGrain(
             return false;
         }
 
+        // Raised to high, it may take the place of one of the user's lower jobs.
+        var victims = ChooseVictims().Victims;
         await SaveAsync();
+        await _preemptions.AskAsync(victims);
         await NoteQueuePositionsAsync(0);
         return true;
     }
@@ -386,6 +468,9 @@ public sealed partial class QuotaGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Quota of {User} for '{Service}': waking for a freed budget failed: {Error}")]
     private partial void LogBudgetWakeFailed(string user, string service, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {User}: preempted job {JobId} waits again for service '{Service}'; its slot went to {ForJob}")]
+    private partial void LogRequeued(string user, string jobId, string service, string? forJob);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Quota of {User} for '{Service}': {Count} waiting jobs moved from the old state to their own rows")]
     private partial void LogQueueMoved(string user, string service, int count);

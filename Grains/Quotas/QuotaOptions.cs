@@ -174,7 +174,7 @@ public sealed partial class QuotaOptions
             HalfLives = halfLives.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             FairShareHalfLife = globalHalfLife.Count > 0 ? TimeSpan.FromSeconds(globalHalfLife.Values.Single()) : DefaultHalfLife,
             FairnessPolicies = ReadFairness(environment),
-            Preemptive = ReadPreemption(environment, maxRuns),
+            Preemptive = ReadPreemption(environment),
             JobsPerHour = Read(environment, JobsPerHourPattern(), "job budget per hour").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             CpuSecondsPerDay = Read(environment, CpuSecondsPerDayPattern(), "CPU-seconds budget per day").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             GpuSecondsPerDay = Read(environment, GpuSecondsPerDayPattern(), "GPU-seconds budget per day").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
@@ -183,10 +183,11 @@ public sealed partial class QuotaOptions
     }
 
     /// <summary>
-    /// SERVICE_&lt;NAME&gt;_PREEMPTION: <c>true</c> or <c>false</c>, and true only for a service with a cap, since only
-    /// a capped service's admission sees every running job at once; anything else stops the process.
+    /// SERVICE_&lt;NAME&gt;_PREEMPTION: <c>true</c> or <c>false</c>; anything else stops the process. In a service with
+    /// a cap a high job may end anyone's lower one; without a cap, only one of its own user's (each user's quota admits
+    /// alone there).
     /// </summary>
-    private static ImmutableHashSet<string> ReadPreemption(IDictionary environment, Dictionary<string, int> maxRuns)
+    private static ImmutableHashSet<string> ReadPreemption(IDictionary environment)
     {
         var preemptive = ImmutableHashSet.CreateBuilder<string>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry entry in environment)
@@ -206,12 +207,6 @@ public sealed partial class QuotaOptions
                 "false" => false,
                 _ => throw new InvalidOperationException($"{name}='{value}' is not a switch: it must be 'true' or 'false'."),
             };
-            if (on && !maxRuns.ContainsKey(service))
-            {
-                throw new InvalidOperationException(
-                    $"{name}=true needs SERVICE_{service}_MAX_RUNS: preemption applies to a service with a cap.");
-            }
-
             if (on)
             {
                 preemptive.Add(service);

@@ -2,7 +2,7 @@ namespace Corral.Quotas;
 
 /// <summary>A user's quota on a service; its waiting jobs are rows of their own (<see cref="IWaitingJobStore"/>).</summary>
 [GenerateSerializer, Alias("corral.quota-state")]
-public sealed class QuotaState
+public sealed class QuotaState : IPreemptionState
 {
     /// <summary>
     /// The waiting jobs, first in line first, as state written before they had rows of their own kept them; the
@@ -27,4 +27,15 @@ public sealed class QuotaState
     /// while it ran (<see cref="IQuotaGrain.NoteRunningTimeAsync"/>); dropped at its release.
     /// </summary>
     [Id(5)] public Dictionary<string, CountedTime> Counted { get; set; } = [];
+
+    // Ids from 20 on: preemption's (SERVICE_<NAME>_PREEMPTION within the user's own quota).
+
+    /// <inheritdoc/>
+    [Id(20)] public Dictionary<string, AdmittedJob> Admitted { get; set; } = [];
+
+    /// <inheritdoc/>
+    [Id(21)] public long NextAdmission { get; set; }
+
+    /// <inheritdoc/>
+    [Id(22)] public Dictionary<string, PreemptionUnderway> Preempting { get; set; } = [];
 }

@@ -45,7 +45,7 @@ public sealed partial class ServiceQuotaGrain(
 
     private bool IsCapped => options.MaxRunsFor(Service) is not null;
 
-    private bool PreemptionOn => S.Overrides?.Preemption ?? options.PreemptionFor(Service);
+    private bool PreemptionOn => EffectiveLimits.Preemption(options, Service, S.Overrides);
 
     /// <summary>Each user's budgets: the overrides', else the settings'.</summary>
     private UsageBudget Budget => EffectiveLimits.Budget(options, Service, S.Overrides);
@@ -58,15 +58,13 @@ public sealed partial class ServiceQuotaGrain(
 
     private ServiceQuotaState S => state.State;
 
-    /// <summary>How often victims that have not yet been requeued are asked again (a one-way message may be lost).</summary>
-    private static readonly TimeSpan PreemptionRetryPeriod = TimeSpan.FromSeconds(10);
-
-    private IGrainTimer? _preemptionRetry;
+    private PreemptionLedger _preemptions = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _waiting = new StoredWaitingQueue(waitingStore, this.GetGrainId(), StateName, clock);
         _writes = new CoalescedWrites(() => _waiting.SaveAsync(state.WriteStateAsync), DeactivateOnIdle);
+        _preemptions = new PreemptionLedger(this, GrainFactory, () => S, Service, () => _writes.StoredAsync(), logger);
         await _waiting.LoadAsync();
         S.NextSeq = _waiting.NextSeq(S.NextSeq);
         var self = this.AsReference<IServiceQuotaGrain>();
@@ -98,7 +96,7 @@ public sealed partial class ServiceQuotaGrain(
             LogQueueMoved(Service, moving);
         }
 
-        KeepAskingVictims();
+        _preemptions.KeepAsking();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -112,7 +110,7 @@ public sealed partial class ServiceQuotaGrain(
 
     public async Task<QuotaDecision> EnqueueAsync(string user, string jobId, JobPriority priority = JobPriority.Normal)
     {
-        if (S.Preempting.ContainsKey(jobId))
+        if (_preemptions.IsVictim(jobId))
         {
             // A victim asks once it has written that it waits again: now its slot goes to the job it made way for.
             return await RequeueAsync(user, jobId, priority);
@@ -129,7 +127,7 @@ public sealed partial class ServiceQuotaGrain(
         var admitted = Fill();
         var victims = ChooseVictims();
         await SaveAsync();
-        await AskVictimsAsync(victims);
+        await _preemptions.AskAsync(victims);
         var isAdmitted = admitted.Any(a => a.JobId == jobId);
         if (!isAdmitted)
         {
@@ -169,7 +167,7 @@ public sealed partial class ServiceQuotaGrain(
 
         var victims = ChooseVictims();
         await SaveAsync();
-        await AskVictimsAsync(victims);
+        await _preemptions.AskAsync(victims);
         await NoteQueuePositionsAsync(user, 0);
         return true;
     }
@@ -187,9 +185,8 @@ public sealed partial class ServiceQuotaGrain(
 
         S.Counted.Remove(jobId);
 
-        S.Admitted.Remove(jobId);
         // A victim that ended before it was requeued: its slot still goes to the job it was promised to.
-        var admitted = S.Preempting.Remove(jobId, out var promised) ? HandOver(promised) : [];
+        var admitted = HandOver(_preemptions.Released(jobId));
         admitted.AddRange(Fill());
         if (!removed && admitted.Count == 0)
         {
@@ -200,7 +197,7 @@ public sealed partial class ServiceQuotaGrain(
 
         var victims = ChooseVictims();
         await SaveAsync();
-        await AskVictimsAsync(victims);
+        await _preemptions.AskAsync(victims);
         var watched = await AnnounceAsync([(user, jobId), .. admitted], admitted);
 
         // Queues that moved: the leaving job's user's from its place on, and every admitted user's from the head.
@@ -338,7 +335,7 @@ public sealed partial class ServiceQuotaGrain(
     /// <summary>The users' budgets as admission weighs them now; null when the service has none.</summary>
     private BudgetGate? BudgetGate() => Budget.IsNone ? null : new BudgetGate(Budget, S.Budgets, budgetClock.Time.GetUtcNow());
 
-    private void NoteAdmitted(WaitingJob job) => S.Admitted[job.JobId] = new AdmittedJob(job.Priority, S.NextAdmission++, job.Seq);
+    private void NoteAdmitted(WaitingJob job) => _preemptions.NoteAdmitted(job);
 
     /// <summary>
     /// A victim of preemption has stopped and written that it waits again: it leaves its slot for the head of its
@@ -347,16 +344,15 @@ public sealed partial class ServiceQuotaGrain(
     /// </summary>
     private async Task<QuotaDecision> RequeueAsync(string user, string jobId, JobPriority priority)
     {
-        S.Preempting.Remove(jobId, out var promised);
+        var (promised, seq) = _preemptions.Requeued(jobId);
         FairAdmission.Remove(S.Holders, Waiting, S.Turns, user, jobId);
-        var seq = S.Admitted.Remove(jobId, out var was) ? was.Seq : S.NextSeq++;
-        FairAdmission.Wait(Waiting, S.Turns, new WaitingJob(jobId, user, priority, seq, clock.GetUtcNow()));
-        var admitted = promised is null ? [] : HandOver(promised);
+        FairAdmission.Wait(Waiting, S.Turns, new WaitingJob(jobId, user, priority, seq ?? S.NextSeq++, clock.GetUtcNow()));
+        var admitted = HandOver(promised);
         admitted.AddRange(Fill());
         var victims = ChooseVictims();
         await SaveAsync();
         LogRequeued(user, jobId, Service, promised?.ForJob);
-        await AskVictimsAsync(victims);
+        await _preemptions.AskAsync(victims);
         await AnnounceAsync([(user, jobId), .. admitted], admitted.Where(a => a.JobId != jobId));
         foreach (var who in admitted.Select(a => a.User).Append(user).Distinct(StringComparer.Ordinal))
         {
@@ -368,10 +364,10 @@ public sealed partial class ServiceQuotaGrain(
     }
 
     /// <summary>Admits the job a victim's slot was promised to, if it still waits and the limits allow it.</summary>
-    private List<(string User, string JobId)> HandOver(PreemptionUnderway promised)
+    private List<(string User, string JobId)> HandOver(PreemptionUnderway? promised)
     {
         var gate = BudgetGate();
-        if (Waiting.Find(promised.ForJob) is not { } job
+        if (PreemptionLedger.Promised(promised, Waiting) is not { } job
             || FairAdmission.Held(S.Holders, job.User) >= UserLimit
             || FairAdmission.Running(S.Holders) >= Cap
             || gate?.MayStart(job.User) == false)
@@ -393,88 +389,24 @@ public sealed partial class ServiceQuotaGrain(
     }
 
     /// <summary>
-    /// With preemption on, chooses the running jobs that make way for waiting high-priority jobs
-    /// (<see cref="Preemption.ChooseVictims"/>) and notes them in the state; the caller saves, then asks them.
+    /// Calls off preemptions whose promised job no longer waits; with preemption on, chooses the running jobs that make
+    /// way for waiting high-priority jobs (<see cref="PreemptionLedger.Choose"/>). The caller saves, then asks them.
     /// </summary>
     private List<string> ChooseVictims()
     {
-        if (!PreemptionOn || !IsCapped || Waiting.Count == 0)
+        List<WaitingJob>? waiting = null;
+        if (PreemptionOn && IsCapped)
         {
-            return [];
+            // A user whose budget is spent waits for it, not for a slot: preempting for them would free nothing they may use.
+            var gate = BudgetGate();
+            waiting = S.Turns
+                .Where(user => gate?.MayStart(user) != false)
+                .SelectMany(user => Waiting.Front(user, Cap).TakeWhile(j => j.Priority == JobPriority.High))
+                .ToList();
         }
 
-        var promised = S.Preempting.Values.Select(p => p.ForJob).ToHashSet(StringComparer.Ordinal);
-        // A user whose budget is spent waits for it, not for a slot: preempting for them would free nothing they may use.
-        var gate = BudgetGate();
-        var waiting = S.Turns
-            .Where(user => gate?.MayStart(user) != false)
-            .SelectMany(user => Waiting.Front(user, Cap).TakeWhile(j => j.Priority == JobPriority.High))
-            .Where(j => !promised.Contains(j.JobId))
-            .ToList();
-        if (waiting.Count == 0)
-        {
-            return [];
-        }
-
-        var held = S.Holders
-            .SelectMany(h => h.Value.Select(id => S.Admitted.TryGetValue(id, out var a)
-                ? new HeldJob(id, h.Key, a.Priority, a.Admission)
-                : new HeldJob(id, h.Key, JobPriority.Normal, -1)))
-            .ToList();
-        var underway = S.Preempting.Select(p => (p.Key, p.Value.ForUser)).ToList();
-        var chosen = Preemption.ChooseVictims(Cap, UserLimit, held, underway, waiting);
-        foreach (var (victim, waitingJob) in chosen)
-        {
-            S.Preempting[victim.JobId] = new PreemptionUnderway(victim.User, waitingJob.JobId, waitingJob.User, waitingJob.Priority);
-            LogPreempting(victim.JobId, victim.User, Service, waitingJob.JobId, waitingJob.User);
-        }
-
-        return [.. chosen.Select(c => c.Victim.JobId)];
-    }
-
-    /// <summary>Tells the chosen victims (one-way), and keeps asking every unfinished one until it is requeued or ends.</summary>
-    private async Task AskVictimsAsync(IEnumerable<string> victims)
-    {
-        foreach (var victim in victims)
-        {
-            await AskVictimAsync(victim);
-        }
-
-        KeepAskingVictims();
-    }
-
-    /// <summary>Asks a victim (one-way), unless another call saw it requeued or ended meanwhile.</summary>
-    private Task AskVictimAsync(string victim) =>
-        S.Preempting.TryGetValue(victim, out var promised)
-            ? GrainFactory.GetGrain<IJobGrain>(victim).PreemptAsync(Preemption.Reason(promised.ForJob, promised.ForPriority, Service))
-            : Task.CompletedTask;
-
-    private void KeepAskingVictims()
-    {
-        if (S.Preempting.Count == 0 || _preemptionRetry is not null)
-        {
-            return;
-        }
-
-        _preemptionRetry = this.RegisterGrainTimer(
-            async _ =>
-            {
-                if (S.Preempting.Count == 0)
-                {
-                    _preemptionRetry?.Dispose();
-                    _preemptionRetry = null;
-                    return;
-                }
-
-                // Only once their choice is stored: a victim is never told before that.
-                var asking = S.Preempting.Keys.ToList();
-                await _writes.StoredAsync();
-                foreach (var victim in asking)
-                {
-                    await AskVictimAsync(victim);
-                }
-            },
-            new GrainTimerCreationOptions(PreemptionRetryPeriod, PreemptionRetryPeriod));
+        var holders = S.Holders.SelectMany(h => h.Value.Select(id => (h.Key, id)));
+        return _preemptions.Choose(Cap, UserLimit, Waiting, holders, waiting).Victims;
     }
 
     /// <summary>Adds a finished job's CPU time to its user's decayed usage, and forgets users whose usage has decayed away.</summary>
@@ -539,7 +471,7 @@ public sealed partial class ServiceQuotaGrain(
         var victims = ChooseVictims();
         await SaveAsync();
         LogLimitsChanged(Service, UserLimit, Cap, admitted.Count);
-        await AskVictimsAsync(victims);
+        await _preemptions.AskAsync(victims);
         // Turns lists every user with waiting jobs.
         var concerned = S.Holders.Keys.Union(S.Turns).Select(user => (user, string.Empty)).ToList();
         await AnnounceAsync(concerned, admitted);
@@ -575,7 +507,7 @@ public sealed partial class ServiceQuotaGrain(
             ? new EffectiveLimit(r, Override)
             : new EffectiveLimit(options.LimitFor(Service), options.Limits.ContainsKey(name) ? $"SERVICE_{name}_RUNS_PER_USER" : "default");
         var maxRuns = IsCapped ? new EffectiveLimit(Cap, S.Overrides?.MaxRuns is null ? $"SERVICE_{name}_MAX_RUNS" : Override) : null;
-        var preemption = !IsCapped ? null : S.Overrides?.Preemption is { } on
+        var preemption = S.Overrides?.Preemption is { } on
             ? new EffectiveSwitch(on, Override)
             : new EffectiveSwitch(options.PreemptionFor(Service), options.PreemptionFor(Service) ? $"SERVICE_{name}_PREEMPTION" : "default");
         var burst = !IsCapped ? null : S.Overrides?.BurstPerUser is { } b
@@ -695,9 +627,6 @@ public sealed partial class ServiceQuotaGrain(
             return null;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Service '{Service}': job {JobId} of {User} is preempted for job {ForJob} of {ForUser}")]
-    private partial void LogPreempting(string jobId, string user, string service, string forJob, string forUser);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {User}: preempted job {JobId} waits again for service '{Service}'; its slot went to {ForJob}")]
     private partial void LogRequeued(string user, string jobId, string service, string? forJob);

@@ -5,7 +5,7 @@ namespace Corral.Quotas;
 /// rows of their own (<see cref="IWaitingJobStore"/>).
 /// </summary>
 [GenerateSerializer, Alias("corral.service-quota-state")]
-public sealed class ServiceQuotaState
+public sealed class ServiceQuotaState : IPreemptionState
 {
     /// <summary>User to the jobs holding a slot, from admission until they end; users with none are absent.</summary>
     [Id(0)] public Dictionary<string, List<string>> Holders { get; set; } = [];
@@ -45,12 +45,12 @@ public sealed class ServiceQuotaState
 
     // Ids from 20 on: preemption's.
 
-    /// <summary>Job id to what preemption weighs of it (<see cref="AdmittedJob"/>), for each job holding a slot.</summary>
+    /// <inheritdoc/>
     [Id(20)] public Dictionary<string, AdmittedJob> Admitted { get; set; } = [];
 
-    /// <summary>The number the next admitted job gets in <see cref="Admitted"/>.</summary>
+    /// <inheritdoc/>
     [Id(21)] public long NextAdmission { get; set; }
 
-    /// <summary>Victim job id to the preemption under way (SERVICE_&lt;NAME&gt;_PREEMPTION); it keeps its slot until requeued.</summary>
+    /// <inheritdoc/>
     [Id(22)] public Dictionary<string, PreemptionUnderway> Preempting { get; set; } = [];
 }

@@ -71,6 +71,9 @@ public class CorralSystem : IAsyncLifetime
         _environment["SERVICE_PREEMPTIVE_PREEMPTION"] = "true";
         _environment["SERVICE_NONPREEMPTIVE_MAX_RUNS"] = "2";
         _environment["SERVICE_NONPREEMPTIVE_RUNS_PER_USER"] = "2";
+        // No cap, one run per user, preemption on: a user's high job may take their own low one's place.
+        _environment["SERVICE_SELFPREEMPTIVE_RUNS_PER_USER"] = "1";
+        _environment["SERVICE_SELFPREEMPTIVE_PREEMPTION"] = "true";
         _environment["LOG_QUOTA_PER_JOB_HOUR"] = "20000";
         // Short enough for the worker-lost test, long enough for an agent restart on a busy machine.
         _environment.TryAdd("CORRAL_WORKER_LOST_AFTER_SECONDS", "30");

@@ -6,7 +6,8 @@ namespace Corral.Tests.EndToEnd;
 
 /// <summary>
 /// Preemption on the running system (a silo over PostgreSQL, a host agent on the Docker engine): services
-/// "preemptive" (SERVICE_PREEMPTIVE_PREEMPTION=true) and "nonpreemptive", both capped at 2 with 2 per user.
+/// "preemptive" (SERVICE_PREEMPTIVE_PREEMPTION=true) and "nonpreemptive", both capped at 2 with 2 per user, and
+/// "selfpreemptive", without a cap, one run per user, preemption on.
 /// </summary>
 [Collection(SystemCollection.Name)]
 public sealed class PreemptionTests(CorralSystem system)
@@ -54,6 +55,44 @@ public sealed class PreemptionTests(CorralSystem system)
         Assert.True(MostRunningAtOnce(ended.Values) <= Cap, "the histories show more running than the cap");
         // The second attempt ran to its end after the high job had.
         Assert.True(At(ended[newer], "succeeded") > At(ended[high], "succeeded"));
+    }
+
+    [Fact]
+    public async Task InAServiceWithoutACap_AHighJob_StopsItsOwnUsersLowJob_NotAnotherUsers_AndEachRunsToItsEnd()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        using var bob = system.Client(await system.CreateUserAsync("bob"));
+        var low = await Jobs.SubmitAsync(alice, Sleep("selfpreemptive", "low", 6));
+        var bobsLow = await Jobs.SubmitAsync(bob, Sleep("selfpreemptive", "low", 6));
+        await system.WaitForJobAsync(alice, low, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        await system.WaitForJobAsync(bob, bobsLow, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+
+        var high = await Jobs.SubmitAsync(alice, Sleep("selfpreemptive", "high", 2));
+
+        var requeued = await system.WaitForJobAsync(alice, low, j => Jobs.Status(j) == "queued", TimeSpan.FromSeconds(30));
+        Assert.Contains($"preempted by job {high} (priority high) in service 'selfpreemptive'; requeued", Notes(requeued));
+        await system.WaitForJobAsync(alice, high, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        await WaitUntilAsync(async () => await RunningContainersAsync(low, attempt: 1) == string.Empty, TimeSpan.FromSeconds(30));
+
+        var ended = new Dictionary<string, JsonObject>
+        {
+            [high] = await CorralSystem.Terminal(system, alice, high),
+            [low] = await CorralSystem.Terminal(system, alice, low),
+            [bobsLow] = await CorralSystem.Terminal(system, bob, bobsLow),
+        };
+        foreach (var (id, job) in ended)
+        {
+            Assert.True(Jobs.Status(job) == "succeeded", $"{id}: {job.ToJsonString()}");
+            Assert.Single(Statuses(job), s => s is "succeeded" or "failed" or "cancelled");
+        }
+
+        Assert.Equal(
+            ["queued", "pending", "starting", "running", "queued", "pending", "starting", "running", "succeeded"],
+            Statuses(ended[low]));
+        Assert.Equal((2, 1), (ended[low]["attempt"]!.GetValue<int>(), ended[low]["preemptions"]!.GetValue<int>()));
+        Assert.Equal((1, 0), (ended[bobsLow]["attempt"]!.GetValue<int>(), ended[bobsLow]["preemptions"]!.GetValue<int>()));
+        Assert.True(MostRunningAtOnce([ended[high], ended[low]]) <= 1, "alice's histories show more running than her quota");
+        Assert.True(At(ended[low], "succeeded") > At(ended[high], "succeeded"));
     }
 
     [Fact]

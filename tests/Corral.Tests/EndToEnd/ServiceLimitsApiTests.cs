@@ -274,15 +274,27 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
     }
 
     [Fact]
-    public async Task Put_PreemptionOnAServiceWithoutACap_Is400NamingTheFieldAndTheSetting()
+    public async Task Put_PreemptionOnAServiceWithoutACap_TurnsItOnWithinEachUsersQuota_AndDeleteTurnsItBack()
     {
         using var admin = system.Client(system.AdminToken);
-        var response = await admin.PutAsJsonAsync("/api/quotas/services/example", new { preemption = true });
+        try
+        {
+            var response = await admin.PutAsJsonAsync("/api/quotas/services/example", new { preemption = true });
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-        Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", problem["errors"]!["preemption"]![0]!.GetValue<string>());
-        Assert.Null((await admin.GetFromJsonAsync<JsonObject>("/api/quotas/services/example"))!["preemption"]);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var limits = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.True(limits["preemption"]!["value"]!.GetValue<bool>());
+            Assert.Equal("override", limits["preemption"]!["source"]!.GetValue<string>());
+            Assert.Null(limits["maxRuns"]);
+        }
+        finally
+        {
+            await admin.DeleteAsync("/api/quotas/services/example");
+        }
+
+        var after = (await admin.GetFromJsonAsync<JsonObject>("/api/quotas/services/example"))!;
+        Assert.False(after["preemption"]!["value"]!.GetValue<bool>());
+        Assert.Equal("default", after["preemption"]!["source"]!.GetValue<string>());
     }
 
     [Fact]

@@ -25,6 +25,25 @@ public sealed class CappedServiceJobs(IGrainFactory grains)
         return ids;
     }
 
+    /// <summary>One job of <paramref name="priority"/>.</summary>
+    public async Task<string> SubmitAsync(string user, string service, JobPriority priority)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        await grains.GetGrain<IJobGrain>(id).SubmitAsync(user, Spec(service) with { Priority = priority });
+        return id;
+    }
+
+    /// <summary>Every job ended cancelled, and its history shows one end.</summary>
+    public async Task AssertCancelledOnceAsync(IEnumerable<string> ids)
+    {
+        foreach (var id in ids)
+        {
+            var view = await ViewAsync(id);
+            Assert.Equal(JobStatus.Cancelled, view.Status);
+            Assert.Single(view.History, h => JobStateMachine.IsTerminal(h.Status));
+        }
+    }
+
     /// <summary>The jobs holding a slot now, in the order they were admitted.</summary>
     public async Task<List<string>> PendingAsync(List<string> ids)
     {

@@ -31,6 +31,14 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
     /// <summary>Service "preemptive": this cap, <see cref="TightLimit"/> per user, and SERVICE_PREEMPTIVE_PREEMPTION=true.</summary>
     public const int PreemptiveCap = 2;
 
+    /// <summary>
+    /// Services "own1" and "own2", without a cap and SERVICE_&lt;NAME&gt;_PREEMPTION=true: one and two runs per user,
+    /// where a user's high job may only take the place of their own lower one.
+    /// </summary>
+    public const int Own1Limit = 1;
+
+    public const int Own2Limit = 2;
+
     /// <summary>Service "limited": a job's maximum duration is at most this (SERVICE_LIMITED_MAX_DURATION_SECONDS)...</summary>
     public const int LimitedCeiling = 60;
 
@@ -107,7 +115,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.AddHostSiloPlacement();
             silo.Services.AddSingleton(new QuotaOptions(
-                new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit, ["BURSTY"] = 1, ["PREEMPTIVE"] = TightLimit },
+                new Dictionary<string, int> { ["TIGHT"] = TightLimit, ["TIGHTCAPPED"] = TightLimit, ["BURSTY"] = 1, ["PREEMPTIVE"] = TightLimit, ["OWN1"] = Own1Limit, ["OWN2"] = Own2Limit },
                 new Dictionary<string, int>
                 {
                     ["CAPPED"] = CappedCap, ["TIGHTCAPPED"] = TightCappedCap, ["FAIRSHARE"] = FairShareCap, ["RRSHARE"] = FairShareCap, ["FAIRSWITCH"] = FairShareCap,
@@ -123,7 +131,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
                     .Add("BUDGETED", BudgetedCpuSecondsPerDay).Add("DAILY", DailyCpuSecondsPerDay),
                 JobsPerHour = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add("HOURLY", HourlyJobsPerHour),
                 Bursts = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add("BURSTY", BurstyBurst),
-                Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, "PREEMPTIVE"),
+                Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, "PREEMPTIVE", "OWN1", "OWN2"),
             });
             silo.Services.AddSingleton(new BudgetClock(BudgetClocks[silo.Configuration[ClockKeyName]!]));
             silo.Services.AddSingleton(TimeProvider.System);

@@ -34,6 +34,11 @@ public class PostgresClusterFixture : IAsyncLifetime
 
     /// <summary>A service capped at <see cref="Cap"/> whose high-priority jobs preempt (SERVICE_RUSH_PREEMPTION=true).</summary>
     public const string PreemptiveService = "rush";
+
+    /// <summary>A service without a cap, <see cref="OwnLimit"/> runs per user, whose high jobs preempt their own user's lower ones.</summary>
+    public const string OwnPreemptiveService = "selfrush";
+
+    public const int OwnLimit = 2;
     private const string ConnectionKey = "CorralTestPostgres";
     private const string ClockKeyName = "CorralTestNoCapacityClock";
 
@@ -134,13 +139,13 @@ public class PostgresClusterFixture : IAsyncLifetime
                 .AddHostSiloPlacement()
                 .AddCorralStorage(silo.Configuration[ConnectionKey]!)
                 .AddCorralServices(new QuotaOptions(
-                    new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit },
+                    new Dictionary<string, int> { [Service.ToUpperInvariant()] = Limit, [OwnPreemptiveService.ToUpperInvariant()] = OwnLimit },
                     new Dictionary<string, int> { [CappedService.ToUpperInvariant()] = Cap, [MeteredService.ToUpperInvariant()] = Cap, [PreemptiveService.ToUpperInvariant()] = Cap },
                     new Dictionary<string, int>(),
                     new Dictionary<string, int>())
                 {
                     JobsPerHour = ImmutableDictionary.Create<string, int>(StringComparer.OrdinalIgnoreCase).Add(MeteredService.ToUpperInvariant(), 1),
-                    Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, PreemptiveService.ToUpperInvariant()),
+                    Preemptive = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, PreemptiveService.ToUpperInvariant(), OwnPreemptiveService.ToUpperInvariant()),
                 },
                     null,
                     new NoCapacityPolicy(NoCapacityGrace, Clocks[silo.Configuration[ClockKeyName]!]),

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Corral.Jobs;
 using Xunit;
 
@@ -17,10 +16,10 @@ public sealed class PreemptionGrainTests(InMemoryClusterFixture fixture)
     public async Task AHighJob_InAFullService_PreemptsTheNewestLowJob_WhichIsRequeuedFirstInItsLine()
     {
         var (alice, bob) = (CappedServiceJobs.NewUser(), CappedServiceJobs.NewUser());
-        var older = await SubmitAsync(alice, "preemptive", JobPriority.Low);
-        var newer = await SubmitAsync(alice, "preemptive", JobPriority.Low);
-        var later = await SubmitAsync(alice, "preemptive", JobPriority.Low);
-        var high = await SubmitAsync(bob, "preemptive", JobPriority.High);
+        var older = await _jobs.SubmitAsync(alice, "preemptive", JobPriority.Low);
+        var newer = await _jobs.SubmitAsync(alice, "preemptive", JobPriority.Low);
+        var later = await _jobs.SubmitAsync(alice, "preemptive", JobPriority.Low);
+        var high = await _jobs.SubmitAsync(bob, "preemptive", JobPriority.High);
         var all = new[] { older, newer, later, high };
         try
         {
@@ -45,12 +44,7 @@ public sealed class PreemptionGrainTests(InMemoryClusterFixture fixture)
             await _jobs.CancelAllAsync(all);
         }
 
-        foreach (var id in all)
-        {
-            var view = await _jobs.ViewAsync(id);
-            Assert.Equal(JobStatus.Cancelled, view.Status);
-            Assert.Single(view.History, h => JobStateMachine.IsTerminal(h.Status));
-        }
+        await _jobs.AssertCancelledOnceAsync(all);
 
         Assert.Equal(0, (await QuotaOf(alice, "preemptive")).Running);
     }
@@ -59,9 +53,9 @@ public sealed class PreemptionGrainTests(InMemoryClusterFixture fixture)
     public async Task AHighJob_AtItsOwnQuota_PreemptsOnlyItsUsersLowerJob()
     {
         var (alice, bob) = (CappedServiceJobs.NewUser(), CappedServiceJobs.NewUser());
-        var aliceNormal = await SubmitAsync(alice, "preemptive", JobPriority.Normal);
-        var aliceHigh = await SubmitAsync(alice, "preemptive", JobPriority.High);
-        var bobHigh = await SubmitAsync(bob, "preemptive", JobPriority.High);
+        var aliceNormal = await _jobs.SubmitAsync(alice, "preemptive", JobPriority.Normal);
+        var aliceHigh = await _jobs.SubmitAsync(alice, "preemptive", JobPriority.High);
+        var bobHigh = await _jobs.SubmitAsync(bob, "preemptive", JobPriority.High);
         var all = new[] { aliceNormal, aliceHigh, bobHigh };
         try
         {
@@ -71,7 +65,7 @@ public sealed class PreemptionGrainTests(InMemoryClusterFixture fixture)
             Assert.Equal(JobStatus.Pending, (await _jobs.ViewAsync(aliceHigh)).Status);
 
             // A third high job finds only high jobs running: nobody makes way.
-            var third = await SubmitAsync(CappedServiceJobs.NewUser(), "preemptive", JobPriority.High);
+            var third = await _jobs.SubmitAsync(CappedServiceJobs.NewUser(), "preemptive", JobPriority.High);
             all = [.. all, third];
             await Task.Delay(500);
             Assert.Equal(JobStatus.Queued, (await _jobs.ViewAsync(third)).Status);
@@ -87,8 +81,8 @@ public sealed class PreemptionGrainTests(InMemoryClusterFixture fixture)
     public async Task AJobCancelledAfterItWasPreempted_EndsCancelledOnce_AndItsSlotIsNotHeld()
     {
         var (alice, bob) = (CappedServiceJobs.NewUser(), CappedServiceJobs.NewUser());
-        var lows = new[] { await SubmitAsync(alice, "preemptive", JobPriority.Low), await SubmitAsync(alice, "preemptive", JobPriority.Low) };
-        var high = await SubmitAsync(bob, "preemptive", JobPriority.High);
+        var lows = new[] { await _jobs.SubmitAsync(alice, "preemptive", JobPriority.Low), await _jobs.SubmitAsync(alice, "preemptive", JobPriority.Low) };
+        var high = await _jobs.SubmitAsync(bob, "preemptive", JobPriority.High);
         try
         {
             await CappedServiceJobs.EventuallyAsync(async () => (await _jobs.ViewAsync(high)).Status == JobStatus.Pending);
@@ -112,11 +106,42 @@ public sealed class PreemptionGrainTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AHighJobCancelledRightAfterSubmission_CallsOffItsPreemption_AndBothLowJobsHoldTheirSlots()
+    {
+        var (alice, bob) = (CappedServiceJobs.NewUser(), CappedServiceJobs.NewUser());
+        var lows = new[] { await _jobs.SubmitAsync(alice, "preemptive", JobPriority.Low), await _jobs.SubmitAsync(alice, "preemptive", JobPriority.Low) };
+        var high = await _jobs.SubmitAsync(bob, "preemptive", JobPriority.High);
+        await fixture.Grains.GetGrain<IJobGrain>(high).CancelAsync();
+        try
+        {
+            // Whether or not the preemption reached the victim before the cancel, it keeps its slot and is admitted.
+            await CappedServiceJobs.EventuallyAsync(async () =>
+                (await Task.WhenAll(lows.Select(_jobs.ViewAsync))).All(v => v.Status == JobStatus.Pending));
+            // ...and stays so: the quota asks victims again every 10 s, and this one is none any more.
+            await Task.Delay(TimeSpan.FromSeconds(11));
+            var views = await Task.WhenAll(lows.Select(_jobs.ViewAsync));
+            Assert.All(views, v => Assert.Equal(JobStatus.Pending, v.Status));
+            // Only the newer one was ever chosen, and stopped at most once.
+            Assert.Equal(0, views[0].Preemptions);
+            Assert.InRange(views[1].Preemptions, 0, 1);
+            var usage = await QuotaOf(alice, "preemptive");
+            Assert.Equal((2, 0, (int?)2), (usage.Running, usage.Queued, usage.ServiceRunning));
+        }
+        finally
+        {
+            await _jobs.CancelAllAsync([.. lows, high]);
+        }
+
+        await _jobs.AssertCancelledOnceAsync([.. lows, high]);
+        Assert.Equal((0, 0), ((await QuotaOf(alice, "preemptive")).Running, (await QuotaOf(bob, "preemptive")).Queued));
+    }
+
+    [Fact]
     public async Task WithPreemptionOff_AHighJobWaits_AndNothingIsPreempted()
     {
         var (alice, bob) = (CappedServiceJobs.NewUser(), CappedServiceJobs.NewUser());
-        var lows = new[] { await SubmitAsync(alice, "capped", JobPriority.Low), await SubmitAsync(alice, "capped", JobPriority.Low) };
-        var high = await SubmitAsync(bob, "capped", JobPriority.High);
+        var lows = new[] { await _jobs.SubmitAsync(alice, "capped", JobPriority.Low), await _jobs.SubmitAsync(alice, "capped", JobPriority.Low) };
+        var high = await _jobs.SubmitAsync(bob, "capped", JobPriority.High);
         try
         {
             await Task.Delay(500);
@@ -138,8 +163,8 @@ public sealed class PreemptionGrainTests(InMemoryClusterFixture fixture)
     {
         var service = fixture.Grains.GetGrain<Corral.Quotas.IServiceQuotaGrain>("capped");
         var (alice, bob) = (CappedServiceJobs.NewUser(), CappedServiceJobs.NewUser());
-        var lows = new[] { await SubmitAsync(alice, "capped", JobPriority.Low), await SubmitAsync(alice, "capped", JobPriority.Low) };
-        var high = await SubmitAsync(bob, "capped", JobPriority.High);
+        var lows = new[] { await _jobs.SubmitAsync(alice, "capped", JobPriority.Low), await _jobs.SubmitAsync(alice, "capped", JobPriority.Low) };
+        var high = await _jobs.SubmitAsync(bob, "capped", JobPriority.High);
         try
         {
             Assert.Equal(new Corral.Quotas.EffectiveSwitch(false, "default"), (await service.GetLimitsAsync())!.Preemption);
@@ -164,13 +189,4 @@ public sealed class PreemptionGrainTests(InMemoryClusterFixture fixture)
 
     private Task<Corral.Quotas.QuotaUsage> QuotaOf(string user, string service) =>
         fixture.Grains.GetGrain<Corral.Quotas.IQuotaGrain>(Corral.Quotas.QuotaKey.For(user, service)).GetUsageAsync();
-
-    private async Task<string> SubmitAsync(string user, string service, JobPriority priority)
-    {
-        var id = Guid.NewGuid().ToString("N");
-        await fixture.Grains.GetGrain<IJobGrain>(id).SubmitAsync(user, new JobSpec(
-            service, "corral/busybox:latest", ["true"], JobKind.Batch, ImmutableDictionary<string, string>.Empty,
-            ResourceRequest.None, null, Priority: priority));
-        return id;
-    }
 }

@@ -173,7 +173,7 @@ public sealed class QuotaOptionsTests
     }
 
     [Fact]
-    public void FromEnvironment_Preemption_IsOffUnlessSetTrue_OnACappedService()
+    public void FromEnvironment_Preemption_IsOffUnlessSetTrue()
     {
         var options = QuotaOptions.FromEnvironment(new Hashtable
         {
@@ -205,13 +205,14 @@ public sealed class QuotaOptionsTests
     }
 
     [Fact]
-    public void FromEnvironment_PreemptionOnAServiceWithoutACap_NamesTheCapItNeeds()
+    public void FromEnvironment_PreemptionOnAServiceWithoutACap_IsAccepted()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => QuotaOptions.FromEnvironment(new Hashtable
+        // Without a cap, a high job may only take the place of its own user's lower one (each user's quota admits).
+        var options = QuotaOptions.FromEnvironment(new Hashtable
         {
             ["SERVICE_EXAMPLE_PREEMPTION"] = "true",
-        }));
-        Assert.Contains("SERVICE_EXAMPLE_PREEMPTION", error.Message);
-        Assert.Contains("SERVICE_EXAMPLE_MAX_RUNS", error.Message);
+        });
+        Assert.True(options.PreemptionFor("example"));
+        Assert.Null(options.MaxRunsFor("example"));
     }
 }
