@@ -333,9 +333,10 @@ public sealed partial class JobGrain(
     private double? _cpuSecondsSaved;
 
     /// <summary>
-    /// While the job runs in a service whose settings set a CPU- or GPU-seconds budget, tells its quota (one-way) its
-    /// totals so far once either has grown by <see cref="SecondsPerTimeReport"/> since the last report, so the user's
-    /// budget counts a long job while it runs, not only at its end. The quota counts only what is beyond what it
+    /// While the job runs in a service whose limits at its admission (settings or an admin's overrides) set a CPU- or
+    /// GPU-seconds budget, tells its quota (one-way) its totals so far once either has grown by
+    /// <see cref="SecondsPerTimeReport"/> since the last report, so the user's budget counts a long job while it runs,
+    /// not only at its end. The quota counts only what is beyond what it
     /// counted, so a report repeated by a new activation (which starts from none) counts nothing twice. No budget: no
     /// call, so a busy service's counter reports cost nothing more.
     /// </summary>
@@ -346,7 +347,7 @@ public sealed partial class JobGrain(
             return Task.CompletedTask;
         }
 
-        _budgetCountsTime ??= options.BudgetFor(S.Spec.Service).CountsTime;
+        _budgetCountsTime ??= S.BudgetCountsTime ?? options.BudgetFor(S.Spec.Service).CountsTime;
         var cpu = S.Counters.CpuSeconds;
         var gpu = GpuSeconds();
         if (!_budgetCountsTime.Value
@@ -436,6 +437,7 @@ public sealed partial class JobGrain(
                 _lastWait = decision.Wait;
                 if (decision.Admitted)
                 {
+                    S.BudgetCountsTime = Quotas.EffectiveLimits.Budget(options, S.Spec.Service, decision.Overrides).CountsTime;
                     await MoveAsync(JobStatus.Pending, SettleDurationAtAdmission(decision.Overrides));
                     await Dispatcher.EnqueueAsync(PlacementRequest());
                 }

@@ -62,6 +62,13 @@ public sealed class JobState
     [Id(20)] public int? AskedMaxDurationSeconds { get; set; }
 
     /// <summary>
+    /// Whether the service's limits in force at admission (settings and an admin's overrides) set a CPU- or
+    /// GPU-seconds budget, so the job reports its time to its quota while it runs; null: admitted before this was kept
+    /// (the settings decide).
+    /// </summary>
+    [Id(21)] public bool? BudgetCountsTime { get; set; }
+
+    /// <summary>
     /// Until it ended and gave back its slot and its room, a job may need waking after a crash: written to the job's
     /// row in the job index (<see cref="IJobIndex"/>), where the job reconciler looks for it.
     /// </summary>

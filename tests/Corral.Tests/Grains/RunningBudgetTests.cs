@@ -88,6 +88,27 @@ public sealed class RunningBudgetTests(InMemoryClusterFixture fixture)
         Assert.Equal(52, await SpentAsync(user, service));
     }
 
+    [Fact]
+    public async Task ABudgetSetOnlyAtRunTime_CountsARunningJobsTime()
+    {
+        // A service with no budget setting; an admin gives it one.
+        const string service = "budget-by-admin";
+        await fixture.Grains.GetGrain<IServiceQuotaGrain>(service).SetLimitsAsync(new LimitOverrides(CpuSecondsPerDay: 100));
+        await _kit.RegisterAsync("budget-admin", cpu: 4);
+        var user = WorkerGrainsTestKit.NewUser();
+        var id = await _kit.SubmitAsync(user, service, 1);
+        try
+        {
+            await RunOnItsWorkerAsync(id);
+            await _kit.Job(id).ReportCountersAsync(new JobCounters(0, 0, 0, CpuSeconds: 100));
+            await SpentEventuallyAsync(user, service, 100);
+        }
+        finally
+        {
+            await _kit.Job(id).CancelAsync();
+        }
+    }
+
     private async Task<string> RunOnItsWorkerAsync(string id)
     {
         var starting = await _kit.EventuallyAsync(id, v => v.Status == JobStatus.Starting && RecordingHostGrain.Launches.ContainsKey(id));
