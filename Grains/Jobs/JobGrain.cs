@@ -347,10 +347,10 @@ public sealed partial class JobGrain(
             return Task.CompletedTask;
         }
 
-        _budgetCountsTime ??= S.BudgetCountsTime ?? options.BudgetFor(S.Spec.Service).CountsTime;
         var cpu = S.Counters.CpuSeconds;
         var gpu = GpuSeconds();
-        if (!_budgetCountsTime.Value
+        // Decided at admission; a job admitted before that was kept follows the settings.
+        if (!(S.BudgetCountsTime ?? options.BudgetFor(S.Spec.Service).CountsTime)
             || (cpu - _timeReported.CpuSeconds < SecondsPerTimeReport && gpu - _timeReported.GpuSeconds < SecondsPerTimeReport))
         {
             return Task.CompletedTask;
@@ -364,8 +364,6 @@ public sealed partial class JobGrain(
     private const double SecondsPerTimeReport = 10;
 
     private CountedTime _timeReported = CountedTime.None;
-
-    private bool? _budgetCountsTime;
 
     public async Task CompleteAsync(string worker, JobOutcome outcome)
     {

@@ -43,8 +43,8 @@ public static class EffectiveLimits
 
     /// <summary>
     /// Why <paramref name="overrides"/> cannot apply to the service, as (field, problem), or null when they can: a cap,
-    /// burst, preemption or fairness on a service without a cap (turning a cap on would move its admission state, and
-    /// the others weigh every user's jobs at once, which only a cap's grain sees); a default duration above the
+    /// burst or fairness on a service without a cap (turning a cap on would move its admission state, and the others
+    /// weigh every user's jobs at once, which only a cap's grain sees; preemption there works within each user's quota); a default duration above the
     /// ceiling, each taken from the override or else the setting, as the variables are checked at start.
     /// </summary>
     public static (string Field, string Problem)? Refusal(QuotaOptions options, string service, LimitOverrides? overrides)

@@ -212,9 +212,7 @@ public sealed partial class QuotaGrain(
         if (held)
         {
             // Counted once: a repeated release finds the job gone; what its reports counted while it ran is not again.
-            var now = budgetClock.Time.GetUtcNow();
-            UsageBudget.Prune(s.Budget, now);
-            Budget.RecordRunning(s.Budget, now, counted, cpuSeconds, gpuSeconds);
+            CountTime(counted, cpuSeconds, gpuSeconds);
         }
 
         var changed = held | (Queue.Remove(jobId) is not null);
@@ -292,10 +290,16 @@ public sealed partial class QuotaGrain(
 
         // Memory only, written with the next change: a crash loses the spending and what it counted together, and the
         // job's next report (its totals) or its release counts both again. Admission reads memory, so it counts now.
-        var now = budgetClock.Time.GetUtcNow();
-        UsageBudget.Prune(s.Budget, now);
-        s.Counted[jobId] = Budget.RecordRunning(s.Budget, now, s.Counted.GetValueOrDefault(jobId) ?? CountedTime.None, cpuSeconds, gpuSeconds);
+        s.Counted[jobId] = CountTime(s.Counted.GetValueOrDefault(jobId) ?? CountedTime.None, cpuSeconds, gpuSeconds);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Spends a job's time (its totals) beyond what is <paramref name="counted"/>; answers what is counted after.</summary>
+    private CountedTime CountTime(CountedTime counted, double cpuSeconds, double gpuSeconds)
+    {
+        var now = budgetClock.Time.GetUtcNow();
+        UsageBudget.Prune(state.State.Budget, now);
+        return Budget.RecordRunning(state.State.Budget, now, counted, cpuSeconds, gpuSeconds);
     }
 
     public async Task ApplyOverridesAsync(LimitOverrides? overrides)

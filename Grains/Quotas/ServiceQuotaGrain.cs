@@ -296,11 +296,7 @@ public sealed partial class ServiceQuotaGrain(
             return counted;
         }
 
-        if (!S.Budgets.TryGetValue(user, out var usage))
-        {
-            S.Budgets[user] = usage = new BudgetUsage();
-        }
-
+        var usage = SpendingOf(user);
         var after = budget.RecordRunning(usage, now, counted, cpuSeconds, gpuSeconds);
         if (usage.IsEmpty)
         {
@@ -321,15 +317,22 @@ public sealed partial class ServiceQuotaGrain(
         // Memory only, written with the next change (as QuotaGrain's): a crash loses the spending and what it counted
         // together, and the job's next report or its release counts both again. Admission reads memory. Only this
         // user's spending is pruned here: a report comes every few seconds per running job, a release once.
+        var usage = SpendingOf(user);
+        var now = budgetClock.Time.GetUtcNow();
+        UsageBudget.Prune(usage, now);
+        S.Counted[jobId] = Budget.RecordRunning(usage, now, S.Counted.GetValueOrDefault(jobId) ?? CountedTime.None, cpuSeconds, gpuSeconds);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The user's budget spending, begun empty if they had none.</summary>
+    private BudgetUsage SpendingOf(string user)
+    {
         if (!S.Budgets.TryGetValue(user, out var usage))
         {
             S.Budgets[user] = usage = new BudgetUsage();
         }
 
-        var now = budgetClock.Time.GetUtcNow();
-        UsageBudget.Prune(usage, now);
-        S.Counted[jobId] = Budget.RecordRunning(usage, now, S.Counted.GetValueOrDefault(jobId) ?? CountedTime.None, cpuSeconds, gpuSeconds);
-        return Task.CompletedTask;
+        return usage;
     }
 
     /// <summary>The users' budgets as admission weighs them now; null when the service has none.</summary>
