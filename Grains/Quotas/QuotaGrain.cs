@@ -234,7 +234,7 @@ public sealed partial class QuotaGrain(
         await AdmitAsync(true, 0, HandOver(promised), except: jobId);
         LogRequeued(User, jobId, Service, promised?.ForJob);
         return s.Holders.Contains(jobId)
-            ? new QuotaDecision(true, null)
+            ? QuotaDecision.Admit(_overrides)
             : new QuotaDecision(false, Queue.PositionOf(jobId), WaitReason());
     }
 
