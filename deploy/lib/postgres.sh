@@ -410,6 +410,9 @@ corral_pg_start_test_server() {
   password=$(corral_secret "$home/secrets/pg-password")
   corral_pg_ensure_database "$data" "$port" corral_test corral_test "$password"
   runuser -u postgres -- psql -h "$data" -p "$port" -d postgres -qc 'ALTER ROLE corral_test CREATEDB' >/dev/null
+  # DROP DATABASE ... WITH (FORCE) ends every session in the database, the autovacuum worker's included, which
+  # has no role: only a superuser or a member of pg_signal_backend may end it, and otherwise the drop fails.
+  runuser -u postgres -- psql -h "$data" -p "$port" -d postgres -qc 'SET client_min_messages = warning' -c 'GRANT pg_signal_backend TO corral_test' >/dev/null
   CORRAL_TEST_POSTGRES=$(corral_pg_connection_string "$port" corral_test corral_test "$password")
   export CORRAL_TEST_POSTGRES
 }
