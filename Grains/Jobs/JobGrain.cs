@@ -71,7 +71,7 @@ public sealed partial class JobGrain(
         // The user grain keeps the services the user ran; the job's row in the index is written with its state.
         await GrainFactory.GetGrain<IUserGrain>(user).AddJobAsync(Id, spec.Service);
         // The service's default and ceiling decide the duration the job runs under; the spec carries it from here on,
-        // settled again at admission by the limits then in force, an admin's run-time change included (SettleDurationAtAdmission).
+        // settled again at admission by the limits then in force, an admin's run-time change included (SettleDuration).
         var maxDuration = options.MaxDurationFor(spec.Service, spec.MaxDurationSeconds);
         var lowered = spec.MaxDurationSeconds is { } asked && maxDuration < asked
             ? $"maxDurationSeconds lowered to {maxDuration}, the service's ceiling"
@@ -200,12 +200,13 @@ public sealed partial class JobGrain(
     }
 
     /// <summary>
-    /// Settles the job's maximum duration again by the service's limits in force at its admission: the settings and
-    /// the admin's run-time overrides, which the quota's answer carries (kept by the quota grains the job asks
-    /// anyway, so a submission makes no call of its own for them, and every silo's jobs see the same values). In memory:
-    /// the move to pending saves it. Returns the history note when the limit changed.
+    /// Settles the job's maximum duration again by the service's limits in force: the settings and the admin's
+    /// run-time overrides, which the quota's answer carries (kept by the quota grains the job asks anyway, so a
+    /// submission makes no call of its own for them, and every silo's jobs see the same values). Done on every answer,
+    /// so a waiting job's view shows the limit it will run under, and the one at admission is the one that holds.
+    /// In memory: the caller saves it. Returns the history note when the limit changed.
     /// </summary>
-    private string? SettleDurationAtAdmission(LimitOverrides? overrides)
+    private string? SettleDuration(LimitOverrides? overrides)
     {
         // 0: it asked for none; null: a state from before the ask was kept, whose settled limit stands in for it.
         var asked = S.AskedMaxDurationSeconds switch { null => S.Spec!.MaxDurationSeconds, 0 => null, var seconds => seconds };
@@ -436,8 +437,13 @@ public sealed partial class JobGrain(
                 if (decision.Admitted)
                 {
                     S.BudgetCountsTime = Quotas.EffectiveLimits.Budget(options, S.Spec.Service, decision.Overrides).CountsTime;
-                    await MoveAsync(JobStatus.Pending, SettleDurationAtAdmission(decision.Overrides));
+                    await MoveAsync(JobStatus.Pending, SettleDuration(decision.Overrides));
                     await Dispatcher.EnqueueAsync(PlacementRequest());
+                }
+                else if (SettleDuration(decision.Overrides) is not null)
+                {
+                    // Waiting under an admin's run-time duration: its view says so now; admission settles it again.
+                    await SaveAsync();
                 }
 
                 break;

@@ -158,7 +158,7 @@ public sealed partial class QuotaGrain(
 
         if (Queue.PositionOf(jobId) is { } waiting)
         {
-            return new QuotaDecision(false, waiting, WaitReason());
+            return QuotaDecision.Waiting(waiting, WaitReason(), _overrides);
         }
 
         if (Queue.Count == 0 && s.Holders.Count == 0)
@@ -193,7 +193,7 @@ public sealed partial class QuotaGrain(
             await NoteQueuePositionsAsync(position, watched);
         }
 
-        return new QuotaDecision(false, position, WaitReason());
+        return QuotaDecision.Waiting(position, WaitReason(), _overrides);
     }
 
     public async Task ReleaseAsync(string jobId, double cpuSeconds = 0, double gpuSeconds = 0)
@@ -235,7 +235,7 @@ public sealed partial class QuotaGrain(
         LogRequeued(User, jobId, Service, promised?.ForJob);
         return s.Holders.Contains(jobId)
             ? QuotaDecision.Admit(_overrides)
-            : new QuotaDecision(false, Queue.PositionOf(jobId), WaitReason());
+            : QuotaDecision.Waiting(Queue.PositionOf(jobId), WaitReason(), _overrides);
     }
 
     /// <summary>Admits the job a victim's slot was promised to, if it still waits and the quota and budgets allow it.</summary>

@@ -156,7 +156,7 @@ public sealed partial class ServiceQuotaGrain(
 
     /// <summary>Where the job stands now: holding a slot, waiting at a place, or (gone meanwhile) neither.</summary>
     private QuotaDecision Decision(string user, string jobId) =>
-        Holds(user, jobId) ? QuotaDecision.Admit(S.Overrides) : new QuotaDecision(false, PositionOf(user, jobId), WaitReason(user));
+        Holds(user, jobId) ? QuotaDecision.Admit(S.Overrides) : QuotaDecision.Waiting(PositionOf(user, jobId), WaitReason(user), S.Overrides);
 
     public async Task<bool> ReprioritizeAsync(string user, string jobId, JobPriority priority)
     {

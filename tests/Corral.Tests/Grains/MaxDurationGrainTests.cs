@@ -52,10 +52,17 @@ public sealed class MaxDurationGrainTests(InMemoryClusterFixture fixture)
             Assert.Equal((JobStatus.Queued, (int?)600), (waiting.Status, waiting.MaxDurationSeconds));
 
             Assert.NotNull((await limits.SetLimitsAsync(new Corral.Quotas.LimitOverrides(MaxDurationSeconds: 30))).Limits);
-            await fixture.Grains.GetGrain<IJobGrain>(ids[0]).CancelAsync();
-            await CappedServiceJobs.EventuallyAsync(async () => (await View(ids[^1])).Status == JobStatus.Pending);
+            // Submitted after the change: its view says the limit it will run under while it still waits.
+            var late = Guid.NewGuid().ToString("N");
+            ids.Add(late);
+            var lateView = await fixture.Grains.GetGrain<IJobGrain>(late).SubmitAsync(user, Spec("tight", 600));
+            Assert.Equal((JobStatus.Queued, (int?)30), (lateView.Status, lateView.MaxDurationSeconds));
+            Assert.Equal(30, (await View(late)).MaxDurationSeconds);
 
-            var admitted = await View(ids[^1]);
+            await fixture.Grains.GetGrain<IJobGrain>(ids[0]).CancelAsync();
+            await CappedServiceJobs.EventuallyAsync(async () => (await View(ids[^2])).Status == JobStatus.Pending);
+
+            var admitted = await View(ids[^2]);
             Assert.Equal(30, admitted.MaxDurationSeconds);
             Assert.Equal("maxDurationSeconds settled at 30, by the service's limits in force at admission", admitted.History[^1].Message);
             // Admitted before the change: it keeps the limit it was admitted with.
