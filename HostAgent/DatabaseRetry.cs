@@ -5,13 +5,15 @@ namespace Corral.HostAgent;
 
 /// <summary>
 /// Runs a database operation again while PostgreSQL is away (a restart, a failover: Npgsql calls the failure
-/// transient), waiting 0.2 s, then twice as long each time up to 5 s, until it succeeds or the agent stops.
+/// transient), waiting 0.2 s, then twice as long each time up to 2 s, until it succeeds or the agent stops. The
+/// longest wait is how late a job's output can be stored after the database is back (a job that ended during the
+/// outage holds its slot until then), so it is kept short: a try against a database that is down fails at once.
 /// Only for operations that are safe to repeat: a retried insert must not store its row twice.
 /// </summary>
 public static partial class DatabaseRetry
 {
     public static readonly TimeSpan FirstWait = TimeSpan.FromMilliseconds(200);
-    public static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(2);
 
     public static async Task<T> RunAsync<T>(string what, Func<CancellationToken, Task<T>> operation, ILogger logger, CancellationToken cancellationToken)
     {

@@ -5,11 +5,12 @@ namespace Corral.HostAgent.Jobs;
 
 /// <summary>
 /// Delivers what happened on this host to job grains. Facts that must not be lost (running, exited) are
-/// retried until the cluster takes them, so a core silo restart only delays them.
+/// retried until the cluster takes them, so a core silo restart only delays them: at most 2 s past the cluster's
+/// return (a job's end that waits holds its quota slot, so the wait is kept short).
 /// </summary>
 public sealed partial class JobReporter(IGrainFactory grains, ILogger<JobReporter> logger)
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
 
     public async Task SendAsync(string jobId, Func<IJobGrain, Task> send, CancellationToken cancellationToken)
     {

@@ -6,7 +6,8 @@ namespace Corral.Benchmarks.Faults;
 /// <summary>
 /// One server process (silo, host agent or gateway) from the built binaries, its recent output kept for a failure's
 /// report; in <paramref name="networkNamespace"/> when one is named (`ip netns exec` execs it, so a kill is still a
-/// SIGKILL of the server itself).
+/// SIGKILL of the server itself). With CORRAL_FAULTS_LOG_DIR set, every line also goes to NAME.log there, to see
+/// afterwards where a recovery's time went.
 /// </summary>
 public sealed class ServerProcess(
     string name, string project, string assembly, IReadOnlyDictionary<string, string> environment, string? networkNamespace = null)
@@ -16,6 +17,7 @@ public sealed class ServerProcess(
     private const int KeptExceptionLines = 40;
     private readonly StringBuilder _output = new();
     private readonly List<string> _exceptionLines = [];
+    private readonly StreamWriter? _log = OpenLog(name);
     private Process? _process;
 
     public string Name { get; } = name;
@@ -84,7 +86,16 @@ public sealed class ServerProcess(
     {
         Kill();
         _process?.Dispose();
+        lock (_output)
+        {
+            _log?.Dispose();
+        }
     }
+
+    private static StreamWriter? OpenLog(string name) =>
+        Environment.GetEnvironmentVariable("CORRAL_FAULTS_LOG_DIR") is { Length: > 0 } folder
+            ? new StreamWriter(Path.Combine(Directory.CreateDirectory(folder).FullName, name + ".log"), append: true) { AutoFlush = true }
+            : null;
 
     private void Append(string? line)
     {
@@ -100,6 +111,7 @@ public sealed class ServerProcess(
                 _exceptionLines.Add(line.Length > 400 ? line[..400] : line);
             }
 
+            _log?.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
             _output.AppendLine(line);
             if (_output.Length > 2 * KeptOutput)
             {
