@@ -37,46 +37,22 @@ public sealed class JobLogReader(NpgsqlDataSource database)
     {
         var endSeq = beforeSeq ?? long.MaxValue;
         // Sizes first (octet_length reads the stored length, not the content), newest first, to find where the page starts.
-        long firstSeq = -1, lastSeq = -1;
-        int firstOffset = 0, bytes = 0, taken = 0;
-        var hasEarlier = false;
-        await using (var sizes = database.CreateCommand(
+        var sizes = new List<(long Seq, int Length)>();
+        await using (var sizeQuery = database.CreateCommand(
             "SELECT seq, octet_length(content) FROM corral_job_logs WHERE job_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT $3"))
         {
-            sizes.Parameters.AddWithValue(jobId);
-            sizes.Parameters.AddWithValue(endSeq);
-            sizes.Parameters.AddWithValue(MaxChunksPerPage + 1);
-            await using var reader = await sizes.ExecuteReaderAsync(cancellationToken);
+            sizeQuery.Parameters.AddWithValue(jobId);
+            sizeQuery.Parameters.AddWithValue(endSeq);
+            sizeQuery.Parameters.AddWithValue(MaxChunksPerPage + 1);
+            await using var reader = await sizeQuery.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var seq = reader.GetInt64(0);
-                var available = seq == endSeq ? Math.Min(beforeOffset, reader.GetInt32(1)) : reader.GetInt32(1);
-                if (available <= 0)
-                {
-                    continue;
-                }
-
-                if (bytes == PageBytes || taken == MaxChunksPerPage)
-                {
-                    hasEarlier = true;
-                    break;
-                }
-
-                lastSeq = lastSeq < 0 ? seq : lastSeq;
-                firstSeq = seq;
-                var take = Math.Min(available, PageBytes - bytes);
-                firstOffset = available - take;
-                bytes += take;
-                taken++;
-                if (firstOffset > 0)
-                {
-                    hasEarlier = true;
-                    break;
-                }
+                sizes.Add((reader.GetInt64(0), reader.GetInt32(1)));
             }
         }
 
-        if (lastSeq < 0)
+        var window = LogPageWindow.Find(sizes, endSeq, beforeOffset, PageBytes, MaxChunksPerPage);
+        if (window.IsEmpty)
         {
             return new LogPage(-1, 0, -1, "", HasEarlier: false);
         }
@@ -87,11 +63,12 @@ public sealed class JobLogReader(NpgsqlDataSource database)
             "FOR (CASE WHEN seq = $5 THEN $6 ELSE 2147483647 END) - (CASE WHEN seq = $2 THEN $4 ELSE 0 END)) " +
             "FROM corral_job_logs WHERE job_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq");
         command.Parameters.AddWithValue(jobId);
-        command.Parameters.AddWithValue(firstSeq);
-        command.Parameters.AddWithValue(lastSeq);
-        command.Parameters.AddWithValue(firstOffset);
+        command.Parameters.AddWithValue(window.FirstSeq);
+        command.Parameters.AddWithValue(window.LastSeq);
+        command.Parameters.AddWithValue(window.FirstOffset);
         command.Parameters.AddWithValue(endSeq);
         command.Parameters.AddWithValue(beforeOffset);
+        var bytes = window.Bytes;
         var buffer = ArrayPool<byte>.Shared.Rent(bytes);
         try
         {
@@ -109,14 +86,9 @@ public sealed class JobLogReader(NpgsqlDataSource database)
                 }
             }
 
-            // A page cut inside a chunk starts at the next character, not inside one (UTF-8 continuation bytes).
-            var skip = 0;
-            while (firstOffset > 0 && skip < 3 && skip < length && (buffer[skip] & 0xC0) == 0x80)
-            {
-                skip++;
-            }
-
-            return new LogPage(firstSeq, firstOffset + skip, lastSeq, Encoding.UTF8.GetString(buffer, skip, length - skip), hasEarlier);
+            var skip = window.CharacterStart(buffer.AsSpan(0, length));
+            return new LogPage(
+                window.FirstSeq, window.FirstOffset + skip, window.LastSeq, Encoding.UTF8.GetString(buffer, skip, length - skip), window.HasEarlier);
         }
         finally
         {

@@ -1,11 +1,13 @@
 using System.Text;
 using Corral.Cli.Live;
+using LogPageWindow = Corral.Gateway.Jobs.LogPageWindow;
 
 namespace Corral.Tests.Cli;
 
 /// <summary>
-/// A stored log as the hub pages it (JobLogReader.ReadPageAsync's rules: the last PageBytes before a point, starting
-/// inside a chunk when cut, at most MaxChunks chunks), with a small page so every test crosses pages.
+/// A stored log in memory, paged as the hub pages it (by <see cref="LogPageWindow"/>, JobLogReader.ReadPageAsync's rule:
+/// the last PageBytes before a point, starting inside a chunk when cut, at most MaxChunks chunks), with a small page so
+/// every test crosses pages.
 /// </summary>
 public sealed class FakeLogPages(int pageBytes, int maxChunks = 4096) : ILogPages
 {
@@ -27,58 +29,24 @@ public sealed class FakeLogPages(int pageBytes, int maxChunks = 4096) : ILogPage
     private LogPage Page(long? beforeSeq, int beforeOffset)
     {
         var endSeq = beforeSeq ?? long.MaxValue;
-        long firstSeq = -1, lastSeq = -1;
-        int firstOffset = 0, bytes = 0, taken = 0;
-        var hasEarlier = false;
-        for (long seq = Math.Min(endSeq, _chunks.Count); seq >= 1; seq--)
-        {
-            var length = _chunks[(int)seq - 1].Length;
-            var available = seq == endSeq ? Math.Min(beforeOffset, length) : length;
-            if (available <= 0)
-            {
-                continue;
-            }
-
-            if (bytes == pageBytes || taken == maxChunks)
-            {
-                hasEarlier = true;
-                break;
-            }
-
-            lastSeq = lastSeq < 0 ? seq : lastSeq;
-            firstSeq = seq;
-            var take = Math.Min(available, pageBytes - bytes);
-            firstOffset = available - take;
-            bytes += take;
-            taken++;
-            if (firstOffset > 0)
-            {
-                hasEarlier = true;
-                break;
-            }
-        }
-
-        if (lastSeq < 0)
+        var newestFirst = Enumerable.Range(1, (int)Math.Min(endSeq, _chunks.Count)).Reverse().Select(seq => ((long)seq, _chunks[seq - 1].Length));
+        var window = LogPageWindow.Find(newestFirst, endSeq, beforeOffset, pageBytes, maxChunks);
+        if (window.IsEmpty)
         {
             return new LogPage(-1, 0, -1, "", false);
         }
 
         var text = new List<byte>();
-        for (var seq = firstSeq; seq <= lastSeq; seq++)
+        for (var seq = window.FirstSeq; seq <= window.LastSeq; seq++)
         {
             var chunk = _chunks[(int)seq - 1];
-            var from = seq == firstSeq ? firstOffset : 0;
+            var from = seq == window.FirstSeq ? window.FirstOffset : 0;
             var to = seq == endSeq ? Math.Min(beforeOffset, chunk.Length) : chunk.Length;
             text.AddRange(chunk[from..to]);
         }
 
-        // As the server does: a page cut inside a chunk starts at the next character, not inside one.
-        var skip = 0;
-        while (firstOffset > 0 && skip < 3 && skip < text.Count && (text[skip] & 0xC0) == 0x80)
-        {
-            skip++;
-        }
-
-        return new LogPage(firstSeq, firstOffset + skip, lastSeq, Encoding.UTF8.GetString([.. text.Skip(skip)]), hasEarlier);
+        byte[] bytes = [.. text];
+        var skip = window.CharacterStart(bytes);
+        return new LogPage(window.FirstSeq, window.FirstOffset + skip, window.LastSeq, Encoding.UTF8.GetString(bytes, skip, bytes.Length - skip), window.HasEarlier);
     }
 }

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace Corral.Tests.Egress;
@@ -14,10 +11,8 @@ namespace Corral.Tests.Egress;
 /// excluded only (a private network jobs must not reach). Every route is checked to go through the veth before a byte is sent, and the
 /// namespace (with its veth) is removed on dispose.
 /// </summary>
-public sealed partial class ExternalTestHost : IAsyncDisposable
+public sealed class ExternalTestHost : IAsyncDisposable
 {
-    private const int CloneNewNet = 0x40000000;
-
     private ExternalTestHost(string name, string hostLink, int block, string v6Prefix)
     {
         Namespace = name;
@@ -57,7 +52,7 @@ public sealed partial class ExternalTestHost : IAsyncDisposable
     public static async Task<ExternalTestHost> CreateAsync()
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        var block = await FreeBlockAsync();
+        var block = await TestNetworkNamespaces.FreeBlockAsync();
         var host = new ExternalTestHost($"corral-eg-{id}", $"ceg{id}h", block, $"2001:db8:100:{id[..4]}::");
         try
         {
@@ -72,36 +67,7 @@ public sealed partial class ExternalTestHost : IAsyncDisposable
     }
 
     /// <summary>A TCP sink inside the namespace, on every address of both families, that reads until EOF and counts.</summary>
-    public TcpSink Listen(int port)
-    {
-        Socket? listener = null;
-        Exception? failure = null;
-        // A thread of its own enters the namespace (network namespaces are per thread), opens the socket there and
-        // ends; the socket stays in the namespace it was made in.
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var handle = File.OpenHandle($"/var/run/netns/{Namespace}");
-                if (SetNamespace((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
-                {
-                    throw new InvalidOperationException($"setns({Namespace}) failed: errno {Marshal.GetLastPInvokeError()}");
-                }
-
-                var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
-                socket.Bind(new IPEndPoint(IPAddress.IPv6Any, port));
-                socket.Listen();
-                listener = socket;
-            }
-            catch (Exception error)
-            {
-                failure = error;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        return failure is null ? new TcpSink(listener!) : throw new InvalidOperationException("cannot listen in the test namespace", failure);
-    }
+    public TcpSink Listen(int port) => TestNetworkNamespaces.Listen(Namespace, new IPEndPoint(IPAddress.IPv6Any, port));
 
     public async ValueTask DisposeAsync()
     {
@@ -144,27 +110,6 @@ public sealed partial class ExternalTestHost : IAsyncDisposable
         }
     }
 
-    /// <summary>A /29 of 198.51.100.0/24 that no address or route on this machine overlaps.</summary>
-    private static async Task<int> FreeBlockAsync()
-    {
-        var used = (await IpAsync(check: true, "-4", "route", "show", "table", "all")) + (await IpAsync(check: true, "-4", "-o", "addr", "show"));
-        var taken = used.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries)
-            .Select(word => IPNetwork.TryParse(word, out var n) ? n : IPAddress.TryParse(word, out var a) ? new IPNetwork(a, 32) : (IPNetwork?)null)
-            .OfType<IPNetwork>()
-            .Where(n => n.PrefixLength > 0)
-            .ToList();
-        foreach (var block in Enumerable.Range(1, 30).OrderBy(_ => Random.Shared.Next()))
-        {
-            var candidate = IPNetwork.Parse($"198.51.100.{block * 8}/29");
-            if (!taken.Any(t => t.Contains(candidate.BaseAddress) || candidate.Contains(t.BaseAddress)))
-            {
-                return block;
-            }
-        }
-
-        throw new InvalidOperationException("no free /29 left in 198.51.100.0/24");
-    }
-
     private static string Offset(string network, int host)
     {
         var bytes = IPAddress.Parse(network).GetAddressBytes();
@@ -172,24 +117,5 @@ public sealed partial class ExternalTestHost : IAsyncDisposable
         return new IPAddress(bytes).ToString();
     }
 
-    private static async Task<string> IpAsync(bool check, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo("ip", arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (check && process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ip {string.Join(' ', arguments)} failed: {error}");
-        }
-
-        return output;
-    }
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNamespace(int fd, int nsType);
+    private static Task<string> IpAsync(bool check, params string[] arguments) => TestNetworkNamespaces.RunAsync(check, "ip", arguments);
 }

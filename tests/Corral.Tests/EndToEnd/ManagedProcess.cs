@@ -3,8 +3,13 @@ using System.Text;
 
 namespace Corral.Tests.EndToEnd;
 
-/// <summary>One Corral process (silo, host agent or gateway) run with `dotnet`, its output kept for diagnostics.</summary>
-public sealed class ManagedProcess(string name, string dll, IReadOnlyDictionary<string, string> environment) : IDisposable
+/// <summary>
+/// One Corral process (silo, host agent or gateway) run with `dotnet`, its output kept for diagnostics; inside
+/// <paramref name="networkNamespace"/> when one is named, with `ip netns exec`, which execs it: the process this class
+/// holds is then still the dotnet process itself, so <see cref="Kill"/> is a real SIGKILL of it.
+/// </summary>
+public sealed class ManagedProcess(string name, string dll, IReadOnlyDictionary<string, string> environment, string? networkNamespace = null)
+    : IDisposable
 {
     private readonly StringBuilder _output = new();
     private Process? _process;
@@ -31,7 +36,8 @@ public sealed class ManagedProcess(string name, string dll, IReadOnlyDictionary<
 
     public void Start()
     {
-        var start = new ProcessStartInfo("dotnet", [dll])
+        string[] command = networkNamespace is null ? ["dotnet", dll] : ["ip", "netns", "exec", networkNamespace, "dotnet", dll];
+        var start = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -49,7 +55,7 @@ public sealed class ManagedProcess(string name, string dll, IReadOnlyDictionary<
         _process.BeginErrorReadLine();
     }
 
-    /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash (or when its host dies).</summary>
     public void Kill()
     {
         if (_process is { HasExited: false } p)

@@ -28,7 +28,7 @@ public sealed class TwoHostSystem : CorralSystem
 
     public NamespacedDockerEngine EngineB { get; private set; } = null!;
 
-    public NamespacedProcess HostAgentB { get; private set; } = null!;
+    public ManagedProcess HostAgentB { get; private set; } = null!;
 
     public Uri HostAgentBOperations { get; private set; } = null!;
 
@@ -108,7 +108,7 @@ public sealed class TwoHostSystem : CorralSystem
         postgres.Host = _postgres.Endpoint.Address.ToString();
         postgres.Port = _postgres.Endpoint.Port;
         HostAgentBOperations = new Uri($"http://{HostB.NamespaceAddress}:{TestEnvironment.FreePort()}");
-        HostAgentB = new NamespacedProcess("hostagent-b", HostB.Name, TestEnvironment.ProcessPath("HostAgent", "Corral.HostAgent"), new Dictionary<string, string>
+        HostAgentB = new ManagedProcess("hostagent-b", TestEnvironment.ProcessPath("HostAgent", "Corral.HostAgent"), new Dictionary<string, string>
         {
             ["CORRAL_POSTGRES"] = postgres.ConnectionString,
             // CorralSystem names its cluster after its database.
@@ -121,7 +121,7 @@ public sealed class TwoHostSystem : CorralSystem
             ["CORRAL_OPS_URL"] = HostAgentBOperations.ToString().TrimEnd('/'),
             ["DOCKER_HOST"] = EngineB.Endpoint,
             ["LOG_QUOTA_PER_JOB_HOUR"] = "20000",
-        });
+        }, HostB.Name);
         HostAgentB.Start();
     }
 

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Corral.Tests.Egress;
 
@@ -13,10 +10,8 @@ namespace Corral.Tests.Fleet;
 /// 203.0.113.0/24). <see cref="HostAddress"/> is this machine's end, <see cref="NamespaceAddress"/> the worker host's.
 /// Both routes are checked to go through the veth before anything uses them; dispose removes the namespace and veth.
 /// </summary>
-public sealed partial class WorkerHostNamespace : IAsyncDisposable
+public sealed class WorkerHostNamespace : IAsyncDisposable
 {
-    private const int CloneNewNet = 0x40000000;
-
     private WorkerHostNamespace(string name, string hostLink, int block)
     {
         Name = name;
@@ -40,7 +35,7 @@ public sealed partial class WorkerHostNamespace : IAsyncDisposable
     public static async Task<WorkerHostNamespace> CreateAsync()
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        var host = new WorkerHostNamespace($"corral-fl-{id}", $"cfl{id}h", await FreeBlockAsync());
+        var host = new WorkerHostNamespace($"corral-fl-{id}", $"cfl{id}h", await TestNetworkNamespaces.FreeBlockAsync());
         try
         {
             await host.SetUpAsync($"cfl{id}n");
@@ -54,36 +49,7 @@ public sealed partial class WorkerHostNamespace : IAsyncDisposable
     }
 
     /// <summary>A TCP sink inside the namespace on <see cref="NamespaceAddress"/> that reads until EOF and counts.</summary>
-    public TcpSink Listen(int port)
-    {
-        Socket? listener = null;
-        Exception? failure = null;
-        // Network namespaces are per thread: a thread of its own enters it, opens the socket and ends; the socket
-        // stays in the namespace it was made in.
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var handle = File.OpenHandle(Path);
-                if (SetNamespace((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
-                {
-                    throw new InvalidOperationException($"setns({Name}) failed: errno {Marshal.GetLastPInvokeError()}");
-                }
-
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                socket.Bind(new IPEndPoint(NamespaceAddress, port));
-                socket.Listen();
-                listener = socket;
-            }
-            catch (Exception error)
-            {
-                failure = error;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        return failure is null ? new TcpSink(listener!) : throw new InvalidOperationException($"cannot listen in {Name}", failure);
-    }
+    public TcpSink Listen(int port) => TestNetworkNamespaces.Listen(Name, new IPEndPoint(NamespaceAddress, port));
 
     /// <summary>Runs a command inside the namespace and returns its output; throws when it fails.</summary>
     public Task<string> ExecAsync(params string[] command) => RunCheckedAsync("ip", ["netns", "exec", Name, .. command]);
@@ -95,25 +61,9 @@ public sealed partial class WorkerHostNamespace : IAsyncDisposable
         await RunAsync(check: false, "ip", "link", "del", HostLink);
     }
 
-    internal static Task<string> RunCheckedAsync(string file, params string[] arguments) => RunAsync(check: true, file, arguments);
+    internal static Task<string> RunCheckedAsync(string file, params string[] arguments) => TestNetworkNamespaces.RunAsync(check: true, file, arguments);
 
-    private static async Task<string> RunAsync(bool check, string file, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (check && process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error}");
-        }
-
-        return await output;
-    }
+    private static Task<string> RunAsync(bool check, string file, params string[] arguments) => TestNetworkNamespaces.RunAsync(check, file, arguments);
 
     private async Task SetUpAsync(string peer)
     {
@@ -135,28 +85,4 @@ public sealed partial class WorkerHostNamespace : IAsyncDisposable
             throw new InvalidOperationException($"the veth {HostLink} does not carry the routes: {there} / {back}");
         }
     }
-
-    /// <summary>A /29 of 198.51.100.0/24 that no address or route on this machine overlaps.</summary>
-    private static async Task<int> FreeBlockAsync()
-    {
-        var used = await RunCheckedAsync("ip", "-4", "route", "show", "table", "all") + await RunCheckedAsync("ip", "-4", "-o", "addr", "show");
-        var taken = used.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries)
-            .Select(word => IPNetwork.TryParse(word, out var n) ? n : IPAddress.TryParse(word, out var a) ? new IPNetwork(a, 32) : (IPNetwork?)null)
-            .OfType<IPNetwork>()
-            .Where(n => n.PrefixLength > 0)
-            .ToList();
-        foreach (var block in Enumerable.Range(1, 30).OrderBy(_ => Random.Shared.Next()))
-        {
-            var candidate = IPNetwork.Parse($"198.51.100.{block * 8}/29");
-            if (!taken.Any(t => t.Contains(candidate.BaseAddress) || candidate.Contains(t.BaseAddress)))
-            {
-                return block;
-            }
-        }
-
-        throw new InvalidOperationException("no free /29 left in 198.51.100.0/24");
-    }
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNamespace(int fd, int nsType);
 }
