@@ -64,9 +64,12 @@ public sealed class UserGrain(
             }
             catch
             {
-                // Not recorded: the job is refused, and neither it nor the service counts.
+                // Not recorded: the job is refused, and neither it nor the service counts. The write may still have
+                // committed unheard (a connection lost at the commit), leaving this activation's ETag stale: the next
+                // call gets a fresh activation, which reads what is stored.
                 state.State.Services.Remove(name);
                 _queued.Remove(jobId);
+                DeactivateOnIdle();
                 throw;
             }
         }
