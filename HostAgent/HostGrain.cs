@@ -30,6 +30,13 @@ public sealed partial class HostGrain(JobSupervisor supervisor, WorkspaceResults
         return Task.CompletedTask;
     }
 
+    public Task AskToStopAsync(string jobId)
+    {
+        Check(jobId, nameof(AskToStopAsync));
+        supervisor.AskToStop(jobId);
+        return Task.CompletedTask;
+    }
+
     public Task EndAsync(string jobId, string message)
     {
         Check(jobId, nameof(EndAsync));

@@ -19,6 +19,12 @@ public interface IHostGrain : IGrainWithStringKey
     Task StopAsync(string jobId, TerminationReason reason, string message);
 
     /// <summary>
+    /// Sends the job's processes SIGTERM (its container's first process passes it on), leaving the container running:
+    /// the warning of a preemption with a grace period, after which the job is stopped with <see cref="StopAsync"/>.
+    /// </summary>
+    Task AskToStopAsync(string jobId);
+
+    /// <summary>
     /// Stops the container of a job whose end the cluster has recorded already (an SSH session that reached its
     /// maximum duration), in the background; what the container reports afterwards changes nothing.
     /// </summary>

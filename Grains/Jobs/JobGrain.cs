@@ -56,6 +56,7 @@ public sealed partial class JobGrain(
             _healthCheck = this.RegisterGrainTimer(
                 _ => AdvanceSafelyAsync(), new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod));
             ScheduleSessionEnd();
+            ScheduleGraceEnd();
         }
 
         return Task.CompletedTask;
@@ -173,11 +174,17 @@ public sealed partial class JobGrain(
 
     public async Task PreemptAsync(string reason)
     {
-        if (S.Spec is null || JobStateMachine.IsTerminal(S.Status))
+        if (S.Spec is null || JobStateMachine.IsTerminal(S.Status) || await InPreemptionGraceAsync(reason))
         {
             return;
         }
 
+        await PreemptNowAsync(reason);
+    }
+
+    /// <summary>Stops the current attempt (if any) and requeues the job; its slot goes to the job it was promised to.</summary>
+    private async Task PreemptNowAsync(string reason)
+    {
         if (S.Status is JobStatus.Pending or JobStatus.Starting or JobStatus.Running)
         {
             var was = S.Status;
@@ -387,6 +394,13 @@ public sealed partial class JobGrain(
             TakeCounters(final);
         }
 
+        if (EndedInGrace(outcome))
+        {
+            // Warned of its preemption, it stopped by itself (a checkpoint saved, say): requeued now, not finished.
+            await PreemptNowAsync(S.PreemptReason!);
+            return;
+        }
+
         if (outcome.Reason == TerminationReason.WorkerLost)
         {
             // The agent saw its host end the container (its Docker engine stopped without live-restore): the job lost
@@ -553,6 +567,7 @@ public sealed partial class JobGrain(
         S.UnplaceableSince = null;
         _sessionEnd?.Dispose();
         _sessionEnd = null;
+        ForgetPreemptionGrace();
         return S.Attempt;
     }
 
@@ -709,6 +724,8 @@ public sealed partial class JobGrain(
         _healthCheck = null;
         _sessionEnd?.Dispose();
         _sessionEnd = null;
+        _graceEnd?.Dispose();
+        _graceEnd = null;
         await ReleaseAsync();
     }
 

@@ -69,6 +69,15 @@ public sealed class JobState
     [Id(21)] public bool? BudgetCountsTime { get; set; }
 
     /// <summary>
+    /// When a running job warned of its preemption (SERVICE_&lt;NAME&gt;_PREEMPTION_GRACE_SECONDS) is stopped if it has
+    /// not stopped by itself; null outside a grace. Cleared with the attempt.
+    /// </summary>
+    [Id(22)] public DateTimeOffset? PreemptStopAt { get; set; }
+
+    /// <summary>The preemption's reason, for the job's history when it is requeued at the grace's end.</summary>
+    [Id(23)] public string? PreemptReason { get; set; }
+
+    /// <summary>
     /// Until it ended and gave back its slot and its room, a job may need waking after a crash: written to the job's
     /// row in the job index (<see cref="IJobIndex"/>), where the job reconciler looks for it.
     /// </summary>

@@ -59,6 +59,17 @@ public sealed partial class QuotaOptions
 
     public bool PreemptionFor(string service) => Preemptive.Contains(VariableName(service));
 
+    /// <summary>The most SERVICE_&lt;NAME&gt;_PREEMPTION_GRACE_SECONDS may be: an hour.</summary>
+    public const int MaxPreemptionGraceSeconds = 3600;
+
+    /// <summary>
+    /// SERVICE_&lt;NAME&gt;_PREEMPTION_GRACE_SECONDS, keyed like <see cref="Limits"/>: how long a running job chosen for
+    /// preemption has between SIGTERM and SIGKILL (to save a checkpoint, say). None unless set, as Slurm's GraceTime.
+    /// </summary>
+    public ImmutableDictionary<string, int> PreemptionGraces { get; init; } = ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
+    public TimeSpan PreemptionGraceFor(string service) => TimeSpan.FromSeconds(Find(PreemptionGraces, VariableName(service)) ?? 0);
+
     public TimeSpan HalfLifeFor(string service) =>
         HalfLives.TryGetValue(VariableName(service), out var seconds) ? TimeSpan.FromSeconds(seconds) : FairShareHalfLife;
 
@@ -166,6 +177,16 @@ public sealed partial class QuotaOptions
             }
         }
 
+        var graces = Read(environment, PreemptionGracePattern(), "preemption grace in seconds", minimum: 0);
+        foreach (var (name, seconds) in graces)
+        {
+            if (seconds > MaxPreemptionGraceSeconds)
+            {
+                throw new InvalidOperationException(
+                    $"SERVICE_{name}_PREEMPTION_GRACE_SECONDS='{seconds}' is more than an hour ({MaxPreemptionGraceSeconds}): a preempting job would wait that long.");
+            }
+        }
+
         var halfLives = Read(environment, HalfLifePattern(), "fair-share half-life in seconds");
         var globalHalfLife = Read(environment, GlobalHalfLifePattern(), "fair-share half-life in seconds");
         return new QuotaOptions(limits, maxRuns, maxDurations, defaultDurations)
@@ -175,6 +196,7 @@ public sealed partial class QuotaOptions
             FairShareHalfLife = globalHalfLife.Count > 0 ? TimeSpan.FromSeconds(globalHalfLife.Values.Single()) : DefaultHalfLife,
             FairnessPolicies = ReadFairness(environment),
             Preemptive = ReadPreemption(environment),
+            PreemptionGraces = graces.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             JobsPerHour = Read(environment, JobsPerHourPattern(), "job budget per hour").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             CpuSecondsPerDay = Read(environment, CpuSecondsPerDayPattern(), "CPU-seconds budget per day").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             GpuSecondsPerDay = Read(environment, GpuSecondsPerDayPattern(), "GPU-seconds budget per day").ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
@@ -276,6 +298,9 @@ public sealed partial class QuotaOptions
 
     [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_PREEMPTION$", RegexOptions.CultureInvariant)]
     private static partial Regex PreemptionPattern();
+
+    [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_PREEMPTION_GRACE_SECONDS$", RegexOptions.CultureInvariant)]
+    private static partial Regex PreemptionGracePattern();
 
     [GeneratedRegex("^SERVICE_(?<name>[A-Za-z0-9_]+)_BURST_PER_USER$", RegexOptions.CultureInvariant)]
     private static partial Regex BurstPattern();

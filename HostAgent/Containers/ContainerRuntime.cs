@@ -62,15 +62,18 @@ public sealed partial class ContainerRuntime(DockerClient docker)
         _ => false,
     };
 
-    public async Task KillAsync(string containerId)
+    public Task KillAsync(string containerId) => SignalAsync(containerId, "KILL");
+
+    /// <summary>Sends the container's first process <paramref name="signal"/> ("TERM", "KILL"); nothing when it has stopped.</summary>
+    public async Task SignalAsync(string containerId, string signal)
     {
         try
         {
-            await docker.Containers.KillContainerAsync(containerId, new ContainerKillParameters { Signal = "KILL" });
+            await docker.Containers.KillContainerAsync(containerId, new ContainerKillParameters { Signal = signal });
         }
         catch (DockerApiException error) when (error.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
         {
-            // Already stopped or gone: nothing left to kill.
+            // Already stopped or gone: nothing left to signal.
         }
     }
 

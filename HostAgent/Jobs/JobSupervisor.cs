@@ -70,6 +70,19 @@ public sealed partial class JobSupervisor(
         }
     }
 
+    /// <summary>
+    /// Sends the job's processes SIGTERM in the background, the container left running (a preemption's warning).
+    /// Nothing for a job without a container or already being killed: its stop at the end of the grace is what counts.
+    /// </summary>
+    public void AskToStop(string jobId)
+    {
+        if (_jobs.TryGetValue(jobId, out var job) && job.ContainerId is { } containerId && job.KilledFor is null)
+        {
+            LogAskingToStop(jobId);
+            InBackground(jobId, () => runtime.SignalAsync(containerId, "TERM"));
+        }
+    }
+
     public HostJobState Inspect(string jobId) =>
         _jobs.TryGetValue(jobId, out var job) ? job.State : HostJobState.Unknown;
 
@@ -365,6 +378,9 @@ public sealed partial class JobSupervisor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: log pump stopped: {Error}")]
     private partial void LogPumpFailed(string jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: asking its processes to stop (SIGTERM); the container is stopped at the end of its grace")]
+    private partial void LogAskingToStop(string jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: killing container ({Reason}): {Message}")]
     private partial void LogKilling(string jobId, TerminationReason reason, string message);

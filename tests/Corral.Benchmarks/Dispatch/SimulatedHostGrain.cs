@@ -24,6 +24,9 @@ public sealed class SimulatedHostGrain(SimulatedFleet fleet) : Grain, IHostGrain
         return Task.CompletedTask;
     }
 
+    /// <summary>Simulated jobs do not checkpoint: the stop at the end of a grace is what ends them.</summary>
+    public Task AskToStopAsync(string jobId) => Task.CompletedTask;
+
     public Task EndAsync(string jobId, string message)
     {
         fleet.Stop(jobId, TerminationReason.CancelledByUser, message);

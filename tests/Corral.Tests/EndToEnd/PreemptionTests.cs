@@ -7,7 +7,8 @@ namespace Corral.Tests.EndToEnd;
 /// <summary>
 /// Preemption on the running system (a silo over PostgreSQL, a host agent on the Docker engine): services
 /// "preemptive" (SERVICE_PREEMPTIVE_PREEMPTION=true) and "nonpreemptive", both capped at 2 with 2 per user, and
-/// "selfpreemptive", without a cap, one run per user, preemption on.
+/// "selfpreemptive", without a cap, one run per user, preemption on; "graceful" and "shortgrace" the same with a
+/// preemption grace of 60 s and 4 s (SERVICE_&lt;NAME&gt;_PREEMPTION_GRACE_SECONDS).
 /// </summary>
 [Collection(SystemCollection.Name)]
 public sealed class PreemptionTests(CorralSystem system)
@@ -125,6 +126,56 @@ public sealed class PreemptionTests(CorralSystem system)
     }
 
     [Fact]
+    public async Task AJobWarnedOfItsPreemption_SavesACheckpoint_AndIsRequeuedAsSoonAsItExits_NotAtTheGracesEnd()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        var low = await Jobs.SubmitAsync(alice, Forever("graceful", "trap 'echo checkpoint saved; exit 0' TERM"));
+        await system.WaitForJobAsync(alice, low, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        await WaitUntilAsync(async () => (await alice.GetStringAsync($"/api/jobs/{low}/logs")).Contains("started", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+
+        var high = await Jobs.SubmitAsync(alice, Sleep("graceful", "high", 1));
+
+        // Requeued once it exited, well inside its 60 s grace; its output says it saved its work.
+        var requeued = await system.WaitForJobAsync(alice, low, j => j["preemptions"]!.GetValue<int>() == 1, TimeSpan.FromSeconds(30));
+        Assert.Contains($"preempted by job {high} (priority high) in service 'graceful'; requeued", Notes(requeued));
+        Assert.Contains("checkpoint saved", await alice.GetStringAsync($"/api/jobs/{low}/logs"), StringComparison.Ordinal);
+        Assert.Equal("succeeded", Jobs.Status(await CorralSystem.Terminal(system, alice, high)));
+        var rerun = await system.WaitForJobAsync(alice, low, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        Assert.Equal(2, rerun["attempt"]!.GetValue<int>());
+        Assert.Equal(["queued", "pending", "starting", "running", "queued", "pending", "starting", "running"], Statuses(rerun));
+
+        await alice.PostAsync($"/api/jobs/{low}/cancel", null);
+        Assert.Equal("cancelled", Jobs.Status(await CorralSystem.Terminal(system, alice, low)));
+    }
+
+    [Fact]
+    public async Task AJobThatIgnoresTheWarning_RunsOnThroughItsGrace_ThenIsStoppedAndRequeued()
+    {
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        var low = await Jobs.SubmitAsync(alice, Forever("shortgrace", "trap '' TERM"));
+        await system.WaitForJobAsync(alice, low, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+
+        var highSubmitted = DateTimeOffset.UtcNow;
+        var high = await Jobs.SubmitAsync(alice, Sleep("shortgrace", "high", 1));
+
+        // Warned: still running, holding its slot, and its view says what comes.
+        var warned = await system.WaitForJobAsync(
+            alice, low, j => j["message"]?.GetValue<string>()?.Contains("asked to stop (SIGTERM)", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(30));
+        Assert.Equal("running", Jobs.Status(warned));
+        Assert.Equal("queued", Jobs.Status(await system.WaitForJobAsync(alice, high, _ => true, TimeSpan.FromSeconds(5))));
+
+        var requeued = await system.WaitForJobAsync(alice, low, j => j["preemptions"]!.GetValue<int>() == 1, TimeSpan.FromSeconds(60));
+        // The grace starts once the job is chosen, after the high job's submission (same machine, same clock).
+        Assert.True(At(requeued, "queued") - highSubmitted >= TimeSpan.FromSeconds(3.9), "stopped before its grace ended");
+        Assert.Equal("succeeded", Jobs.Status(await CorralSystem.Terminal(system, alice, high)));
+        // The first attempt's container is gone: SIGKILL, which no trap holds off.
+        await WaitUntilAsync(async () => await RunningContainersAsync(low, attempt: 1) == string.Empty, TimeSpan.FromSeconds(30));
+
+        await alice.PostAsync($"/api/jobs/{low}/cancel", null);
+        Assert.Equal("cancelled", Jobs.Status(await CorralSystem.Terminal(system, alice, low)));
+    }
+
+    [Fact]
     public async Task WithPreemptionOff_AHighJobWaitsForAFreeSlot_AndNoJobIsStopped()
     {
         using var alice = system.Client(await system.CreateUserAsync("alice"));
@@ -164,6 +215,16 @@ public sealed class PreemptionTests(CorralSystem system)
         priority,
         image = "corral/busybox:latest",
         command = new[] { "sh", "-c", $"sleep {seconds}; echo done" },
+        resources = new { cpu = 0.1, memory = "32Mi" },
+    };
+
+    /// <summary>A low job that prints "started", then runs until stopped, with <paramref name="trap"/> set first.</summary>
+    private static object Forever(string service, string trap) => new
+    {
+        service,
+        priority = "low",
+        image = "corral/busybox:latest",
+        command = new[] { "sh", "-c", $"{trap}; echo started; while true; do sleep 0.2; done" },
         resources = new { cpu = 0.1, memory = "32Mi" },
     };
 

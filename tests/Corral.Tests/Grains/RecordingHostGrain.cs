@@ -27,6 +27,15 @@ public sealed class RecordingHostGrain : Grain, IHostGrain
 
     public Task EndAsync(string jobId, string message) => Task.CompletedTask;
 
+    /// <summary>Every job asked to stop (a preemption's SIGTERM), by id.</summary>
+    public static ConcurrentDictionary<string, bool> AskedToStop { get; } = new(StringComparer.Ordinal);
+
+    public Task AskToStopAsync(string jobId)
+    {
+        AskedToStop[jobId] = true;
+        return Task.CompletedTask;
+    }
+
     /// <summary>A recorded launch is a container starting, of the launch's attempt; a job without one has none here.</summary>
     public Task<HostJobState> InspectAsync(string jobId) => Task.FromResult(
         Launches.TryGetValue(jobId, out var launch) ? new HostJobState(HostJobPhase.Starting, null, launch.Attempt) : HostJobState.Unknown);

@@ -162,6 +162,34 @@ public sealed class QuotaOptionsTests
     }
 
     [Fact]
+    public void PreemptionGrace_PerService_NoneUnlessSet()
+    {
+        var options = QuotaOptions.FromEnvironment(new Hashtable
+        {
+            ["SERVICE_TRAINING_PREEMPTION"] = "true",
+            ["SERVICE_TRAINING_PREEMPTION_GRACE_SECONDS"] = "120",
+            ["SERVICE_QUICK_PREEMPTION_GRACE_SECONDS"] = "0",
+        });
+
+        Assert.Equal(TimeSpan.FromMinutes(2), options.PreemptionGraceFor("training"));
+        Assert.True(options.PreemptionFor("training"));
+        Assert.Equal(TimeSpan.Zero, options.PreemptionGraceFor("quick"));
+        Assert.Equal(TimeSpan.Zero, options.PreemptionGraceFor("other"));
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("30s")]
+    [InlineData("3601")]
+    public void FromEnvironment_BadPreemptionGrace_NamesVariableAndValue(string value)
+    {
+        const string name = "SERVICE_EXAMPLE_PREEMPTION_GRACE_SECONDS";
+        var error = Assert.Throws<InvalidOperationException>(() => QuotaOptions.FromEnvironment(new Hashtable { [name] = value }));
+        Assert.Contains(name, error.Message);
+        Assert.Contains($"'{value}'", error.Message);
+    }
+
+    [Fact]
     public void FromEnvironment_BurstOnAnUncappedService_NamesBothVariables()
     {
         var error = Assert.Throws<InvalidOperationException>(() => QuotaOptions.FromEnvironment(new Hashtable
