@@ -11,7 +11,7 @@ namespace Corral.Gateway.Api;
 /// budgets, jobs' durations, and for a service with a cap, the cap, each user's burst, preemption and fairness. The
 /// settings (SERVICE_&lt;NAME&gt;_RUNS_PER_USER, _MAX_RUNS, _BURST_PER_USER, _JOBS_PER_USER_PER_HOUR,
 /// _CPU_SECONDS_PER_USER_PER_DAY, _GPU_SECONDS_PER_USER_PER_DAY, _DEFAULT_DURATION_SECONDS, _MAX_DURATION_SECONDS,
-/// _FAIRNESS, _FAIR_SHARE_HALF_LIFE_SECONDS, _PREEMPTION) stay the defaults; an override is persisted by the
+/// _FAIRNESS, _FAIR_SHARE_HALF_LIFE_SECONDS, _PREEMPTION, _PREEMPTION_GRACE_SECONDS) stay the defaults; an override is persisted by the
 /// service's admission grain and applies to its next decision (a duration: to each job admitted from then on).
 /// </summary>
 public static class ServiceLimitsApi
@@ -34,6 +34,7 @@ public static class ServiceLimitsApi
         ("defaultDurationSeconds", 1, JobSpecRules.MaxDurationSecondsLimit),
         ("maxDurationSeconds", 1, JobSpecRules.MaxDurationSecondsLimit),
         ("fairShareHalfLifeSeconds", 1, MaxSeconds),
+        ("preemptionGraceSeconds", 0, LimitOverrides.MaxPreemptionGraceSeconds),
     ];
 
     private static readonly string FieldNames = string.Join(", ", Fields.Select(f => f.Name).Append(FairnessField));
@@ -80,7 +81,8 @@ public static class ServiceLimitsApi
     /// The body: an object with any of <c>runsPerUser</c>, <c>maxRuns</c>, <c>jobsPerHour</c> (each a whole number from
     /// 1 to <see cref="MaxValue"/>), <c>burstPerUser</c> (0 to <see cref="MaxValue"/>), <c>cpuSecondsPerDay</c>,
     /// <c>gpuSecondsPerDay</c>, <c>fairShareHalfLifeSeconds</c> (1 to <see cref="MaxSeconds"/>),
-    /// <c>defaultDurationSeconds</c>, <c>maxDurationSeconds</c> (1 to a job's own most), <c>fairness</c>
+    /// <c>defaultDurationSeconds</c>, <c>maxDurationSeconds</c> (1 to a job's own most), <c>preemptionGraceSeconds</c>
+    /// (0 to <see cref="LimitOverrides.MaxPreemptionGraceSeconds"/>), <c>fairness</c>
     /// (<see cref="Corral.Scheduling.FairnessWords.Choices"/>), <c>preemption</c> (true or false); a field left out keeps its
     /// setting's value. What depends on the service (a default above its ceiling, a field only a capped service has)
     /// its grain checks.
@@ -128,7 +130,8 @@ public static class ServiceLimitsApi
         int? Value(string name) => values.TryGetValue(name, out var v) ? v : null;
         return (new LimitOverrides(
             Value("runsPerUser"), Value("maxRuns"), Value("burstPerUser"), Value("jobsPerHour"), Value("cpuSecondsPerDay"), Value("gpuSecondsPerDay"),
-            preemption, Value("defaultDurationSeconds"), Value("maxDurationSeconds"), fairness, Value("fairShareHalfLifeSeconds")), errors);
+            preemption, Value("defaultDurationSeconds"), Value("maxDurationSeconds"), fairness, Value("fairShareHalfLifeSeconds"),
+            Value("preemptionGraceSeconds")), errors);
     }
 
     /// <summary>SERVICE_&lt;NAME&gt;_PREEMPTION at run time: true or false.</summary>

@@ -34,10 +34,12 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>
     /// The service's admission preempts the job for a waiting higher-priority one (SERVICE_&lt;NAME&gt;_PREEMPTION):
     /// its container is stopped and it waits again (queued, under a new attempt), with <paramref name="reason"/> in its
-    /// history. Idempotent; a job that already ended ignores it.
+    /// history. Idempotent; a job that already ended ignores it. With a <paramref name="graceSeconds"/>
+    /// (SERVICE_&lt;NAME&gt;_PREEMPTION_GRACE_SECONDS) a running job is first sent SIGTERM, and stopped when it exits or
+    /// the grace ends; the grace of the first message counts.
     /// </summary>
     [OneWay]
-    Task PreemptAsync(string reason);
+    Task PreemptAsync(string reason, int graceSeconds = 0);
 
     /// <summary>
     /// The job's place in its quota queue changed (jobs ahead of it were admitted or cancelled), so watchers are

@@ -17,7 +17,8 @@ public sealed record ServiceLimits(
     [property: Id(7)] EffectiveLimit? DefaultDurationSeconds = null,
     [property: Id(8)] EffectiveLimit? MaxDurationSeconds = null,
     [property: Id(9)] EffectiveChoice? Fairness = null,
-    [property: Id(10)] EffectiveLimit? FairShareHalfLifeSeconds = null);
+    [property: Id(10)] EffectiveLimit? FairShareHalfLifeSeconds = null,
+    [property: Id(11)] EffectiveLimit? PreemptionGraceSeconds = null);
 
 /// <summary>
 /// A limit's value and its source: <c>override</c> (set through the API), the environment variable that set it, or

@@ -6,7 +6,8 @@ namespace Corral.Jobs;
 /// A preempted job's grace (SERVICE_&lt;NAME&gt;_PREEMPTION_GRACE_SECONDS), as Slurm's GraceTime: a running job chosen
 /// for preemption is first sent SIGTERM and keeps its slot and its room on the worker; it is stopped and requeued
 /// when it exits (having saved a checkpoint, say) or when the grace ends, whichever comes first. Without a grace
-/// the job is stopped at once.
+/// the job is stopped at once. The grace comes with the quota's message (the service's setting or an admin's
+/// run-time override when the job is chosen).
 /// </summary>
 public sealed partial class JobGrain
 {
@@ -17,7 +18,7 @@ public sealed partial class JobGrain
     /// on now: no grace for this service, the job not running (nothing of it to save yet), or its grace over. Safe to
     /// repeat: the quota asks its victims again until they are requeued.
     /// </summary>
-    private async Task<bool> InPreemptionGraceAsync(string reason)
+    private async Task<bool> InPreemptionGraceAsync(string reason, TimeSpan grace)
     {
         if (S.PreemptStopAt is { } stopAt)
         {
@@ -30,7 +31,6 @@ public sealed partial class JobGrain
             return true;
         }
 
-        var grace = options.PreemptionGraceFor(S.Spec!.Service);
         if (grace <= TimeSpan.Zero || S.Status != JobStatus.Running)
         {
             return false;
@@ -78,9 +78,9 @@ public sealed partial class JobGrain
             {
                 _graceEnd?.Dispose();
                 _graceEnd = null;
-                if (S.PreemptReason is { } reason)
+                if (S.PreemptReason is { } reason && !JobStateMachine.IsTerminal(S.Status))
                 {
-                    await PreemptAsync(reason);
+                    await PreemptNowAsync(reason);
                 }
             },
             new GrainTimerCreationOptions(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan));

@@ -172,9 +172,9 @@ public sealed partial class JobGrain(
         await StartOnHostAsync();
     }
 
-    public async Task PreemptAsync(string reason)
+    public async Task PreemptAsync(string reason, int graceSeconds = 0)
     {
-        if (S.Spec is null || JobStateMachine.IsTerminal(S.Status) || await InPreemptionGraceAsync(reason))
+        if (S.Spec is null || JobStateMachine.IsTerminal(S.Status) || await InPreemptionGraceAsync(reason, TimeSpan.FromSeconds(graceSeconds)))
         {
             return;
         }

@@ -16,6 +16,10 @@ public static class EffectiveLimits
     public static bool Preemption(QuotaOptions options, string service, LimitOverrides? overrides) =>
         overrides?.Preemption ?? options.PreemptionFor(service);
 
+    /// <summary>How long a running job chosen for preemption has between SIGTERM and its stop (none: 0).</summary>
+    public static int PreemptionGraceSeconds(QuotaOptions options, string service, LimitOverrides? overrides) =>
+        overrides?.PreemptionGraceSeconds ?? (int)options.PreemptionGraceFor(service).TotalSeconds;
+
     public static UsageBudget Budget(QuotaOptions options, string service, LimitOverrides? overrides)
     {
         var settings = options.BudgetFor(service);

@@ -23,6 +23,7 @@ internal sealed partial class PreemptionLedger(
     Func<IPreemptionState> state,
     string service,
     Func<Task> stored,
+    Func<int> graceSeconds,
     ILogger logger)
 {
     /// <summary>How often victims that have not yet been requeued are asked again (a one-way message may be lost).</summary>
@@ -119,7 +120,7 @@ internal sealed partial class PreemptionLedger(
     /// <summary>Asks a victim (one-way), unless another call saw it requeued, ended or called off meanwhile.</summary>
     private Task AskOneAsync(string victim) =>
         S.Preempting.TryGetValue(victim, out var promised)
-            ? grains.GetGrain<IJobGrain>(victim).PreemptAsync(Preemption.Reason(promised.ForJob, promised.ForPriority, service))
+            ? grains.GetGrain<IJobGrain>(victim).PreemptAsync(Preemption.Reason(promised.ForJob, promised.ForPriority, service), graceSeconds())
             : Task.CompletedTask;
 
     /// <summary>Starts the timer that asks the victims again while any is under way (also on activation).</summary>

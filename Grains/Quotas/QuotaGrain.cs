@@ -76,7 +76,8 @@ public sealed partial class QuotaGrain(
     {
         _waiting = new StoredWaitingQueue(waitingStore, this.GetGrainId(), StateName, clock);
         // Not reentrant: every change is stored before the call that made it returns, so the timer never runs ahead of storage.
-        _preemptions = new PreemptionLedger(this, GrainFactory, () => state.State, Service, () => Task.CompletedTask, logger);
+        _preemptions = new PreemptionLedger(
+            this, GrainFactory, () => state.State, Service, () => Task.CompletedTask, () => EffectiveLimits.PreemptionGraceSeconds(options, Service, _overrides), logger);
         await _waiting.LoadAsync();
         if (Capped is null)
         {

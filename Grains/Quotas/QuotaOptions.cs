@@ -59,9 +59,6 @@ public sealed partial class QuotaOptions
 
     public bool PreemptionFor(string service) => Preemptive.Contains(VariableName(service));
 
-    /// <summary>The most SERVICE_&lt;NAME&gt;_PREEMPTION_GRACE_SECONDS may be: an hour.</summary>
-    public const int MaxPreemptionGraceSeconds = 3600;
-
     /// <summary>
     /// SERVICE_&lt;NAME&gt;_PREEMPTION_GRACE_SECONDS, keyed like <see cref="Limits"/>: how long a running job chosen for
     /// preemption has between SIGTERM and SIGKILL (to save a checkpoint, say). None unless set, as Slurm's GraceTime.
@@ -180,10 +177,10 @@ public sealed partial class QuotaOptions
         var graces = Read(environment, PreemptionGracePattern(), "preemption grace in seconds", minimum: 0);
         foreach (var (name, seconds) in graces)
         {
-            if (seconds > MaxPreemptionGraceSeconds)
+            if (seconds > LimitOverrides.MaxPreemptionGraceSeconds)
             {
                 throw new InvalidOperationException(
-                    $"SERVICE_{name}_PREEMPTION_GRACE_SECONDS='{seconds}' is more than an hour ({MaxPreemptionGraceSeconds}): a preempting job would wait that long.");
+                    $"SERVICE_{name}_PREEMPTION_GRACE_SECONDS='{seconds}' is more than an hour ({LimitOverrides.MaxPreemptionGraceSeconds}): a preempting job would wait that long.");
             }
         }
 

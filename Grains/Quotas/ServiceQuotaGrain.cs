@@ -64,7 +64,8 @@ public sealed partial class ServiceQuotaGrain(
     {
         _waiting = new StoredWaitingQueue(waitingStore, this.GetGrainId(), StateName, clock);
         _writes = new CoalescedWrites(() => _waiting.SaveAsync(state.WriteStateAsync), DeactivateOnIdle);
-        _preemptions = new PreemptionLedger(this, GrainFactory, () => S, Service, () => _writes.StoredAsync(), logger);
+        _preemptions = new PreemptionLedger(
+            this, GrainFactory, () => S, Service, () => _writes.StoredAsync(), () => EffectiveLimits.PreemptionGraceSeconds(options, Service, S.Overrides), logger);
         await _waiting.LoadAsync();
         S.NextSeq = _waiting.NextSeq(S.NextSeq);
         var self = this.AsReference<IServiceQuotaGrain>();
@@ -537,7 +538,11 @@ public sealed partial class ServiceQuotaGrain(
             Effective(S.Overrides?.DefaultDurationSeconds, options.DefaultDurationFor(Service), $"SERVICE_{name}_DEFAULT_DURATION_SECONDS"),
             Effective(S.Overrides?.MaxDurationSeconds, options.DurationCeilingFor(Service), $"SERVICE_{name}_MAX_DURATION_SECONDS"),
             fairness,
-            halfLife);
+            halfLife,
+            new EffectiveLimit(
+                EffectiveLimits.PreemptionGraceSeconds(options, Service, S.Overrides),
+                S.Overrides?.PreemptionGraceSeconds is not null ? Override
+                : options.PreemptionGraces.ContainsKey(name) ? $"SERVICE_{name}_PREEMPTION_GRACE_SECONDS" : "default"));
     }
 
     /// <summary>A budget's value and source; null when neither an override nor a setting gives one.</summary>

@@ -74,13 +74,12 @@ public class CorralSystem : IAsyncLifetime
         // No cap, one run per user, preemption on: a user's high job may take their own low one's place.
         _environment["SERVICE_SELFPREEMPTIVE_RUNS_PER_USER"] = "1";
         _environment["SERVICE_SELFPREEMPTIVE_PREEMPTION"] = "true";
-        // The same with a grace between SIGTERM and the stop: long, and short.
+        // The same with a grace of 60 s between SIGTERM and the stop; and with none but what an admin sets at run time.
         _environment["SERVICE_GRACEFUL_RUNS_PER_USER"] = "1";
         _environment["SERVICE_GRACEFUL_PREEMPTION"] = "true";
         _environment["SERVICE_GRACEFUL_PREEMPTION_GRACE_SECONDS"] = "60";
         _environment["SERVICE_SHORTGRACE_RUNS_PER_USER"] = "1";
         _environment["SERVICE_SHORTGRACE_PREEMPTION"] = "true";
-        _environment["SERVICE_SHORTGRACE_PREEMPTION_GRACE_SECONDS"] = "4";
         _environment["LOG_QUOTA_PER_JOB_HOUR"] = "20000";
         // Short enough for the worker-lost test, long enough for an agent restart on a busy machine.
         _environment.TryAdd("CORRAL_WORKER_LOST_AFTER_SECONDS", "30");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Xunit;
 
@@ -7,8 +8,8 @@ namespace Corral.Tests.EndToEnd;
 /// <summary>
 /// Preemption on the running system (a silo over PostgreSQL, a host agent on the Docker engine): services
 /// "preemptive" (SERVICE_PREEMPTIVE_PREEMPTION=true) and "nonpreemptive", both capped at 2 with 2 per user, and
-/// "selfpreemptive", without a cap, one run per user, preemption on; "graceful" and "shortgrace" the same with a
-/// preemption grace of 60 s and 4 s (SERVICE_&lt;NAME&gt;_PREEMPTION_GRACE_SECONDS).
+/// "selfpreemptive", without a cap, one run per user, preemption on; "graceful" the same with a preemption grace of
+/// 60 s (SERVICE_&lt;NAME&gt;_PREEMPTION_GRACE_SECONDS), "shortgrace" with one that an admin sets at run time.
 /// </summary>
 [Collection(SystemCollection.Name)]
 public sealed class PreemptionTests(CorralSystem system)
@@ -149,11 +150,16 @@ public sealed class PreemptionTests(CorralSystem system)
     }
 
     [Fact]
-    public async Task AJobThatIgnoresTheWarning_RunsOnThroughItsGrace_ThenIsStoppedAndRequeued()
+    public async Task AJobThatIgnoresTheWarning_RunsOnThroughAGraceSetAtRunTime_ThenIsStoppedAndRequeued()
     {
+        using var admin = system.Client(system.AdminToken);
         using var alice = system.Client(await system.CreateUserAsync("alice"));
         var low = await Jobs.SubmitAsync(alice, Forever("shortgrace", "trap '' TERM"));
         await system.WaitForJobAsync(alice, low, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+        var set = await admin.PutAsJsonAsync("/api/quotas/services/shortgrace", new { preemptionGraceSeconds = 4 });
+        Assert.True(set.IsSuccessStatusCode, await set.Content.ReadAsStringAsync());
+        var grace = (await set.Content.ReadFromJsonAsync<JsonObject>())!["preemptionGraceSeconds"]!;
+        Assert.Equal((4, "override"), (grace["value"]!.GetValue<int>(), grace["source"]!.GetValue<string>()));
 
         var highSubmitted = DateTimeOffset.UtcNow;
         var high = await Jobs.SubmitAsync(alice, Sleep("shortgrace", "high", 1));
@@ -173,6 +179,7 @@ public sealed class PreemptionTests(CorralSystem system)
 
         await alice.PostAsync($"/api/jobs/{low}/cancel", null);
         Assert.Equal("cancelled", Jobs.Status(await CorralSystem.Terminal(system, alice, low)));
+        (await admin.DeleteAsync("/api/quotas/services/shortgrace")).EnsureSuccessStatusCode();
     }
 
     [Fact]

@@ -244,6 +244,8 @@ public sealed class ServiceLimitsApiTests(CorralSystem system)
     [InlineData("{\"defaultDurationSeconds\": 2592001}", "defaultDurationSeconds")]
     [InlineData("{\"fairShareHalfLifeSeconds\": 0}", "fairShareHalfLifeSeconds")]
     [InlineData("{\"fairness\": 1}", "fairness")]
+    [InlineData("{\"preemptionGraceSeconds\": -1}", "preemptionGraceSeconds")]
+    [InlineData("{\"preemptionGraceSeconds\": 3601}", "preemptionGraceSeconds")]
     [InlineData("{}", "body")]
     [InlineData("[1]", "body")]
     public async Task Put_BadBody_Is400NamingTheField(string body, string field)
