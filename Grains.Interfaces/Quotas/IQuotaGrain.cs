@@ -53,4 +53,10 @@ public interface IQuotaGrain : IGrainWithStringKey
 
     /// <summary>Where a waiting job stands and what holds it, or null when it is not waiting.</summary>
     Task<QueueWait?> GetWaitAsync(string jobId);
+
+    /// <summary>
+    /// Whether the job is still chosen to make way for a waiting one: false once its preemption was called off (the
+    /// job it was promised to left the line), so a job at the end of its preemption grace runs on.
+    /// </summary>
+    Task<bool> IsPreemptingAsync(string jobId);
 }

@@ -49,4 +49,7 @@ public interface IServiceQuotaGrain : IGrainWithStringKey
 
     /// <summary>Where the user's waiting job stands and what holds it, or null when it is not waiting.</summary>
     Task<QueueWait?> GetWaitAsync(string user, string jobId);
+
+    /// <summary>As <see cref="IQuotaGrain.IsPreemptingAsync"/>.</summary>
+    Task<bool> IsPreemptingAsync(string jobId);
 }

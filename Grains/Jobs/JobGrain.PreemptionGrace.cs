@@ -78,12 +78,36 @@ public sealed partial class JobGrain
             {
                 _graceEnd?.Dispose();
                 _graceEnd = null;
-                if (S.PreemptReason is { } reason && !JobStateMachine.IsTerminal(S.Status))
-                {
-                    await PreemptNowAsync(reason);
-                }
+                // A failure (the database away) is tried again by the health check (AdvanceAsync).
+                await EndGraceIfDueAsync();
             },
             new GrainTimerCreationOptions(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+    }
+
+    /// <summary>
+    /// At the grace's end: stops and requeues the job if its quota still preempts it; otherwise (the preemption was
+    /// called off, the job it made way for gone) the job runs on, its warning forgotten. False when no grace ended.
+    /// </summary>
+    private async Task<bool> EndGraceIfDueAsync()
+    {
+        if (S.PreemptStopAt is not { } stopAt || S.PreemptReason is not { } reason || JobStateMachine.IsTerminal(S.Status)
+            || clock.GetUtcNow() < stopAt)
+        {
+            return false;
+        }
+
+        if (await Quota.IsPreemptingAsync(Id))
+        {
+            await PreemptNowAsync(reason);
+            return true;
+        }
+
+        LogGraceCalledOff(Id);
+        ForgetPreemptionGrace();
+        S.Message = null;
+        await SaveAsync();
+        await PublishAsync();
+        return true;
     }
 
     /// <summary>The grace belongs to one attempt: the next one starts without it.</summary>
@@ -97,4 +121,7 @@ public sealed partial class JobGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} preempted with a grace of {Seconds} s: asked to stop")]
     private partial void LogGraceStarted(string jobId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: its preemption was called off during its grace; it runs on")]
+    private partial void LogGraceCalledOff(string jobId);
 }

@@ -470,7 +470,7 @@ public sealed partial class JobGrain(
 
                 break;
             case JobStatus.Starting or JobStatus.Running:
-                if (!await EndSessionIfDueAsync())
+                if (!await EndSessionIfDueAsync() && !await EndGraceIfDueAsync())
                 {
                     await CheckOnHostAsync();
                 }

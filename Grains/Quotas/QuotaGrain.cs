@@ -459,6 +459,9 @@ public sealed partial class QuotaGrain(
 
     public async Task<int?> GetQueuePositionAsync(string jobId) => (await GetWaitAsync(jobId))?.Position;
 
+    public Task<bool> IsPreemptingAsync(string jobId) =>
+        Capped is { } capped ? capped.IsPreemptingAsync(jobId) : Task.FromResult(_preemptions.IsVictim(jobId));
+
     public Task<QueueWait?> GetWaitAsync(string jobId)
     {
         if (Capped is { } capped)

@@ -34,6 +34,8 @@ public sealed class QuotaRoute
     public Task<QueueWait?> GetWaitAsync(string jobId) =>
         _capped?.GetWaitAsync(_user, jobId) ?? _own.GetWaitAsync(jobId);
 
+    public Task<bool> IsPreemptingAsync(string jobId) => _capped?.IsPreemptingAsync(jobId) ?? _own.IsPreemptingAsync(jobId);
+
     public Task<bool> ReprioritizeAsync(string jobId, JobPriority priority) =>
         _capped?.ReprioritizeAsync(_user, jobId, priority) ?? _own.ReprioritizeAsync(jobId, priority);
 }

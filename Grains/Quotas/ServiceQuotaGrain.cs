@@ -441,6 +441,8 @@ public sealed partial class ServiceQuotaGrain(
 
     public Task<QuotaUsage> GetUsageAsync(string user) => Task.FromResult(UsageOf(user));
 
+    public Task<bool> IsPreemptingAsync(string jobId) => Task.FromResult(_preemptions.IsVictim(jobId));
+
     public Task<QueueWait?> GetWaitAsync(string user, string jobId) =>
         Task.FromResult(PositionOf(user, jobId) is { } position ? new QueueWait(position, WaitReason(user)) : null);
 

@@ -183,6 +183,36 @@ public sealed class PreemptionTests(CorralSystem system)
     }
 
     [Fact]
+    public async Task AJobWhosePreemptionIsCalledOffDuringItsGrace_RunsOn()
+    {
+        using var admin = system.Client(system.AdminToken);
+        using var alice = system.Client(await system.CreateUserAsync("alice"));
+        (await admin.PutAsJsonAsync("/api/quotas/services/shortgrace", new { preemptionGraceSeconds = 5 })).EnsureSuccessStatusCode();
+        try
+        {
+            var low = await Jobs.SubmitAsync(alice, Forever("shortgrace", "trap '' TERM"));
+            await system.WaitForJobAsync(alice, low, j => Jobs.Status(j) == "running", TimeSpan.FromSeconds(60));
+            var high = await Jobs.SubmitAsync(alice, Sleep("shortgrace", "high", 1));
+            await system.WaitForJobAsync(
+                alice, low, j => j["message"]?.GetValue<string>()?.Contains("asked to stop (SIGTERM)", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(30));
+
+            // The job it made way for is gone: at the grace's end the low job runs on, its warning gone from its view.
+            (await alice.PostAsync($"/api/jobs/{high}/cancel", null)).EnsureSuccessStatusCode();
+            var runsOn = await system.WaitForJobAsync(alice, low, j => j["message"] is null, TimeSpan.FromSeconds(30));
+            Assert.Equal(("running", 1, 0), (Jobs.Status(runsOn), runsOn["attempt"]!.GetValue<int>(), runsOn["preemptions"]!.GetValue<int>()));
+            Assert.Equal(["queued", "pending", "starting", "running"], Statuses(runsOn));
+            Assert.NotEqual(string.Empty, await RunningContainersAsync(low, attempt: 1));
+
+            await alice.PostAsync($"/api/jobs/{low}/cancel", null);
+            Assert.Equal("cancelled", Jobs.Status(await CorralSystem.Terminal(system, alice, low)));
+        }
+        finally
+        {
+            await admin.DeleteAsync("/api/quotas/services/shortgrace");
+        }
+    }
+
+    [Fact]
     public async Task WithPreemptionOff_AHighJobWaitsForAFreeSlot_AndNoJobIsStopped()
     {
         using var alice = system.Client(await system.CreateUserAsync("alice"));
