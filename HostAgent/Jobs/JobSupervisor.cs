@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Corral.Hosting;
 using Corral.HostAgent.Containers;
 using Corral.HostAgent.Logs;
@@ -117,12 +118,16 @@ public sealed partial class JobSupervisor(
     {
         var watching = new List<IAsyncDisposable>();
         SshEndpoint? ssh = null;
+        var startedAt = Stopwatch.GetTimestamp();
+        TimeSpan created = default, monitored = default;
         try
         {
             var prepared = await CreateOnceEngineAnswersAsync(job, launch);
             job.ContainerId = prepared.ContainerId;
+            created = Stopwatch.GetElapsedTime(startedAt);
             // Monitors attach before the container starts, so nothing it does (its first packet, say) goes unwatched.
             watching = await StartMonitorsAsync(job, job.ContainerId);
+            monitored = Stopwatch.GetElapsedTime(startedAt);
             // Stopped (cancelled, say) or refused by a monitor while it was being created: it never starts.
             if (job.KilledFor is null)
             {
@@ -155,6 +160,9 @@ public sealed partial class JobSupervisor(
             return;
         }
 
+        // Where a start's time goes on this host, for an operator comparing it with `docker run`.
+        var total = Stopwatch.GetElapsedTime(startedAt);
+        LogStarted(job.JobId, total.TotalMilliseconds, created.TotalMilliseconds, (monitored - created).TotalMilliseconds, (total - monitored).TotalMilliseconds);
         await reporter.SendAsync(job.JobId, grain => grain.ReportRunningAsync(job.Worker, ssh), Stopping);
         await SuperviseAsync(job, watching);
     }
@@ -381,6 +389,9 @@ public sealed partial class JobSupervisor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: asking its processes to stop (SIGTERM); the container is stopped at the end of its grace")]
     private partial void LogAskingToStop(string jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: container running {TotalMs:0} ms after the launch (created in {CreateMs:0} ms, monitors attached in {MonitorsMs:0} ms, started in {StartMs:0} ms)")]
+    private partial void LogStarted(string jobId, double totalMs, double createMs, double monitorsMs, double startMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: killing container ({Reason}): {Message}")]
     private partial void LogKilling(string jobId, TerminationReason reason, string message);
