@@ -55,6 +55,9 @@ public sealed partial class EgressMeter(
         await base.StartAsync(cancellationToken);
     }
 
+    /// <summary>The chains match the job's MAC address, which is known before its container exists.</summary>
+    bool IJobMonitor.StartsBeforeCreate => true;
+
     Task<IAsyncDisposable> IJobMonitor.StartAsync(JobMonitorContext context, CancellationToken cancellationToken) =>
         AttachAsync(context, cancellationToken);
 

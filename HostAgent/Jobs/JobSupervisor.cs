@@ -120,13 +120,16 @@ public sealed partial class JobSupervisor(
         SshEndpoint? ssh = null;
         var startedAt = Stopwatch.GetTimestamp();
         TimeSpan created = default, monitored = default;
+        // Monitors attach before the container starts, so nothing it does (its first packet, say) goes unwatched; those
+        // that need no container (the egress chains) while it is created.
+        var early = StartMonitorsAsync(job, beforeCreate: true);
         try
         {
             var prepared = await CreateOnceEngineAnswersAsync(job, launch);
             job.ContainerId = prepared.ContainerId;
             created = Stopwatch.GetElapsedTime(startedAt);
-            // Monitors attach before the container starts, so nothing it does (its first packet, say) goes unwatched.
-            watching = await StartMonitorsAsync(job, job.ContainerId);
+            watching = await early;
+            watching.AddRange(await StartMonitorsAsync(job, beforeCreate: false));
             monitored = Stopwatch.GetElapsedTime(startedAt);
             // Stopped (cancelled, say) or refused by a monitor while it was being created: it never starts.
             if (job.KilledFor is null)
@@ -138,7 +141,8 @@ public sealed partial class JobSupervisor(
         catch (Exception error) when (error is DockerApiException or HttpRequestException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             LogStartFailed(job.JobId, error.Message);
-            await DisposeAllAsync(watching);
+            // The early monitors too when the create failed before they were taken up.
+            await DisposeAllAsync(watching.Count > 0 ? watching : await StartedOrNoneAsync(early));
             var outcome = JobOutcome.Killed(TerminationReason.ContainerError, $"could not start the container: {FirstLine(error.Message)}");
             await FinishAsync(job, outcome);
             Forget(job);
@@ -194,7 +198,7 @@ public sealed partial class JobSupervisor(
         var containerId = job.ContainerId!;
         try
         {
-            watching ??= await StartMonitorsAsync(job, containerId);
+            watching ??= [.. await StartMonitorsAsync(job, beforeCreate: true), .. await StartMonitorsAsync(job, beforeCreate: false)];
             // Counting resumes from what is stored, so a restarted agent keeps this hour's count.
             var progress = await logs.GetProgressAsync(job.JobId, LogQuotaMeter.HourOf(clock.GetUtcNow()), Stopping);
             job.Meter = new LogQuotaMeter(settings.LogQuotaPerJobHour, clock, progress.BytesSince, progress.BytesTotal);
@@ -223,11 +227,13 @@ public sealed partial class JobSupervisor(
         }
     }
 
-    private async Task<List<IAsyncDisposable>> StartMonitorsAsync(SupervisedJob job, string containerId)
+    /// <summary>Starts the monitors that start before the container is created, or the others.</summary>
+    private async Task<List<IAsyncDisposable>> StartMonitorsAsync(SupervisedJob job, bool beforeCreate)
     {
-        var context = new JobMonitorContext(job, containerId, (reason, message) => KillAsync(job, reason, message));
+        var context = new JobMonitorContext(job, (reason, message) => KillAsync(job, reason, message));
         // At once: each waits on its own thing (the firewall, the engine, the disk), and the job's start waits on all.
-        var starting = monitors.Select(monitor => monitor.StartAsync(context, Stopping)).ToList();
+        var starting = monitors.Where(monitor => monitor.StartsBeforeCreate == beforeCreate)
+            .Select(monitor => monitor.StartAsync(context, Stopping)).ToList();
         try
         {
             return [.. await Task.WhenAll(starting)];
@@ -237,6 +243,19 @@ public sealed partial class JobSupervisor(
             // The monitors that did start are stopped again, so a failed start leaves no rules or watchers behind.
             await DisposeAllAsync([.. starting.Where(s => s.IsCompletedSuccessfully).Select(s => s.Result)]);
             throw;
+        }
+    }
+
+    /// <summary>What a start of monitors gave, or none when it failed (it stopped what it had started then).</summary>
+    private static async Task<List<IAsyncDisposable>> StartedOrNoneAsync(Task<List<IAsyncDisposable>> starting)
+    {
+        try
+        {
+            return await starting;
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            return [];
         }
     }
 

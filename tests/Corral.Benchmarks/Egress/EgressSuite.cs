@@ -70,7 +70,7 @@ public static class EgressSuite
             var containerId = await runtime.CreateAsync(Sender(jobId, testHost.MeteredV4, 9100), CancellationToken.None);
             var job = new SupervisedJob(jobId, "egress-bench") { ContainerId = containerId };
             var watch = await meter.AttachAsync(
-                new JobMonitorContext(job, containerId, (_, _) => runtime.KillAsync(containerId)), CancellationToken.None);
+                new JobMonitorContext(job, (_, _) => runtime.KillAsync(containerId)), CancellationToken.None);
             var started = Stopwatch.StartNew();
             await runtime.StartAsync(containerId, CancellationToken.None);
             await runtime.WaitAsync(containerId, CancellationToken.None);

@@ -91,7 +91,7 @@ public sealed class OutputDiskMonitorTests : IAsyncLifetime
     }
 
     private static JobMonitorContext Context(List<(TerminationReason, string)> kills) =>
-        new(new SupervisedJob("0123456789abcdef0123456789abcdef", "disk"), "no-container", (reason, message) =>
+        new(new SupervisedJob("0123456789abcdef0123456789abcdef", "disk") { ContainerId = "no-container" }, (reason, message) =>
         {
             lock (kills)
             {
