@@ -122,14 +122,14 @@ public sealed partial class JobSupervisor(
         TimeSpan created = default, monitored = default;
         // Monitors attach before the container starts, so nothing it does (its first packet, say) goes unwatched; those
         // that need no container (the egress chains) while it is created.
-        var early = StartMonitorsAsync(job, beforeCreate: true);
+        var early = StartMonitorsAsync(job, monitor => monitor.StartsBeforeCreate);
         try
         {
             var prepared = await CreateOnceEngineAnswersAsync(job, launch);
             job.ContainerId = prepared.ContainerId;
             created = Stopwatch.GetElapsedTime(startedAt);
             watching = await early;
-            watching.AddRange(await StartMonitorsAsync(job, beforeCreate: false));
+            watching.AddRange(await StartMonitorsAsync(job, monitor => !monitor.StartsBeforeCreate));
             monitored = Stopwatch.GetElapsedTime(startedAt);
             // Stopped (cancelled, say) or refused by a monitor while it was being created: it never starts.
             if (job.KilledFor is null)
@@ -198,7 +198,8 @@ public sealed partial class JobSupervisor(
         var containerId = job.ContainerId!;
         try
         {
-            watching ??= [.. await StartMonitorsAsync(job, beforeCreate: true), .. await StartMonitorsAsync(job, beforeCreate: false)];
+            // Adopted: the container exists, so every monitor starts at once.
+            watching ??= await StartMonitorsAsync(job, _ => true);
             // Counting resumes from what is stored, so a restarted agent keeps this hour's count.
             var progress = await logs.GetProgressAsync(job.JobId, LogQuotaMeter.HourOf(clock.GetUtcNow()), Stopping);
             job.Meter = new LogQuotaMeter(settings.LogQuotaPerJobHour, clock, progress.BytesSince, progress.BytesTotal);
@@ -227,13 +228,12 @@ public sealed partial class JobSupervisor(
         }
     }
 
-    /// <summary>Starts the monitors that start before the container is created, or the others.</summary>
-    private async Task<List<IAsyncDisposable>> StartMonitorsAsync(SupervisedJob job, bool beforeCreate)
+    /// <summary>Starts the <paramref name="chosen"/> monitors: those that start before the container is created, the others, or all.</summary>
+    private async Task<List<IAsyncDisposable>> StartMonitorsAsync(SupervisedJob job, Func<IJobMonitor, bool> chosen)
     {
         var context = new JobMonitorContext(job, (reason, message) => KillAsync(job, reason, message));
         // At once: each waits on its own thing (the firewall, the engine, the disk), and the job's start waits on all.
-        var starting = monitors.Where(monitor => monitor.StartsBeforeCreate == beforeCreate)
-            .Select(monitor => monitor.StartAsync(context, Stopping)).ToList();
+        var starting = monitors.Where(chosen).Select(monitor => monitor.StartAsync(context, Stopping)).ToList();
         try
         {
             return [.. await Task.WhenAll(starting)];

@@ -1,3 +1,4 @@
+using Corral.Tests.EndToEnd;
 using Npgsql;
 
 namespace Corral.Benchmarks;
@@ -60,24 +61,7 @@ public sealed class BenchmarkDatabase : IAsyncDisposable
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(BenchmarkEnvironment.AdminConnectionString);
-        await admin.OpenAsync();
-        try
-        {
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-        }
-        catch (PostgresException error) when (error.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            // FORCE may not terminate an autovacuum worker (no role of ours) busy on a large table, as after the files
-            // suite; a plain drop stops such workers itself and waits a few seconds for anything else.
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name}", admin);
-            await drop.ExecuteNonQueryAsync();
-        }
-    }
+    public async ValueTask DisposeAsync() => await TestDatabases.DropAsync(BenchmarkEnvironment.AdminConnectionString, Name);
 
     private async Task ApplySchemaAsync()
     {

@@ -54,24 +54,7 @@ public static class TestEnvironment
         return connectionString;
     }
 
-    public static async Task DropDatabaseAsync(string name)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(AdminConnectionString);
-        await admin.OpenAsync();
-        try
-        {
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-        }
-        catch (PostgresException error) when (error.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            // FORCE ends the autovacuum worker too, which only a member of pg_signal_backend may do (deploy/test.sh
-            // grants it); on a server set up without it, a plain drop stops such workers itself.
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name}", admin);
-            await drop.ExecuteNonQueryAsync();
-        }
-    }
+    public static Task DropDatabaseAsync(string name) => TestDatabases.DropAsync(AdminConnectionString, name);
 
     /// <summary>Removes the egress chains of jobs whose containers are gone, as a host agent's start does.</summary>
     public static async Task RemoveStaleEgressChainsAsync()
