@@ -69,7 +69,7 @@ awk '
   /^  Failed / { failures++; keep = 1; lines = 0; print ""; print; next }
   keep && /^  Stack Trace:/ { keep = 0 }
   keep && /^  Error Message:/ { next }
-  keep && lines < 3 { print "    " substr($0, 1, 240); lines++ }
+  keep && lines < 4 { print "    " substr($0, 1, 300); lines++ }
   END { if (failures) printf "\n== %d failed (messages above; full output in artifacts/test-results/console.log)\n", failures }
 ' "$results/console.log"
 if (( status != 0 )); then

@@ -29,24 +29,29 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
         IptablesListingParser.ParseByName(await iptables.RunAsync(family, ["-x", "-v", "-n", "-L"], cancellationToken));
 
     /// <summary>
-    /// Sets up the entry chain and its hook in both families, and removes the chains of jobs that are gone. The chains
-    /// of live jobs stay, counters and all, for the agent to re-attach.
+    /// Sets up the entry chain and its hook in both families, and removes the chains of this agent's jobs that are
+    /// gone. The chains of live jobs stay, counters and all, for the agent to re-attach. So do the chains of other
+    /// agents on this host: they attach a job's chains while its container is being created, so a chain whose
+    /// container does not exist yet may belong to a job another agent is starting this very moment.
     /// </summary>
     /// <param name="liveJobIds">The jobs that still have a container (running or not), on any worker.</param>
+    /// <param name="macFor">The MAC address this agent gives a job's container: a jump for another is another agent's.</param>
     /// <param name="cancellationToken">Stops between changes.</param>
     /// <returns>The chains removed.</returns>
     public async Task<IReadOnlyList<(IpFamily Family, string Chain)>> PrepareAsync(
-        Func<CancellationToken, Task<IEnumerable<string>>> liveJobIds, CancellationToken cancellationToken)
+        Func<CancellationToken, Task<IEnumerable<string>>> liveJobIds, Func<string, string> macFor, CancellationToken cancellationToken)
     {
         var found = new List<(IpFamily Family, string Chain)>();
         foreach (var family in IpFamilies.All)
         {
             using var held = await hostLock.AcquireAsync(cancellationToken);
             var listing = await EnsureEntryLockedAsync(family, await ListAsync(family, cancellationToken), cancellationToken);
-            found.AddRange(listing.Keys.Where(EgressChainName.IsJobChain).Select(chain => (family, chain)));
+            found.AddRange(listing.Keys
+                .Where(chain => EgressChainName.IsJobChain(chain) && !IsAnotherAgentsChain(listing, chain, macFor))
+                .Select(chain => (family, chain)));
         }
 
-        // Asked after the chains were listed: a chain made since then belongs to a container that this answer shows.
+        // Asked after the chains were listed: a chain this agent made since then belongs to a container this answer shows.
         var live = (await liveJobIds(cancellationToken)).Select(EgressChainName.ForJob).ToHashSet(StringComparer.Ordinal);
         var stale = found.Where(c => !live.Contains(c.Chain)).ToList();
         foreach (var (family, chain) in stale)
@@ -55,6 +60,22 @@ public sealed partial class EgressFirewall(IIptables iptables, HostLock hostLock
         }
 
         return stale;
+    }
+
+    /// <summary>
+    /// True when the chain's jump names a job whose MAC address, as this agent derives it, is not the one the jump
+    /// matches: another agent (another key) made it. A chain with no jump is nobody's, since a jump comes with its chain.
+    /// </summary>
+    private static bool IsAnotherAgentsChain(IReadOnlyDictionary<string, IptablesChain> listing, string chain, Func<string, string> macFor)
+    {
+        var jump = listing[Entry].Rules.FirstOrDefault(r => r.Target == chain);
+        if (jump?.Comment is not { } comment || !comment.StartsWith(EgressRules.JobCommentPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var jobId = comment[EgressRules.JobCommentPrefix.Length..];
+        return !jump.Options.Contains(macFor(jobId), StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ public sealed partial class EgressMeter(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var removed = await firewall.PrepareAsync(
-            async ct => (await runtime.ListJobContainersAsync(ct)).Select(c => c.JobId), cancellationToken);
+            async ct => (await runtime.ListJobContainersAsync(ct)).Select(c => c.JobId), JobMacAddress.For, cancellationToken);
         foreach (var (family, chain) in removed)
         {
             LogRemovedStale(family.Command(), chain);

@@ -96,31 +96,39 @@ public sealed class EgressFirewallTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Prepare_RemovesTheChainsOfGoneJobs_InBothFamilies_AndKeepsLiveOnes()
+    public async Task Prepare_RemovesTheChainsOfItsGoneJobs_InBothFamilies_AndKeepsLiveOnes_AndAnotherAgentsStartingOnes()
     {
         var gone = await NewJobAsync(live: false);
         var live = await NewJobAsync();
+        // Another agent's job whose container is being created: its chains are in place, its container not yet.
+        var starting = await NewJobAsync(live: false) with { Mac = "06:00:00:00:00:01" };
         try
         {
             foreach (var family in IpFamilies.All)
             {
                 await AttachAsync(family, gone, quota: 0);
                 await AttachAsync(family, live, quota: 0);
+                await AttachAsync(family, starting, quota: 0);
             }
 
             // Live: every job container on the engine, as an agent sees them (other tests' jobs run meanwhile).
             var removed = await _firewall.PrepareAsync(
                 async _ => (await TestEnvironment.DockerAsync("ps", "-a", "--format", "{{.Label \"corral.job-id\"}}"))
                     .Split('\n', StringSplitOptions.RemoveEmptyEntries),
+                MacFor,
                 CancellationToken.None);
 
-            Assert.Equal([(IpFamily.V4, gone.Chain), (IpFamily.V6, gone.Chain)], removed.Where(r => r.Chain == gone.Chain || r.Chain == live.Chain));
+            Assert.Equal(
+                [(IpFamily.V4, gone.Chain), (IpFamily.V6, gone.Chain)],
+                removed.Where(r => r.Chain == gone.Chain || r.Chain == live.Chain || r.Chain == starting.Chain));
             foreach (var family in IpFamilies.All)
             {
                 var listing = await _firewall.ListAsync(family, CancellationToken.None);
                 Assert.False(listing.ContainsKey(gone.Chain));
                 Assert.DoesNotContain(listing[EgressChainName.Entry].Rules, r => r.Target == gone.Chain);
                 Assert.True(listing.ContainsKey(live.Chain));
+                Assert.True(listing.ContainsKey(starting.Chain));
+                Assert.Single(listing[EgressChainName.Entry].Rules, r => r.Target == starting.Chain);
                 Assert.True(EgressFirewall.HookIsHealthy(listing));
             }
         }
@@ -130,6 +138,7 @@ public sealed class EgressFirewallTests : IAsyncLifetime
             {
                 await _firewall.DetachAsync(family, gone.Chain, CancellationToken.None);
                 await _firewall.DetachAsync(family, live.Chain, CancellationToken.None);
+                await _firewall.DetachAsync(family, starting.Chain, CancellationToken.None);
             }
         }
     }
@@ -170,8 +179,12 @@ public sealed class EgressFirewallTests : IAsyncLifetime
                 "create", "--label", $"corral.job-id={id}", "--network", "none", "corral/busybox:latest", "true"));
         }
 
-        return (id, EgressChainName.ForJob(id), "0a:" + string.Join(':', Enumerable.Range(0, 5).Select(i => id.Substring(i * 2, 2))));
+        return (id, EgressChainName.ForJob(id), MacFor(id));
     }
+
+    /// <summary>The MAC address "this agent" gives a job here: one no interface has, and none a real agent derives.</summary>
+    private static string MacFor(string jobId) =>
+        "0a:" + string.Join(':', Enumerable.Range(0, 5).Select(i => jobId.Substring(i * 2, 2)));
 
     private Task AttachAsync(IpFamily family, (string Id, string Chain, string Mac) job, long quota) =>
         _firewall.AttachAsync(

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Corral.HostAgent;
+using Corral.HostAgent.Containers;
 using Xunit;
 
 namespace Corral.Tests.EndToEnd;
@@ -106,14 +107,20 @@ public class CorralSystem : IAsyncLifetime
             await TestEnvironment.DockerAsync("rm", "-f", id);
         }
 
+        // A killed agent leaves the chains of jobs it still ran; its next start would remove them. Only this agent's:
+        // the agents of the systems beside this one attach their jobs' chains before their containers exist.
+        var macKey = Path.Combine(JobOutputFolder, JobMacKey.FileName);
+        if (File.Exists(macKey))
+        {
+            await TestEnvironment.RemoveStaleEgressChainsAsync(await File.ReadAllBytesAsync(macKey));
+        }
+
         // Output files of containers removed here rather than by the agent.
         if (Directory.Exists(JobOutputFolder))
         {
             Directory.Delete(JobOutputFolder, recursive: true);
         }
 
-        // A killed agent leaves the chains of jobs it still ran; an agent's start would remove them.
-        await TestEnvironment.RemoveStaleEgressChainsAsync();
         await TestEnvironment.DropDatabaseAsync(_database);
     }
 
@@ -288,7 +295,8 @@ public class CorralSystem : IAsyncLifetime
             {
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"{process.Name} exited during start:\n{Diagnostics()}");
+                    throw new InvalidOperationException(
+                        $"{process.Name} exited during start (exit code {process.ExitCode}); its first error:\n{process.FirstError()}\n{Diagnostics()}");
                 }
             }
 

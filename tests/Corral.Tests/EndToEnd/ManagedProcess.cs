@@ -23,6 +23,18 @@ public sealed class ManagedProcess(string name, string dll, IReadOnlyDictionary<
 
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 
+    /// <summary>
+    /// The first error the process logged (a <c>crit:</c> or <c>fail:</c> entry, or an unhandled exception), on one
+    /// line, so that a report that shows only the start of a message still shows why it failed.
+    /// </summary>
+    public string FirstError()
+    {
+        var lines = Output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var first = Array.FindIndex(lines, l => l.StartsWith("crit:", StringComparison.Ordinal)
+            || l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("Unhandled exception", StringComparison.Ordinal));
+        return first < 0 ? "(no error logged)" : string.Join(" | ", lines.Skip(first).Take(4));
+    }
+
     public string Output
     {
         get

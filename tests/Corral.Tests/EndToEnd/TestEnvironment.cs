@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Corral.HostAgent.Containers;
 using Corral.HostAgent.Egress;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -56,13 +57,17 @@ public static class TestEnvironment
 
     public static Task DropDatabaseAsync(string name) => TestDatabases.DropAsync(AdminConnectionString, name);
 
-    /// <summary>Removes the egress chains of jobs whose containers are gone, as a host agent's start does.</summary>
-    public static async Task RemoveStaleEgressChainsAsync()
+    /// <summary>
+    /// Removes the egress chains of jobs whose containers are gone, as the start of the host agent whose MAC key is
+    /// <paramref name="macKey"/> does.
+    /// </summary>
+    public static async Task RemoveStaleEgressChainsAsync(byte[] macKey)
     {
         var firewall = new EgressFirewall(new IptablesCli(), new HostLock(), NullLogger<EgressFirewall>.Instance);
         await firewall.PrepareAsync(
             async _ => (await DockerAsync("ps", "-a", "--filter", "label=corral.job-id", "--format", "{{.Label \"corral.job-id\"}}"))
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            jobId => JobMacAddress.For(jobId, macKey),
             CancellationToken.None);
     }
 

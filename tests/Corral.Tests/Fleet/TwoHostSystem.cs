@@ -132,7 +132,8 @@ public sealed class TwoHostSystem : CorralSystem
         {
             if (HostAgentB.HasExited)
             {
-                throw new InvalidOperationException($"host agent B exited during start:\n{TwoHostDiagnostics()}");
+                throw new InvalidOperationException(
+                    $"host agent B exited during start (exit code {HostAgentB.ExitCode}); its first error:\n{HostAgentB.FirstError()}\n{TwoHostDiagnostics()}");
             }
 
             try
