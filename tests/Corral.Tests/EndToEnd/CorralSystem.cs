@@ -17,6 +17,7 @@ public class CorralSystem : IAsyncLifetime
 {
     private readonly string _database = "corral_e2e_" + Guid.NewGuid().ToString("N")[..10];
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
+    private readonly List<string> _agentExitsDuringStart = [];
     private readonly Dictionary<string, string> _hostAgentEnvironment;
 
     public CorralSystem()
@@ -93,7 +94,7 @@ public class CorralSystem : IAsyncLifetime
             ["CORRAL_URL"] = BaseAddress.ToString().TrimEnd('/'),
             ["CORRAL_ADMIN_TOKEN"] = AdminToken,
         });
-        await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
+        await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120), startsAnExitedAgentAgain: true);
     }
 
     public virtual async Task DisposeAsync()
@@ -245,7 +246,8 @@ public class CorralSystem : IAsyncLifetime
         system.WaitForJobAsync(client, id, j => j["finishedAt"] is not null, TimeSpan.FromSeconds(90));
 
     public string Diagnostics() =>
-        $"--- silo\n{Tail(Silo.Output)}\n--- hostagent\n{Tail(HostAgent.Output)}\n--- gateway\n{Tail(Gateway.Output)}";
+        string.Concat(_agentExitsDuringStart.Select(exit => $"--- earlier hostagent\n{exit}\n"))
+        + $"--- silo\n{Tail(Silo.Output)}\n--- hostagent\n{Tail(HostAgent.Output)}\n--- gateway\n{Tail(Gateway.Output)}";
 
     private ManagedProcess NewSilo()
     {
@@ -285,12 +287,23 @@ public class CorralSystem : IAsyncLifetime
         return process;
     }
 
-    private async Task WaitUntilWorkerIsAliveAsync(TimeSpan timeout)
+    private async Task WaitUntilWorkerIsAliveAsync(TimeSpan timeout, bool startsAnExitedAgentAgain = false)
     {
         using var admin = Client(AdminToken);
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
+            if (startsAnExitedAgentAgain && HostAgent.HasExited && _agentExitsDuringStart.Count == 0)
+            {
+                // A host agent that the cluster declared dead (a start that stalled on a loaded machine) stops itself,
+                // and its service manager starts it again (Restart=on-failure): the same once here. A second exit fails.
+                var exit = $"hostagent exited during start (exit code {HostAgent.ExitCode}); its first error: {HostAgent.FirstError()}";
+                _agentExitsDuringStart.Add($"{exit}\n{Tail(HostAgent.Output)}");
+                await Console.Error.WriteLineAsync($"{WorkerName}: {exit}; starting it again");
+                HostAgent.Dispose();
+                HostAgent = StartHostAgent();
+            }
+
             foreach (var process in new[] { Silo, HostAgent, Gateway })
             {
                 if (process.HasExited)
