@@ -9,8 +9,8 @@ corral_proc_running() {
   [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
 }
 
-# corral_proc_start NAME RUN_DIR LOG_DIR DLL: starts `dotnet DLL` detached, unless it already runs. Its log file,
-# LOG_DIR/NAME.log, is mode 600.
+# corral_proc_start NAME RUN_DIR LOG_DIR DLL: starts `dotnet DLL` detached under supervise.sh (which starts it again
+# when it fails, as systemd would), unless it already runs. Its log file, LOG_DIR/NAME.log, is mode 600.
 corral_proc_start() {
   local name=$1 run_dir=$2 log_dir=$3 dll=$4
   mkdir -p "$run_dir" "$log_dir"
@@ -21,22 +21,29 @@ corral_proc_start() {
   # Owner-only: a log may hold what a request carried. umask covers a new file; chmod one left by an older start.
   (umask 077 && : >"$log_dir/$name.log")
   chmod 600 "$log_dir/$name.log"
-  # setsid and nohup each exec the next: $! is the dotnet process itself.
-  setsid nohup dotnet "$dll" >>"$log_dir/$name.log" 2>&1 </dev/null &
+  # setsid and nohup each exec the next: $! is the supervisor itself, leader of its own process group.
+  setsid nohup bash "$(dirname "${BASH_SOURCE[0]}")/supervise.sh" "$name" "$dll" >>"$log_dir/$name.log" 2>&1 </dev/null &
   echo $! >"$run_dir/$name.pid"
   echo "  $name started (pid $!, log $log_dir/$name.log)"
 }
 
+# corral_proc_failed NAME LOG_DIR: true when NAME has exited with a failure since it was started (its supervisor
+# says so in its log).
+corral_proc_failed() {
+  grep -q "corral: $1 exited with code" "$2/$1.log" 2>/dev/null
+}
+
 # corral_proc_wait NAME RUN_DIR LOG_DIR TIMEOUT CHECK...: waits until the CHECK command succeeds. Fails, printing
-# the process's log, when the process exits first or the time runs out.
+# the process's log, when the process exits first (it is then stopped, not started again) or the time runs out.
 corral_proc_wait() {
   local name=$1 run_dir=$2 log_dir=$3 timeout=$4
   shift 4
   local waited=0
   until "$@" >/dev/null 2>&1; do
-    if ! corral_proc_running "$name" "$run_dir"; then
+    if ! corral_proc_running "$name" "$run_dir" || corral_proc_failed "$name" "$log_dir"; then
       echo "error: $name exited during start; its log ($log_dir/$name.log) says:" >&2
       tail -n 30 "$log_dir/$name.log" >&2
+      corral_proc_stop "$name" "$run_dir" >/dev/null
       return 1
     fi
     if ((waited >= timeout)); then
@@ -49,7 +56,8 @@ corral_proc_wait() {
   done
 }
 
-# corral_proc_stop NAME RUN_DIR: TERM, then KILL after 20 s.
+# corral_proc_stop NAME RUN_DIR: TERM (the supervisor passes it on, and starts nothing again), then KILL of the whole
+# process group after 20 s.
 corral_proc_stop() {
   local name=$1 run_dir=$2 pid
   corral_proc_running "$name" "$run_dir" || { rm -f "$run_dir/$name.pid"; return 0; }
@@ -59,7 +67,7 @@ corral_proc_stop() {
     kill -0 "$pid" 2>/dev/null || break
     sleep 1
   done
-  kill -KILL "$pid" 2>/dev/null || true
+  kill -KILL -- "-$pid" 2>/dev/null || true
   rm -f "$run_dir/$name.pid"
   echo "  $name stopped"
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Corral.HostAgent.Containers;
 using Corral.HostAgent.Egress;
 using Corral.Tests.EndToEnd;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -95,7 +96,7 @@ public sealed class EgressQuotaTests(EgressSystem system)
     }
 
     [Fact]
-    public async Task HostAgentRestartMidJob_KeepsTheCountAndTheQuota_AndRemovesChainsOfGoneJobs()
+    public async Task HostAgentRestartMidJob_KeepsTheCountAndTheQuota_AndRemovesChainsOfItsGoneJobs_NotAnotherAgents()
     {
         using var sink = TestHost.Listen(9030);
         using var alice = system.Client(await system.CreateUserAsync("alice"));
@@ -104,16 +105,25 @@ public sealed class EgressQuotaTests(EgressSystem system)
         var id = await JobApi.SubmitAsync(alice, JobApi.Shell(script, service: "egress"));
         await system.WaitForJobAsync(alice, id, j => Egress(j) >= 600_000, TimeSpan.FromSeconds(60));
 
-        // A chain of a job whose container is gone, as an agent that died after its job would leave it.
+        // A chain of a job of this agent's whose container is gone, as an agent that died after its job would leave it
+        // (its MAC derived with this agent's key), and one of another agent's job that is starting (another key).
         var firewall = new EgressFirewall(new IptablesCli(), new HostLock(), NullLogger<EgressFirewall>.Instance);
+        var key = await File.ReadAllBytesAsync(Path.Combine(system.JobOutputFolder, JobMacKey.FileName));
         var gone = Guid.NewGuid().ToString("N");
         var stale = EgressChainName.ForJob(gone);
         await firewall.AttachAsync(
-            IpFamily.V4, stale, "0a:00:00:00:00:01", gone, EgressRules.JobChain(IpFamily.V4, EgressChainName.GuardFor(stale), [], 0, 0), [], CancellationToken.None);
+            IpFamily.V4, stale, JobMacAddress.For(gone, key), gone, EgressRules.JobChain(IpFamily.V4, EgressChainName.GuardFor(stale), [], 0, 0), [], CancellationToken.None);
+        var starting = Guid.NewGuid().ToString("N");
+        var othersChain = EgressChainName.ForJob(starting);
+        await firewall.AttachAsync(
+            IpFamily.V4, othersChain, "0a:00:00:00:00:01", starting, EgressRules.JobChain(IpFamily.V4, EgressChainName.GuardFor(othersChain), [], 0, 0), [], CancellationToken.None);
 
         await system.RestartHostAgentHardAsync();
 
-        Assert.False((await firewall.ListAsync(IpFamily.V4, CancellationToken.None)).ContainsKey(stale));
+        var listing = await firewall.ListAsync(IpFamily.V4, CancellationToken.None);
+        await firewall.DetachAsync(IpFamily.V4, othersChain, CancellationToken.None);
+        Assert.False(listing.ContainsKey(stale));
+        Assert.True(listing.ContainsKey(othersChain));
         var done = await CorralSystem.Terminal(system, alice, id);
         Assert.Equal(("failed", "data_transfer_quota_exceeded"), (JobApi.Status(done), JobApi.Reason(done)));
         Assert.InRange(Egress(done), 900_000, Quota);
