@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Corral.Benchmarks;
 
 /// <summary>What the suites need from the machine; deploy/bench.sh sets it up.</summary>
@@ -17,12 +14,8 @@ public static class BenchmarkEnvironment
     public static Uri DockerEndpoint =>
         new(Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock");
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A port for a server the suite starts (see <see cref="Corral.Tests.EndToEnd.TestPorts"/>).</summary>
+    public static int FreePort() => Corral.Tests.EndToEnd.TestPorts.Next();
 
     private static string FindRoot()
     {

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
 using Xunit;
 
 namespace Corral.Tests.EndToEnd;
@@ -33,5 +36,55 @@ public sealed class StartupValidationTests
         var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.NotEqual(0, exitCode);
         Assert.Contains(variable, process.Output);
+    }
+
+    [Theory]
+    [InlineData("Silo", "Corral.Silo", "corral-silo")]
+    [InlineData("HostAgent", "Corral.HostAgent", "corral-hostagent")]
+    public async Task AnOperationsPortInUse_StopsTheProcessBeforeItJoinsTheCluster_NamingTheSetting(string project, string assembly, string command)
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var url = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+        var cluster = "ops_port_" + Guid.NewGuid().ToString("N")[..8];
+        var database = await TestEnvironment.CreateDatabaseAsync(cluster);
+        try
+        {
+            await StartsAndStopsWithAnOperationsPortInUseAsync(project, assembly, command, database, cluster, url);
+        }
+        finally
+        {
+            await TestEnvironment.DropDatabaseAsync(cluster);
+        }
+    }
+
+    private static async Task StartsAndStopsWithAnOperationsPortInUseAsync(
+        string project, string assembly, string command, string database, string cluster, string url)
+    {
+        using var process = new ManagedProcess(project, TestEnvironment.ProcessPath(project, assembly), new Dictionary<string, string>
+        {
+            ["CORRAL_POSTGRES"] = database,
+            ["CORRAL_CLUSTER_ID"] = cluster,
+            ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
+            ["CORRAL_GATEWAY_PORT"] = "0",
+            ["CORRAL_WORKER_NAME"] = cluster,
+            ["CORRAL_OPS_URL"] = url,
+        });
+        process.Start();
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(
+            $"{command}: Invalid setting CORRAL_OPS_URL='{url}': another process already listens on that address and port.",
+            process.Output);
+        // It never joined: no silo of that cluster in the membership table, so no worker appeared to be lost at once.
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var members = new NpgsqlCommand("SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = $1", connection)
+        {
+            Parameters = { new() { Value = cluster } },
+        };
+        Assert.Equal(0L, (long)(await members.ExecuteScalarAsync())!);
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Corral.HostAgent.Containers;
 using Corral.HostAgent.Egress;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -26,12 +24,8 @@ public static class TestEnvironment
     public static string ProcessPath(string project, string assembly) =>
         Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0", assembly + ".dll");
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A port for a server the test starts (see <see cref="TestPorts"/>).</summary>
+    public static int FreePort() => TestPorts.Next();
 
     /// <summary>Creates an empty database with Corral's schema (deploy/sql) and returns its connection string.</summary>
     public static async Task<string> CreateDatabaseAsync(string name)
