@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # supervise.sh NAME DLL: runs `dotnet DLL` and starts it again 5 s after it exits with a failure, as systemd's
-# Restart=on-failure does for the units in deploy/systemd. A host agent or silo that the cluster declares dead (a
-# stall on a loaded machine) stops itself on purpose and expects to be started again; so does one that lost its
-# database for good. TERM or INT stop the process (passed on to it) and the supervision; an exit with code 0 ends it.
+# Restart=on-failure does for the units in deploy/systemd: a process that crashed, or a silo that the cluster declared
+# dead after a long stall (it stops itself and expects to be started again), comes back, and a restarted host agent
+# adopts its running containers. TERM or INT stop the process (passed on to it) and the supervision; an exit with
+# code 0 ends it too.
 set -uo pipefail
 
 name=$1

@@ -17,7 +17,6 @@ public class CorralSystem : IAsyncLifetime
 {
     private readonly string _database = "corral_e2e_" + Guid.NewGuid().ToString("N")[..10];
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
-    private readonly List<string> _agentExitsDuringStart = [];
     private readonly Dictionary<string, string> _hostAgentEnvironment;
 
     public CorralSystem()
@@ -94,7 +93,7 @@ public class CorralSystem : IAsyncLifetime
             ["CORRAL_URL"] = BaseAddress.ToString().TrimEnd('/'),
             ["CORRAL_ADMIN_TOKEN"] = AdminToken,
         });
-        await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120), startsAnExitedAgentAgain: true);
+        await WaitUntilWorkerIsAliveAsync(TimeSpan.FromSeconds(120));
     }
 
     public virtual async Task DisposeAsync()
@@ -246,8 +245,7 @@ public class CorralSystem : IAsyncLifetime
         system.WaitForJobAsync(client, id, j => j["finishedAt"] is not null, TimeSpan.FromSeconds(90));
 
     public string Diagnostics() =>
-        string.Concat(_agentExitsDuringStart.Select(exit => $"--- earlier hostagent\n{exit}\n"))
-        + $"--- silo\n{Tail(Silo.Output)}\n--- hostagent\n{Tail(HostAgent.Output)}\n--- gateway\n{Tail(Gateway.Output)}";
+        $"--- silo\n{Tail(Silo.Output)}\n--- hostagent\n{Tail(HostAgent.Output)}\n--- gateway\n{Tail(Gateway.Output)}";
 
     private ManagedProcess NewSilo()
     {
@@ -287,23 +285,12 @@ public class CorralSystem : IAsyncLifetime
         return process;
     }
 
-    private async Task WaitUntilWorkerIsAliveAsync(TimeSpan timeout, bool startsAnExitedAgentAgain = false)
+    private async Task WaitUntilWorkerIsAliveAsync(TimeSpan timeout)
     {
         using var admin = Client(AdminToken);
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (startsAnExitedAgentAgain && HostAgent.HasExited && _agentExitsDuringStart.Count == 0)
-            {
-                // A host agent that the cluster declared dead (a start that stalled on a loaded machine) stops itself,
-                // and its service manager starts it again (Restart=on-failure): the same once here. A second exit fails.
-                var exit = $"hostagent exited during start (exit code {HostAgent.ExitCode}); its first error: {HostAgent.FirstError()}";
-                _agentExitsDuringStart.Add($"{exit}\n{Tail(HostAgent.Output)}");
-                await Console.Error.WriteLineAsync($"{WorkerName}: {exit}; starting it again");
-                HostAgent.Dispose();
-                HostAgent = StartHostAgent();
-            }
-
             foreach (var process in new[] { Silo, HostAgent, Gateway })
             {
                 if (process.HasExited)
