@@ -30,7 +30,9 @@ try
 
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddCorralDefaults("corral-gateway");
-    builder.WebHost.UseUrls(settings.GetString("CORRAL_URL", "http://127.0.0.1:5000"));
+    var url = settings.GetString("CORRAL_URL", "http://127.0.0.1:5000");
+    ListenAddress.EnsureFree("CORRAL_URL", url);
+    builder.WebHost.UseUrls(url);
     builder.UseOrleansClient(client => client.UseCorralCluster(cluster));
 
     builder.Services.AddSingleton(NpgsqlDataSource.Create(cluster.PostgresConnectionString));

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Corral.Configuration;
 
 namespace Corral.Hosting.Operations;
@@ -24,29 +22,9 @@ public sealed record OperationsSettings(string Url)
             throw new InvalidSettingException(Variable, url, "it must be an http URL with a host and port and no path, e.g. http://127.0.0.1:9101");
         }
 
-        EnsureNothingListensOn(url, parsed);
+        // Before the process joins the cluster: found only when the web host binds, after a host agent has registered
+        // its worker, the worker would appear and be lost at once.
+        ListenAddress.EnsureFree(Variable, url);
         return new OperationsSettings(url.TrimEnd('/'));
-    }
-
-    /// <summary>
-    /// Refuses a port another process already listens on, before the process joins the cluster: found only when the
-    /// web host binds, after a host agent has registered its worker, the worker would appear and be lost at once.
-    /// </summary>
-    private static void EnsureNothingListensOn(string url, Uri parsed)
-    {
-        if (parsed.Port == 0 || !IPAddress.TryParse(parsed.Host.Trim('[', ']'), out var address))
-        {
-            return;
-        }
-
-        try
-        {
-            using var listener = new TcpListener(address, parsed.Port);
-            listener.Start();
-        }
-        catch (SocketException error) when (error.SocketErrorCode == SocketError.AddressAlreadyInUse)
-        {
-            throw new InvalidSettingException(Variable, url, "another process already listens on that address and port");
-        }
     }
 }

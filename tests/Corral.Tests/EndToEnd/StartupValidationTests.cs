@@ -39,9 +39,10 @@ public sealed class StartupValidationTests
     }
 
     [Theory]
-    [InlineData("Silo", "Corral.Silo", "corral-silo")]
-    [InlineData("HostAgent", "Corral.HostAgent", "corral-hostagent")]
-    public async Task AnOperationsPortInUse_StopsTheProcessBeforeItJoinsTheCluster_NamingTheSetting(string project, string assembly, string command)
+    [InlineData("Silo", "Corral.Silo", "corral-silo", "CORRAL_OPS_URL")]
+    [InlineData("HostAgent", "Corral.HostAgent", "corral-hostagent", "CORRAL_OPS_URL")]
+    [InlineData("Gateway", "Corral.Gateway", "corral-gateway", "CORRAL_URL")]
+    public async Task APortInUse_StopsTheProcessBeforeItJoinsTheCluster_NamingTheSetting(string project, string assembly, string command, string variable)
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
@@ -50,7 +51,7 @@ public sealed class StartupValidationTests
         var database = await TestEnvironment.CreateDatabaseAsync(cluster);
         try
         {
-            await StartsAndStopsWithAnOperationsPortInUseAsync(project, assembly, command, database, cluster, url);
+            await StartsAndStopsWithAPortInUseAsync(project, assembly, command, variable, database, cluster, url);
         }
         finally
         {
@@ -58,8 +59,8 @@ public sealed class StartupValidationTests
         }
     }
 
-    private static async Task StartsAndStopsWithAnOperationsPortInUseAsync(
-        string project, string assembly, string command, string database, string cluster, string url)
+    private static async Task StartsAndStopsWithAPortInUseAsync(
+        string project, string assembly, string command, string variable, string database, string cluster, string url)
     {
         using var process = new ManagedProcess(project, TestEnvironment.ProcessPath(project, assembly), new Dictionary<string, string>
         {
@@ -68,7 +69,7 @@ public sealed class StartupValidationTests
             ["CORRAL_SILO_PORT"] = TestEnvironment.FreePort().ToString(),
             ["CORRAL_GATEWAY_PORT"] = "0",
             ["CORRAL_WORKER_NAME"] = cluster,
-            ["CORRAL_OPS_URL"] = url,
+            [variable] = url,
         });
         process.Start();
 
@@ -76,9 +77,10 @@ public sealed class StartupValidationTests
 
         Assert.Equal(2, exitCode);
         Assert.Contains(
-            $"{command}: Invalid setting CORRAL_OPS_URL='{url}': another process already listens on that address and port.",
+            $"{command}: Invalid setting {variable}='{url}': another process already listens on that address and port.",
             process.Output);
-        // It never joined: no silo of that cluster in the membership table, so no worker appeared to be lost at once.
+        // It never joined: no silo of that cluster in the membership table, so no worker appeared to be lost at once
+        // (the gateway, a client, never writes there).
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
         await using var members = new NpgsqlCommand("SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = $1", connection)
