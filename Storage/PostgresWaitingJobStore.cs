@@ -71,6 +71,34 @@ public sealed class PostgresWaitingJobStore(GroupCommitQueue statements, NpgsqlD
         return jobs;
     }
 
+    public async Task<IReadOnlyList<GrainId>> ListQuotasWithWaitingJobsAsync()
+    {
+        await using var command = database.CreateCommand("SELECT DISTINCT quota_key FROM corral_quota_waiting");
+        var quotas = new List<GrainId>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            quotas.Add(GrainId.Parse(reader.GetString(0)));
+        }
+
+        return quotas;
+    }
+
+    public async Task<IReadOnlySet<string>> WhichWaitAsync(IReadOnlyCollection<string> jobIds)
+    {
+        // By corral_quota_waiting_job (016_quota_waiting.sql).
+        await using var command = database.CreateCommand("SELECT DISTINCT job_id FROM corral_quota_waiting WHERE job_id = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = jobIds.ToArray() });
+        var waiting = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            waiting.Add(reader.GetString(0));
+        }
+
+        return waiting;
+    }
+
     public Task SaveAsync(
         GrainId quota, string stateName, IReadOnlyList<WaitingJob> stored, IReadOnlyList<string> deleted, Func<Task> writeState)
     {

@@ -7,7 +7,7 @@ namespace Corral.Quotas;
 /// the set of jobs holding a slot. Nothing is ever rejected; it waits. For a service with a cap
 /// (SERVICE_&lt;NAME&gt;_MAX_RUNS) every call is answered by that service's <see cref="IServiceQuotaGrain"/>.
 /// </summary>
-public interface IQuotaGrain : IGrainWithStringKey
+public interface IQuotaGrain : IQuotaQueueGrain
 {
     /// <summary>
     /// Adds the job (idempotent) and says whether it holds a slot or where it waits: after the waiting jobs of its
@@ -30,9 +30,6 @@ public interface IQuotaGrain : IGrainWithStringKey
     /// </summary>
     [OneWay]
     Task NoteRunningTimeAsync(string jobId, double cpuSeconds, double gpuSeconds);
-
-    /// <summary>A spent budget's window moved on (the grain's budget timer): admits the waiting jobs that may now run.</summary>
-    Task RecheckBudgetsAsync();
 
     /// <summary>
     /// An admin changed the service's limits at run time (a service without a cap, whose users' grains admit): takes

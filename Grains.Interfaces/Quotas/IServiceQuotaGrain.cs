@@ -8,7 +8,7 @@ namespace Corral.Quotas;
 /// both the cap and each user's own quota. Services without a cap use one <see cref="IQuotaGrain"/> per user, which
 /// forwards here when the service has one.
 /// </summary>
-public interface IServiceQuotaGrain : IGrainWithStringKey
+public interface IServiceQuotaGrain : IQuotaQueueGrain
 {
     /// <summary>Adds the user's job (idempotent) and says whether it holds a slot or where it waits.</summary>
     Task<QuotaDecision> EnqueueAsync(string user, string jobId, Corral.Jobs.JobPriority priority = Corral.Jobs.JobPriority.Normal);
@@ -22,9 +22,6 @@ public interface IServiceQuotaGrain : IGrainWithStringKey
     /// <summary>As <see cref="IQuotaGrain.NoteRunningTimeAsync"/>, for one user's job.</summary>
     [OneWay]
     Task NoteRunningTimeAsync(string user, string jobId, double cpuSeconds, double gpuSeconds);
-
-    /// <summary>A spent budget's window moved on (the grain's budget timer): admits whoever may now run.</summary>
-    Task RecheckBudgetsAsync();
 
     /// <summary>The limits admitted by now and their sources (a service without a cap has no <c>maxRuns</c> or burst).</summary>
     Task<ServiceLimits> GetLimitsAsync();

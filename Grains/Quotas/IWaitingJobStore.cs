@@ -24,4 +24,10 @@ public interface IWaitingJobStore
     /// <param name="writeState">Writes the grain's state.</param>
     Task SaveAsync(
         GrainId quota, string stateName, IReadOnlyList<WaitingJob> stored, IReadOnlyList<string> deleted, Func<Task> writeState);
+
+    /// <summary>The quota grains that have jobs waiting, in no particular order.</summary>
+    Task<IReadOnlyList<GrainId>> ListQuotasWithWaitingJobsAsync();
+
+    /// <summary>Those of <paramref name="jobIds"/> that wait in a quota grain's queue.</summary>
+    Task<IReadOnlySet<string>> WhichWaitAsync(IReadOnlyCollection<string> jobIds);
 }

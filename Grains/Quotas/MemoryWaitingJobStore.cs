@@ -35,4 +35,29 @@ public sealed class MemoryWaitingJobStore : IWaitingJobStore
             }
         }
     }
+
+    public Task<IReadOnlyList<GrainId>> ListQuotasWithWaitingJobsAsync() =>
+        Task.FromResult<IReadOnlyList<GrainId>>([.. _queues.Where(q => Count(q.Value) > 0).Select(q => q.Key)]);
+
+    public Task<IReadOnlySet<string>> WhichWaitAsync(IReadOnlyCollection<string> jobIds)
+    {
+        var waiting = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var queue in _queues.Values)
+        {
+            lock (queue)
+            {
+                waiting.UnionWith(jobIds.Where(queue.ContainsKey));
+            }
+        }
+
+        return Task.FromResult<IReadOnlySet<string>>(waiting);
+    }
+
+    private static int Count(Dictionary<string, WaitingJob> queue)
+    {
+        lock (queue)
+        {
+            return queue.Count;
+        }
+    }
 }

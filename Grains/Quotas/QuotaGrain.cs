@@ -310,6 +310,8 @@ public sealed partial class QuotaGrain(
         await AdmitAsync(true, 0);
     }
 
+    public Task WakeAsync() => RecheckBudgetsAsync();
+
     public async Task RecheckBudgetsAsync()
     {
         if (Capped is { } capped)

@@ -232,6 +232,8 @@ public sealed partial class ServiceQuotaGrain(
         return admitted;
     }
 
+    public Task WakeAsync() => RecheckBudgetsAsync();
+
     public async Task RecheckBudgetsAsync()
     {
         var admitted = Fill();

@@ -14,3 +14,6 @@ CREATE TABLE IF NOT EXISTS corral_quota_waiting
     enqueued_at timestamptz NOT NULL,
     PRIMARY KEY (quota_key, job_id)
 );
+
+-- The job reconciler asks which of the unfinished jobs it found wait here (they are their quota's to admit).
+CREATE INDEX IF NOT EXISTS corral_quota_waiting_job ON corral_quota_waiting (job_id);

@@ -1,4 +1,6 @@
 using Corral.Jobs;
+using Corral.Quotas;
+using Corral.Reconciling;
 using Xunit;
 
 namespace Corral.Tests.Grains;
@@ -33,6 +35,35 @@ public sealed class BudgetRestartTests(PostgresClusterFixture fixture) : IClassF
         fixture.BudgetClock.Advance(TimeSpan.FromMinutes(30));
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while ((await View(second)).Status != JobStatus.Pending)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the waiting job was not admitted within 30 s of its budget freeing");
+            await Task.Delay(100);
+        }
+
+        await fixture.Cluster.Client.GetGrain<IJobGrain>(second).CancelAsync();
+    }
+
+    [Fact]
+    public async Task AfterAClusterRestart_NobodyAsking_TheSweepWakesTheServiceGrain_WhichStartsTheJobWhenTheHourMovesOn()
+    {
+        var user = "bs" + Guid.NewGuid().ToString("N")[..8];
+        var first = await SubmitAsync(user);
+        var second = await SubmitAsync(user);
+        Assert.Equal("waiting: budget spent (jobs 1/1 per hour)", (await View(second)).Message);
+        await fixture.Cluster.Client.GetGrain<IJobGrain>(first).CancelAsync();
+
+        await fixture.RestartClusterAsync();
+
+        // Nothing activates the waiting job or its service's grain but the reconciler's sweep, which wakes the grain
+        // (arming its budget timer again) and leaves the job to it.
+        var sweep = await fixture.SweepAsync(JobReconcilerGrain.WaitingJobsQuietFor);
+        Assert.Contains(fixture.Cluster.Client.GetGrain<IServiceQuotaGrain>(Service).GetGrainId(), sweep.Quotas);
+        Assert.DoesNotContain(second, sweep.Jobs);
+        fixture.BudgetClock.Advance(TimeSpan.FromHours(1));
+
+        // Read from the job index, which asks no grain.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await fixture.CountAsync("SELECT count(*) FROM corral_jobs WHERE job_id = $1 AND status = 'Pending'", second) == 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "the waiting job was not admitted within 30 s of its budget freeing");
             await Task.Delay(100);

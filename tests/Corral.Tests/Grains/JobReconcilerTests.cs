@@ -43,8 +43,8 @@ public sealed class JobReconcilerTests : IClassFixture<PostgresClusterFixture>
         Assert.Contains(id, await index.ListUnfinishedAsync(TimeSpan.Zero, null, 100_000));
 
         // The reminder's own sweep, without waiting a minute for it.
-        var woken = await JobReconcilerGrain.SweepAsync(index, SiloServices.GetRequiredService<IGrainFactory>(), TimeSpan.Zero);
-        Assert.True(woken >= 1);
+        var sweep = await _fixture.SweepAsync(JobReconcilerGrain.WaitingJobsQuietFor);
+        Assert.Contains(id, sweep.Jobs);
 
         // No worker exists, so an admitted job waits pending, holding its slot.
         var quota = _fixture.Cluster.Client.GetGrain<IQuotaGrain>(QuotaKey.For(user, PostgresClusterFixture.Service));
@@ -56,6 +56,47 @@ public sealed class JobReconcilerTests : IClassFixture<PostgresClusterFixture>
         }
 
         Assert.Equal(1, (await quota.GetUsageAsync()).Running);
+    }
+
+    [Fact]
+    public async Task A_job_waiting_in_its_quotas_queue_is_left_to_its_quota_which_the_sweep_wakes_and_is_woken_itself_once_quiet_long()
+    {
+        // The quota's slots all held (no worker exists, so admitted jobs wait pending), and one job more waiting.
+        var user = "queue" + Guid.NewGuid().ToString("N")[..8];
+        var holding = new List<string>();
+        for (var i = 0; i < PostgresClusterFixture.Limit; i++)
+        {
+            holding.Add(await SubmitAsync(user));
+        }
+
+        var waiting = await SubmitAsync(user);
+        Assert.Equal(JobStatus.Queued, (await _fixture.Cluster.Client.GetGrain<IJobGrain>(waiting).GetAsync())!.Status);
+        var quota = _fixture.Cluster.Client.GetGrain<IQuotaGrain>(QuotaKey.For(user, PostgresClusterFixture.Service)).GetGrainId();
+
+        var sweep = await _fixture.SweepAsync(JobReconcilerGrain.WaitingJobsQuietFor);
+
+        Assert.Contains(quota, sweep.Quotas);
+        Assert.DoesNotContain(waiting, sweep.Jobs);
+        Assert.All(holding, id => Assert.Contains(id, sweep.Jobs));
+
+        // Quiet long enough (here: at once), the waiting job is woken too, and stays queued.
+        var longQuiet = await _fixture.SweepAsync(TimeSpan.Zero);
+        Assert.Contains(waiting, longQuiet.Jobs);
+        Assert.Equal(JobStatus.Queued, (await _fixture.Cluster.Client.GetGrain<IJobGrain>(waiting).GetAsync())!.Status);
+
+        foreach (var id in holding.Append(waiting))
+        {
+            await _fixture.Cluster.Client.GetGrain<IJobGrain>(id).CancelAsync();
+        }
+
+        Assert.DoesNotContain(quota, (await _fixture.SweepAsync(JobReconcilerGrain.WaitingJobsQuietFor)).Quotas);
+    }
+
+    private async Task<string> SubmitAsync(string user)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        await _fixture.Cluster.Client.GetGrain<IJobGrain>(id).SubmitAsync(user, PostgresClusterFixture.BatchSpec());
+        return id;
     }
 
     [Fact]
@@ -85,7 +126,7 @@ public sealed class JobReconcilerTests : IClassFixture<PostgresClusterFixture>
         await index.WriteRowAsync(new JobRow(
             id, view.User, "", JobKind.Batch, JobStatus.Queued, null, null, null, null, view.SubmittedAt, null, null, Unfinished: true));
 
-        await JobReconcilerGrain.SweepAsync(index, SiloServices.GetRequiredService<IGrainFactory>(), TimeSpan.Zero);
+        await _fixture.SweepAsync(JobReconcilerGrain.WaitingJobsQuietFor);
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (await _fixture.CountAsync("SELECT count(*) FROM corral_jobs WHERE job_id = $1 AND status = 'Cancelled' AND service = $2 AND NOT unfinished",

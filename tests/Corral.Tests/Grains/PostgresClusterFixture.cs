@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using Corral.Hosting;
 using Corral.Jobs;
 using Corral.Quotas;
+using Corral.Reconciling;
 using Corral.Silo;
 using Corral.Storage;
 using Corral.Tests.EndToEnd;
@@ -88,6 +89,21 @@ public class PostgresClusterFixture : IAsyncLifetime
         }
 
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>
+    /// The job reconciler's sweep, run at once on the first silo: jobs in no queue are woken whenever quiet (here: at
+    /// once), those waiting in a quota's queue once quiet for <paramref name="waitingQuietFor"/>.
+    /// </summary>
+    public Task<ReconcilerSweep> SweepAsync(TimeSpan waitingQuietFor)
+    {
+        var services = Cluster.Silos.OfType<InProcessSiloHandle>().First().SiloHost.Services;
+        return JobReconcilerGrain.SweepAsync(
+            services.GetRequiredService<IJobIndex>(),
+            services.GetRequiredService<IWaitingJobStore>(),
+            services.GetRequiredService<IGrainFactory>(),
+            TimeSpan.Zero,
+            waitingQuietFor);
     }
 
     /// <summary>A batch job of this fixture's service; no worker exists, so once admitted it waits pending.</summary>
