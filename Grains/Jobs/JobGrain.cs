@@ -145,7 +145,8 @@ public sealed partial class JobGrain(
 
     public async Task AdmitAsync()
     {
-        if (S.Status == JobStatus.Queued)
+        // A job never submitted (no stored state) has nothing to admit.
+        if (S.Spec is not null && S.Status == JobStatus.Queued)
         {
             await AdvanceAsync();
         }
