@@ -41,7 +41,7 @@ corral_proc_wait() {
   local waited=0
   until "$@" >/dev/null 2>&1; do
     if ! corral_proc_running "$name" "$run_dir" || corral_proc_failed "$name" "$log_dir"; then
-      echo "error: $name exited during start; its log ($log_dir/$name.log) says:" >&2
+      echo "error: $name exited during start, and is not started again; its log ($log_dir/$name.log) says:" >&2
       tail -n 30 "$log_dir/$name.log" >&2
       corral_proc_stop "$name" "$run_dir" >/dev/null
       return 1
