@@ -19,7 +19,7 @@ public sealed partial class CpuUsageMonitor(HostAgentSettings settings, TimeProv
     /// <summary>How long a container may take to start before a missing cgroup means this machine has none to read.</summary>
     private static readonly TimeSpan FindFor = TimeSpan.FromMinutes(2);
 
-    private readonly string _root = CgroupCpuFiles.DefaultRoot;
+    private readonly string _root = CgroupPaths.DefaultRoot;
 
     public Task<IAsyncDisposable> StartAsync(JobMonitorContext context, CancellationToken cancellationToken)
     {

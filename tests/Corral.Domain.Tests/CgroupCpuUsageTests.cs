@@ -62,7 +62,7 @@ public sealed class CgroupCpuUsageTests
     [InlineData("corral-jobs.slice", "/corral.slice/corral-jobs.slice")]
     [InlineData("a-b-c.slice", "/a.slice/a-b.slice/a-b-c.slice")]
     public void SlicePath_EachDashIsALevel(string slice, string path) =>
-        Assert.Equal(path, CgroupCpuFiles.SlicePath(slice));
+        Assert.Equal(path, CgroupPaths.SlicePath(slice));
 
     [Fact]
     public void Candidates_SystemdSlice_IsTheScopeUnderTheSlicePath()
