@@ -26,19 +26,6 @@ public static class CgroupCpuUsage
             : null;
 
     /// <summary>cgroup v2 <c>cpu.stat</c>: the <c>usage_usec</c> line, in microseconds.</summary>
-    public static TimeSpan? ParseCpuStat(string? content)
-    {
-        foreach (var line in (content ?? string.Empty).Split('\n'))
-        {
-            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 2 && parts[0] == "usage_usec")
-            {
-                return long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds)
-                    ? TimeSpan.FromTicks(microseconds * 10)
-                    : null;
-            }
-        }
-
-        return null;
-    }
+    public static TimeSpan? ParseCpuStat(string? content) =>
+        CgroupFlatKeyed.Value(content, "usage_usec") is { } microseconds ? TimeSpan.FromTicks(microseconds * 10) : null;
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Corral.Resources;
 
 /// <summary>
@@ -22,17 +20,5 @@ public static class CgroupOomKills
         CgroupPaths.Candidates(containerId, cgroupParent, V1Hierarchies, V1File, V2File, root);
 
     /// <summary>The <c>oom_kill</c> count in either file's text.</summary>
-    public static long? Parse(string? content)
-    {
-        foreach (var line in (content ?? string.Empty).Split('\n'))
-        {
-            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 2 && parts[0] == "oom_kill")
-            {
-                return long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var kills) ? kills : null;
-            }
-        }
-
-        return null;
-    }
+    public static long? Parse(string? content) => CgroupFlatKeyed.Value(content, "oom_kill");
 }

@@ -31,7 +31,7 @@ public static class CgroupPaths
     }
 
     /// <summary>The container's group, as a path from a hierarchy's root: one per driver the parent allows.</summary>
-    public static IReadOnlyList<string> Groups(string containerId, string? cgroupParent)
+    private static IReadOnlyList<string> Groups(string containerId, string? cgroupParent)
     {
         var groups = new List<string>();
         if (cgroupParent is null || !cgroupParent.EndsWith(".slice", StringComparison.Ordinal))

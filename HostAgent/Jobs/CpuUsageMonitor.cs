@@ -30,24 +30,22 @@ public sealed partial class CpuUsageMonitor(HostAgentSettings settings, TimeProv
 
     private async Task WatchAsync(JobMonitorContext context, CancellationToken cancellationToken)
     {
-        var candidates = CgroupCpuFiles.Candidates(context.ContainerId, settings.JobCgroupParent, _root);
-        string? file = null;
+        var file = new ContainerCgroupFile(CgroupCpuFiles.Candidates(context.ContainerId, settings.JobCgroupParent, _root));
         var lookingSince = clock.GetUtcNow();
         var reportedMissing = false;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                // The cgroup exists only once the container has started; after its exit, it is gone again.
-                file ??= candidates.FirstOrDefault(File.Exists);
-                if (file is not null && Sample(file) is { } used)
+                // A failed read (the container exited meanwhile) leaves the previous sample standing.
+                if (file.TryRead() is { } text && CgroupCpuUsage.Parse(Path.GetFileName(file.Path!), text) is { } used)
                 {
                     context.Job.CpuSeconds = Math.Max(context.Job.CpuSeconds, used.TotalSeconds);
                 }
-                else if (file is null && !reportedMissing && clock.GetUtcNow() - lookingSince > FindFor)
+                else if (file.Path is null && !reportedMissing && clock.GetUtcNow() - lookingSince > FindFor)
                 {
                     reportedMissing = true;
-                    LogNoCgroup(context.Job.JobId, candidates[0]);
+                    LogNoCgroup(context.Job.JobId, file.FirstCandidate);
                 }
 
                 await Task.Delay(SampleInterval, clock, cancellationToken);
@@ -55,19 +53,6 @@ public sealed partial class CpuUsageMonitor(HostAgentSettings settings, TimeProv
         }
         catch (OperationCanceledException)
         {
-        }
-    }
-
-    private static TimeSpan? Sample(string file)
-    {
-        try
-        {
-            return CgroupCpuUsage.Parse(Path.GetFileName(file), File.ReadAllText(file));
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            // The container exited between the check and the read: the previous sample stands.
-            return null;
         }
     }
 

@@ -50,15 +50,12 @@ public sealed partial class OomMonitor(ContainerRuntime runtime, HostAgentSettin
 
     private async Task PollCgroupAsync(JobMonitorContext context, Func<Task> kill, CancellationToken cancellationToken)
     {
-        var candidates = CgroupOomKills.Candidates(context.ContainerId, settings.JobCgroupParent, _root);
-        string? file = null;
+        var file = new ContainerCgroupFile(CgroupOomKills.Candidates(context.ContainerId, settings.JobCgroupParent, _root));
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                // The cgroup exists only once the container has started; after its exit, it is gone again.
-                file ??= candidates.FirstOrDefault(File.Exists);
-                if (file is not null && Read(file) > 0)
+                if (CgroupOomKills.Parse(file.TryRead()) > 0)
                 {
                     await kill();
                     return;
@@ -74,19 +71,6 @@ public sealed partial class OomMonitor(ContainerRuntime runtime, HostAgentSettin
         {
             // The kill failed (the container gone meanwhile, say): nothing is left to end.
             LogWatchFailed(context.Job.JobId, error.Message);
-        }
-    }
-
-    private static long? Read(string file)
-    {
-        try
-        {
-            return CgroupOomKills.Parse(File.ReadAllText(file));
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            // The container exited between the check and the read.
-            return null;
         }
     }
 
